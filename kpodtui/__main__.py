@@ -1,0 +1,5 @@
+import sys
+
+from kpodtui.cli import main
+
+sys.exit(main())

@@ -1,0 +1,156 @@
+"""Argument parsing only: every command lives in its own module, imported lazily.
+
+Keeping imports lazy is a feature: ``kpodtui --help`` and ``kpodtui validate``
+must start fast, so neither Textual nor the kubernetes client is imported on
+paths that do not need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from kpodtui import __version__
+from kpodtui.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, KpodtuiError
+
+EPILOG = """\
+exit codes:
+  0    the task succeeded (or the command did what was asked)
+  1    the pod failed (non-zero exit, failed to start, timed out, killed)
+  2    bad input: a broken spec, a missing file, a bad argument
+  3    the task was skipped (its exit code is in skip_on_exit_code)
+  4    the cluster could not be reached or refused a request
+  130  interrupted (Ctrl-C)
+
+environment:
+  KUBECONFIG     kubeconfig file(s), separated by ':' (as kubectl)
+  KPODTUI_HOME   where the run history is kept (default: the user data dir)
+
+examples:
+  kpodtui run --sim sample_tasks/hello.yaml     run a task on the simulated cluster
+  kpodtui dry-run sample_tasks/xcom.yaml        print the pod that would be created
+  kpodtui                                       open the app
+"""
+
+# command name -> "module:function"; the function takes the parsed args, returns an exit code.
+COMMANDS: dict[str, str] = {
+    "tui": "kpodtui.tui.main:main",
+    "run": "kpodtui.headless:run_command",
+    "attach": "kpodtui.headless:attach_command",
+    "runs": "kpodtui.headless:runs_command",
+    "logs": "kpodtui.headless:logs_command",
+    "kill": "kpodtui.headless:kill_command",
+    "keep": "kpodtui.headless:keep_command",
+    "validate": "kpodtui.spec.commands:validate_command",
+    "dry-run": "kpodtui.spec.commands:dry_run_command",
+    "sim": "kpodtui.sim.cli:sim_command",
+}
+
+
+def _add_set(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a spec value (repeatable; dotted keys for nested params, e.g. params.n=3)",
+    )
+
+
+def _add_cluster(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("cluster")
+    g.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    g.add_argument("--context", metavar="NAME", help="kubeconfig context to use")
+    g.add_argument("-n", "--namespace", metavar="NS", help="namespace (overrides the spec's)")
+    g.add_argument("--sim", action="store_true", help="start a simulated cluster in-process and use it")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kpodtui",
+        description="Run one-off tasks as Kubernetes pods: launch from a YAML spec, watch live, get a verdict.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"kpodtui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("tui", help="open the app (the default when no command is given)")
+    p.add_argument("specs", nargs="*", metavar="SPEC", help="spec files or folders to list as tasks")
+    _add_cluster(p)
+
+    p = sub.add_parser("run", help="run a task headless: logs on stdout, status on stderr, verdict as exit code")
+    p.add_argument("spec", metavar="SPEC", help="task spec file (YAML)")
+    p.add_argument("--task", metavar="TASK_ID", help="which task, when the file holds several")
+    _add_set(p)
+    _add_cluster(p)
+    p.add_argument("--detach", action="store_true", help="create the pod, record the run and return (see attach)")
+    p.add_argument("--json", action="store_true", help="print a JSON summary on stdout at the end")
+    p.add_argument("--timestamps", action="store_true", help="prefix each log line with its timestamp")
+
+    p = sub.add_parser("attach", help="follow a recorded run again: catch up on logs and wait for its verdict")
+    p.add_argument("run", metavar="RUN", help="run id (or a unique prefix) from `kpodtui runs`")
+    p.add_argument("--json", action="store_true", help="print a JSON summary on stdout at the end")
+    _add_cluster(p)
+
+    p = sub.add_parser("runs", help="list the run history, live runs first")
+    p.add_argument("--json", action="store_true", help="print the history as JSON")
+    p.add_argument("--limit", type=int, default=50, help="how many runs to show (default 50)")
+
+    p = sub.add_parser("logs", help="print a run's logs from disk (following live with -f)")
+    p.add_argument("run", metavar="RUN", help="run id (or a unique prefix)")
+    p.add_argument("-c", "--container", help="only this container")
+    p.add_argument("-f", "--follow", action="store_true", help="keep following while the run is live")
+    p.add_argument("--timestamps", action="store_true", help="prefix each line with its timestamp")
+
+    p = sub.add_parser("kill", help="delete a run's pod now (with the spec's termination_grace_period)")
+    p.add_argument("run", metavar="RUN", help="run id (or a unique prefix)")
+    _add_cluster(p)
+
+    p = sub.add_parser("keep", help="switch a live run to keep_pod: its pod survives the end of the run")
+    p.add_argument("run", metavar="RUN", help="run id (or a unique prefix)")
+    _add_cluster(p)
+
+    p = sub.add_parser("validate", help="check spec files; report every problem (exit 2 if any)")
+    p.add_argument("specs", nargs="+", metavar="SPEC", help="spec files")
+    _add_set(p)
+
+    p = sub.add_parser("dry-run", help="print the pod manifest a spec would create (kubectl-applicable)")
+    p.add_argument("spec", metavar="SPEC", help="task spec file (YAML)")
+    p.add_argument("--task", metavar="TASK_ID", help="which task, when the file holds several")
+    _add_set(p)
+    p.add_argument("-o", "--output", choices=["yaml", "json"], default="yaml", help="output format")
+
+    p = sub.add_parser("sim", help="serve a simulated Kubernetes cluster on 127.0.0.1 in the foreground")
+    p.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    p.add_argument("--kubeconfig", metavar="PATH", help="where to write the kubeconfig")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "tui"
+    if args.command is None:
+        # `kpodtui` alone opens the app with its defaults.
+        args = parser.parse_args(["tui", *(argv or sys.argv[1:])])
+    module_name, func_name = COMMANDS[command].split(":")
+    try:
+        func = getattr(importlib.import_module(module_name), func_name)
+        return int(func(args) or 0)
+    except KpodtuiError as exc:
+        print(f"kpodtui: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("kpodtui: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 0
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("kpodtui"):
+            print(f"kpodtui: error: command {command!r} is not available in this build", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        raise

@@ -1,0 +1,135 @@
+"""Typed events a :class:`~kpodtui.engine.run.Run` publishes to its subscribers.
+
+This module is the contract between the engine and its front ends (headless
+mode, the Textual app). Events are small frozen dataclasses; subscribers are
+called from engine threads and must not block (the app forwards them to its
+own thread, headless writes them to stdout/stderr).
+
+Log lines are always delivered in batches (one ``LogBatch`` per chunk read from
+a stream, never one event per line), so a front end can render per frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Outcome = Literal["succeeded", "failed", "skipped", "killed"]
+ContainerStateName = Literal["waiting", "running", "terminated", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerState:
+    """One container's state as the kubelet reports it."""
+
+    name: str
+    state: ContainerStateName
+    init: bool = False
+    reason: str | None = None  # waiting reason (ErrImagePull...) or terminated reason (Error, OOMKilled...)
+    message: str | None = None
+    exit_code: int | None = None
+    restart_count: int = 0
+    started_at: str | None = None
+    finished_at: str | None = None
+
+    def describe(self) -> str:
+        """Short human text: ``waiting: ImagePullBackOff``, ``running``, ``exited 1 (Error)``."""
+        if self.state == "terminated":
+            text = f"exited {self.exit_code}"
+            return f"{text} ({self.reason})" if self.reason else text
+        if self.state == "waiting":
+            return f"waiting: {self.reason}" if self.reason else "waiting"
+        return self.state
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    container: str
+    timestamp: str  # RFC3339 with nanoseconds, as the API server sent it ("" if unknown)
+    text: str  # the line without its trailing newline
+
+
+@dataclass(frozen=True, slots=True)
+class RunEvent:
+    """Base class of every event; ``run_id`` names the run it belongs to."""
+
+    run_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PodAssigned(RunEvent):
+    """The run has a pod: newly created, or found again (reattached)."""
+
+    pod_name: str
+    namespace: str
+    context: str | None
+    reattached: bool = False
+    containers: tuple[str, ...] = ()
+    init_containers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PodStatusChanged(RunEvent):
+    """Phase, Pending cause or any container state changed (fresh snapshot each time)."""
+
+    phase: str  # Pending / Running / Succeeded / Failed / Unknown
+    reason: str | None = None  # pod-level reason (DeadlineExceeded, Unschedulable...)
+    message: str | None = None
+    containers: tuple[ContainerState, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterEvent(RunEvent):
+    """A Kubernetes Event about the pod (Scheduled, Pulling, FailedScheduling...)."""
+
+    type: str  # Normal / Warning
+    reason: str
+    message: str
+    field_path: str | None = None
+    count: int = 1
+    timestamp: str | None = None
+    uid: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LogBatch(RunEvent):
+    """Lines read from one or more containers, in order per container."""
+
+    lines: tuple[LogLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LogStreamState(RunEvent):
+    """A log stream broke and is resuming, resumed, or ended."""
+
+    container: str
+    state: Literal["broken", "resumed", "ended"]
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusMessage(RunEvent):
+    """Something a person watching should read (waiting up to 120 s to be scheduled, ...)."""
+
+    text: str
+    level: Literal["info", "warning", "error"] = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class XComResult(RunEvent):
+    """The XCom value read from the sidecar (``value`` None: file empty or absent)."""
+
+    value: Any = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunFinished(RunEvent):
+    """The verdict. ``report`` is the failure report (None on success)."""
+
+    outcome: Outcome
+    exit_code: int | None = None
+    report: str | None = None
+    xcom: Any = None
+    pod_deleted: bool = False
+    detail: dict[str, Any] = field(default_factory=dict)
