@@ -1,0 +1,143 @@
+"""Faults on demand: what the sim does wrong when a test or demo asks it to.
+
+One :class:`Faults` object is shared by the API server (request faults,
+latency, watch endings, resourceVersion expiry) and the kubelet's log handler
+(log stream cuts). All of it is read and changed on the sim's event loop, so
+no locking is needed; the few attributes that :class:`SimCluster` sets from
+another thread are single assignments, which are atomic in CPython.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RequestFault:
+    """Answer the next ``remaining`` requests that match with ``status``.
+
+    ``verb`` is an HTTP method (``GET``) or a Kubernetes verb (``list``,
+    ``watch``, ``get``, ``create``, ``patch``, ``delete``...); ``path`` is a
+    regular expression searched in the request path. ``None`` matches all.
+    """
+
+    status: int
+    remaining: int = 1
+    verb: str | None = None
+    path: str | None = None
+    retry_after: int | None = None
+    _path_re: re.Pattern[str] | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.path is not None:
+            self._path_re = re.compile(self.path)
+
+    def matches(self, method: str, kube_verb: str, path: str) -> bool:
+        """Whether a request with this HTTP method, Kubernetes verb and path is targeted."""
+        if self.remaining <= 0:
+            return False
+        if self.verb is not None and self.verb.upper() != method.upper() and self.verb.lower() != kube_verb:
+            return False
+        return self._path_re is None or self._path_re.search(path) is not None
+
+
+@dataclass
+class LogCut:
+    """Cut log streams after ``after_lines`` lines, ``times`` times.
+
+    ``pod`` / ``container`` restrict the cut to one pod or container. The
+    stream is ended abruptly (no terminating chunk), as a dropped connection
+    would be, so clients must resume.
+    """
+
+    after_lines: int
+    times: int = 1
+    pod: str | None = None
+    container: str | None = None
+
+
+class Faults:
+    """The shared fault settings. See module docstring."""
+
+    def __init__(self) -> None:
+        self.request_faults: list[RequestFault] = []
+        #: seconds added before every API request is handled
+        self.latency: float = 0.0
+        self.log_cut: LogCut | None = None
+        # Watches wait on this event; end_watches() sets it and swaps in a new one.
+        self._watch_end: asyncio.Event | None = None
+
+    # -- request faults ----------------------------------------------------------
+
+    def fail_next(
+        self,
+        n: int,
+        status: int,
+        verb: str | None = None,
+        path: str | None = None,
+        retry_after: int | None = None,
+    ) -> RequestFault:
+        """Answer the next ``n`` matching requests with ``status`` (429, 500, 503...)."""
+        if status == 429 and retry_after is None:
+            retry_after = 1  # a real 429 always says when to come back
+        fault = RequestFault(status=status, remaining=n, verb=verb, path=path, retry_after=retry_after)
+        self.request_faults.append(fault)
+        return fault
+
+    def take_request_fault(self, method: str, kube_verb: str, path: str) -> RequestFault | None:
+        """The fault that applies to this request (consuming one of its uses), if any."""
+        for fault in self.request_faults:
+            if fault.matches(method, kube_verb, path):
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    self.request_faults.remove(fault)
+                return fault
+        return None
+
+    def clear(self) -> None:
+        """Remove every fault: request faults, latency and log cuts."""
+        self.request_faults.clear()
+        self.latency = 0.0
+        self.log_cut = None
+
+    # -- watches -----------------------------------------------------------------
+
+    def watch_end_event(self) -> asyncio.Event:
+        """The event a running watch waits on to learn it must end (loop thread only)."""
+        if self._watch_end is None:
+            self._watch_end = asyncio.Event()
+        return self._watch_end
+
+    def end_watches(self) -> None:
+        """End every open watch cleanly now (loop thread only); new watches are unaffected."""
+        if self._watch_end is not None:
+            self._watch_end.set()
+        self._watch_end = asyncio.Event()
+
+    # -- logs --------------------------------------------------------------------
+
+    def cut_logs(
+        self, after_lines: int, times: int = 1, pod: str | None = None, container: str | None = None
+    ) -> LogCut:
+        """Cut the next ``times`` log streams (of ``pod``/``container``) after ``after_lines`` lines."""
+        self.log_cut = LogCut(after_lines=after_lines, times=times, pod=pod, container=container)
+        return self.log_cut
+
+    def take_log_cut(self, pod: str, container: str) -> int | None:
+        """For a log stream starting now: after how many lines to cut it, or None.
+
+        Called by the kubelet's log handler once per stream; consumes one use.
+        """
+        cut = self.log_cut
+        if cut is None or cut.times <= 0:
+            return None
+        if cut.pod is not None and cut.pod != pod:
+            return None
+        if cut.container is not None and cut.container != container:
+            return None
+        cut.times -= 1
+        if cut.times <= 0:
+            self.log_cut = None
+        return cut.after_lines
