@@ -1,0 +1,76 @@
+"""The history database schema and its migrations.
+
+The version lives in ``PRAGMA user_version``; each entry of :data:`MIGRATIONS`
+moves the database from version ``i`` to ``i + 1`` inside one transaction, so a
+newer kpodtui upgrades an older database in place and two processes opening it
+at once cannot both migrate (the second waits, then sees the new version).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: list[str] = [
+    # 0 -> 1: runs and log cursors.
+    """
+    CREATE TABLE runs (
+        id              TEXT PRIMARY KEY,
+        task_id         TEXT NOT NULL,
+        spec_path       TEXT,
+        spec_text       TEXT,
+        pod_name        TEXT,
+        namespace       TEXT,
+        context         TEXT,
+        kubeconfig      TEXT,
+        state           TEXT NOT NULL DEFAULT 'live',
+        phase           TEXT,
+        created_at      REAL NOT NULL,
+        started_at      REAL,
+        finished_at     REAL,
+        exit_code       INTEGER,
+        outcome         TEXT,
+        xcom            TEXT,
+        failure_report  TEXT,
+        on_finish_action TEXT,
+        kill_requested  INTEGER NOT NULL DEFAULT 0,
+        detached        INTEGER NOT NULL DEFAULT 0,
+        owner_pid       INTEGER,
+        detail          TEXT
+    );
+    CREATE INDEX runs_state_created ON runs(state, created_at);
+    CREATE TABLE log_cursors (
+        run_id      TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        container   TEXT NOT NULL,
+        last_ts     TEXT NOT NULL DEFAULT '',
+        same_ts     INTEGER NOT NULL DEFAULT 0,
+        lines       INTEGER NOT NULL DEFAULT 0,
+        updated_at  REAL NOT NULL,
+        PRIMARY KEY (run_id, container)
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring ``conn``'s database to :data:`SCHEMA_VERSION`; return the version found."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        found = conn.execute("PRAGMA user_version").fetchone()[0]
+        if found > SCHEMA_VERSION:
+            conn.execute("ROLLBACK")
+            raise RuntimeError(
+                f"the run history was written by a newer kpodtui (schema {found} > {SCHEMA_VERSION})"
+            )
+        for version in range(found, SCHEMA_VERSION):
+            for statement in MIGRATIONS[version].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return found

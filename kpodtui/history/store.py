@@ -1,0 +1,262 @@
+"""The :class:`History` store: the run table in SQLite plus the log files."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from heapq import merge
+from pathlib import Path
+from typing import Any
+
+from kpodtui.engine.events import LogLine
+from kpodtui.errors import BadInputError
+from kpodtui.history.logfiles import LogCursor, LogFileWriter, read_lines
+from kpodtui.history.schema import migrate
+
+DB_NAME = "history.sqlite3"
+
+_RUN_COLUMNS = (
+    "id, task_id, spec_path, spec_text, pod_name, namespace, context, kubeconfig, state, phase, "
+    "created_at, started_at, finished_at, exit_code, outcome, xcom, failure_report, "
+    "on_finish_action, kill_requested, detached, owner_pid, detail"
+)
+# Columns a caller may change through :meth:`History.update_run`.
+_UPDATABLE = frozenset(_RUN_COLUMNS.replace(" ", "").split(",")) - {"id", "created_at"}
+
+
+def default_home() -> Path:
+    """``$KPODTUI_HOME`` or the platform's user data dir for kpodtui."""
+    env = os.environ.get("KPODTUI_HOME")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("kpodtui"))
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One row of the run table (times are Unix seconds)."""
+
+    id: str
+    task_id: str
+    spec_path: str | None = None
+    spec_text: str | None = None
+    pod_name: str | None = None
+    namespace: str | None = None
+    context: str | None = None
+    kubeconfig: str | None = None
+    state: str = "live"  # live / finished
+    phase: str | None = None
+    created_at: float = 0.0
+    started_at: float | None = None
+    finished_at: float | None = None
+    exit_code: int | None = None
+    outcome: str | None = None  # succeeded / failed / skipped / killed
+    xcom: Any = None
+    failure_report: str | None = None
+    on_finish_action: str | None = None  # set when changed live (keep)
+    kill_requested: bool = False
+    detached: bool = False
+    owner_pid: int | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def live(self) -> bool:
+        """Whether the run has no verdict yet."""
+        return self.state == "live"
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> RunRecord:
+        values = list(row)
+        values[15] = json.loads(values[15]) if values[15] is not None else None  # xcom
+        values[18] = bool(values[18])
+        values[19] = bool(values[19])
+        values[21] = json.loads(values[21]) if values[21] else {}
+        return cls(*values)
+
+
+class History:
+    """The run history: one SQLite database (WAL) and a folder of log files.
+
+    Safe to share between threads (one connection behind a lock) and between
+    processes (SQLite WAL with a busy timeout; each log file has one writer).
+    """
+
+    def __init__(self, home: Path, conn: sqlite3.Connection) -> None:
+        self.home = home
+        self._conn = conn
+        self._lock = threading.Lock()
+
+    # -- opening -----------------------------------------------------------------
+
+    @classmethod
+    def open(cls, home: str | Path | None = None) -> History:
+        """Open (creating and migrating if needed) the history under ``home``."""
+        root = Path(home).expanduser() if home is not None else default_home()
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        db = root / DB_NAME
+        if not db.exists():
+            # Create it 0600 ourselves: sqlite would honour the umask, and the
+            # -wal/-shm files copy the database file's mode.
+            os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))
+        conn = sqlite3.connect(db, timeout=30.0, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        migrate(conn)
+        return cls(root, conn)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _write(self, sql: str, params: tuple[Any, ...] | list[tuple[Any, ...]], many: bool = False) -> int:
+        with self._lock:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                cur = conn.executemany(sql, params) if many else conn.execute(sql, params)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            return cur.rowcount
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    # -- runs --------------------------------------------------------------------
+
+    def add_run(self, record: RunRecord) -> RunRecord:
+        """Insert a new run (``created_at`` defaults to now)."""
+        if not record.created_at:
+            record = _replace(record, created_at=time.time())
+        values = _to_row(record)
+        marks = ", ".join("?" * len(values))
+        self._write(f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES ({marks})", values)
+        return record
+
+    def update_run(self, run_id: str, **changes: Any) -> None:
+        """Change some columns of one run (``xcom`` and ``detail`` are stored as JSON)."""
+        bad = set(changes) - _UPDATABLE
+        if bad:
+            raise ValueError(f"cannot update {sorted(bad)}")
+        if not changes:
+            return
+        if "xcom" in changes:
+            changes["xcom"] = json.dumps(changes["xcom"])
+        if "detail" in changes:
+            changes["detail"] = json.dumps(changes["detail"])
+        sets = ", ".join(f"{k} = ?" for k in changes)
+        self._write(f"UPDATE runs SET {sets} WHERE id = ?", (*changes.values(), run_id))
+
+    def get_run(self, id_or_prefix: str) -> RunRecord:
+        """The run whose id is ``id_or_prefix`` or uniquely starts with it.
+
+        Raises :class:`~kpodtui.errors.BadInputError` when no run or several match.
+        """
+        rows = self._read(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (id_or_prefix,))
+        if not rows:
+            pattern = id_or_prefix.replace("%", "").replace("_", "") + "%"
+            rows = self._read(
+                f"SELECT {_RUN_COLUMNS} FROM runs WHERE id LIKE ? LIMIT 6", (pattern,)
+            )
+        if not rows:
+            raise BadInputError(f"no run {id_or_prefix!r} in the history (see `kpodtui runs`)")
+        if len(rows) > 1:
+            ids = ", ".join(r[0] for r in rows[:5])
+            raise BadInputError(f"run {id_or_prefix!r} is ambiguous: {ids}; give more characters")
+        return RunRecord.from_row(rows[0])
+
+    def list_runs(self, limit: int = 50, live_first: bool = True) -> list[RunRecord]:
+        """The newest ``limit`` runs; live ones first when ``live_first``."""
+        order = "(state = 'live') DESC, created_at DESC" if live_first else "created_at DESC"
+        rows = self._read(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY {order} LIMIT ?", (limit,))
+        return [RunRecord.from_row(r) for r in rows]
+
+    def live_runs(self) -> list[RunRecord]:
+        """Every run without a verdict yet, newest first."""
+        rows = self._read(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE state = 'live' ORDER BY created_at DESC"
+        )
+        return [RunRecord.from_row(r) for r in rows]
+
+    # -- logs --------------------------------------------------------------------
+
+    def log_dir(self, run_id: str) -> Path:
+        """The folder holding a run's log files."""
+        return self.home / "logs" / run_id
+
+    def log_path(self, run_id: str, container: str) -> Path:
+        """The log file of one container of a run (it may not exist yet)."""
+        return self.log_dir(run_id) / f"{container}.log"
+
+    def containers(self, run_id: str) -> list[str]:
+        """Containers that have a log file for this run, sorted by name."""
+        folder = self.log_dir(run_id)
+        if not folder.is_dir():
+            return []
+        return sorted(p.stem for p in folder.glob("*.log"))
+
+    def open_log(self, run_id: str, container: str) -> LogFileWriter:
+        """A writer appending to a container's log file, its cursor at the file's end."""
+        return LogFileWriter.open(self.log_path(run_id, container))
+
+    def read_log(self, run_id: str, container: str | None = None) -> Iterator[LogLine]:
+        """A run's log lines from disk: one container, or all merged by timestamp."""
+        if container is not None:
+            return read_lines(self.log_path(run_id, container), container)
+        streams = [read_lines(self.log_path(run_id, c), c) for c in self.containers(run_id)]
+        return merge(*streams, key=lambda line: line.timestamp)
+
+    def save_cursors(self, run_id: str, cursors: dict[str, LogCursor]) -> None:
+        """Record how far each container's log is on disk (batched by the caller)."""
+        now = time.time()
+        rows = [(run_id, c, cur.last_ts, cur.same_ts, cur.lines, now) for c, cur in cursors.items()]
+        self._write(
+            "INSERT INTO log_cursors (run_id, container, last_ts, same_ts, lines, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(run_id, container) DO UPDATE SET "
+            "last_ts = excluded.last_ts, same_ts = excluded.same_ts, lines = excluded.lines, "
+            "updated_at = excluded.updated_at",
+            rows,
+            many=True,
+        )
+
+    def cursors(self, run_id: str) -> dict[str, LogCursor]:
+        """The saved log cursors of a run (may lag the files by up to a flush period)."""
+        rows = self._read(
+            "SELECT container, last_ts, same_ts, lines FROM log_cursors WHERE run_id = ?", (run_id,)
+        )
+        return {c: LogCursor(ts, same, n) for c, ts, same, n in rows}
+
+
+def _to_row(record: RunRecord) -> tuple[Any, ...]:
+    return (
+        record.id, record.task_id, record.spec_path, record.spec_text, record.pod_name,
+        record.namespace, record.context, record.kubeconfig, record.state, record.phase,
+        record.created_at, record.started_at, record.finished_at, record.exit_code,
+        record.outcome, json.dumps(record.xcom), record.failure_report,
+        record.on_finish_action, int(record.kill_requested), int(record.detached),
+        record.owner_pid, json.dumps(record.detail),
+    )  # fmt: skip
+
+
+def _replace(record: RunRecord, **changes: Any) -> RunRecord:
+    from dataclasses import replace
+
+    return replace(record, **changes)
