@@ -1,0 +1,64 @@
+"""``kpodtui validate`` and ``kpodtui dry-run``.
+
+Both stay light: no kubernetes client, no Textual; jinja2 only when a spec
+holds templates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+
+from kpodtui.errors import EXIT_BAD_INPUT, EXIT_OK
+from kpodtui.spec.errors import SpecError
+from kpodtui.spec.loader import load_specs, validate_file
+from kpodtui.spec.taskspec import TaskSpec
+
+
+def validate_command(args: argparse.Namespace) -> int:
+    """Check every file; print every problem (one line each) on stderr; 0 if all are valid, else 2."""
+    bad = 0
+    for path in args.specs:
+        errors = validate_file(path, args.overrides)
+        for err in errors:
+            print(f"kpodtui: error: {err}", file=sys.stderr)
+        if errors:
+            bad += 1
+            continue
+        specs = load_specs(path, args.overrides)
+        for spec in specs:
+            for warning in spec.warnings:
+                print(f"kpodtui: warning: {warning}", file=sys.stderr)
+        ids = ", ".join(s.task_id for s in specs)
+        print(f"{path}: ok ({ids})")
+    return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+def select_task(specs: list[TaskSpec], task: str | None, source: str) -> TaskSpec:
+    """The one task to act on: ``--task`` or the file's only task."""
+    if task:
+        for spec in specs:
+            if spec.task_id == task:
+                return spec
+        raise SpecError(f"no task {task!r} in this file (it holds: {', '.join(s.task_id for s in specs)})",
+                        source=source, key="--task")
+    if len(specs) > 1:
+        raise SpecError(f"holds {len(specs)} tasks ({', '.join(s.task_id for s in specs)}): pick one with --task",
+                        source=source)
+    return specs[0]
+
+
+def dry_run_command(args: argparse.Namespace) -> int:
+    """Print the pod manifest the spec would create (no run labels: there is no run)."""
+    from kpodtui.pod import build_pod, manifest_json, manifest_yaml
+    from kpodtui.spec.render import render_spec
+
+    spec = select_task(load_specs(args.spec, args.overrides), getattr(args, "task", None), args.spec)
+    for warning in spec.warnings:
+        print(f"kpodtui: warning: {warning}", file=sys.stderr)
+    rendered = render_spec(spec, run_id="dry-run", ts=datetime.now(UTC))
+    pod = build_pod(rendered, None)
+    out = manifest_json(pod) if getattr(args, "output", "yaml") == "json" else manifest_yaml(pod)
+    sys.stdout.write(out)
+    return EXIT_OK

@@ -1,0 +1,55 @@
+"""The one error type of spec loading: one line that says where and what.
+
+Format: ``path:line:col: key: what is wrong (did you mean 'x'?)``; parts that are
+unknown are left out. ``line``/``column`` are 1-based (what editors show).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from kpodtui.errors import BadInputError
+
+
+class SpecError(BadInputError):
+    """A problem in a task spec; carries its location for editors (``.line``, ``.column``, ``.key``)."""
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        key: str | None = None,
+        suggestion: str | None = None,
+    ) -> None:
+        self.what = what
+        self.source = source
+        self.line = line
+        self.column = column
+        self.key = key
+        self.suggestion = suggestion
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = ""
+        if self.source:
+            where = self.source
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            where += ": "
+        key = f"{self.key}: " if self.key else ""
+        hint = f" (did you mean {self.suggestion!r}?)" if self.suggestion else ""
+        # Keep it to one line whatever the underlying message was.
+        what = " ".join(self.what.split())
+        return f"{where}{key}{what}{hint}"
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """The closest of ``choices`` to a misspelt ``word``, if any is close enough."""
+    matches = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return matches[0] if matches else None

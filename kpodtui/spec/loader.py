@@ -1,0 +1,226 @@
+"""Loading spec files: YAML with positions, ``--set`` overrides, checks, deprecations.
+
+Every problem becomes a positioned :class:`SpecError`. ``validate_file`` returns
+them all; ``load_specs`` raises the first. A spec that loads has also been
+rendered with a trial identity and built into a pod once, so undefined template
+names and duplicate env/volume names after merging are caught here, before any
+cluster is involved.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kpodtui.spec.check import BAD, check_value
+from kpodtui.spec.context import CheckContext, is_template, type_name
+from kpodtui.spec.errors import SpecError, did_you_mean
+from kpodtui.spec.k8s import camelize
+from kpodtui.spec.podtemplate import load_pod_template
+from kpodtui.spec.schema import ALL_KEYS, DEPRECATED_ALIASES
+from kpodtui.spec.taskspec import TaskSpec
+from kpodtui.spec.yamlpos import Document, parse_documents
+
+# The older seed's `resources` dict spelt its keys this way.
+_OLD_RESOURCES = {
+    "request_memory": ("requests", "memory"), "request_cpu": ("requests", "cpu"),
+    "request_ephemeral_storage": ("requests", "ephemeral-storage"),
+    "limit_memory": ("limits", "memory"), "limit_cpu": ("limits", "cpu"),
+    "limit_gpu": ("limits", "nvidia.com/gpu"),
+    "limit_ephemeral_storage": ("limits", "ephemeral-storage"),
+}
+TRIAL_TS = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def parse_overrides(overrides: Sequence[str]) -> list[tuple[str, Any, str]]:
+    """``["params.n=3"]`` -> ``[("params.n", 3, "params.n=3")]``; values are YAML scalars/lists."""
+    import yaml
+
+    out = []
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key or any(not part for part in key.split(".")):
+            raise SpecError(f"expected KEY=VALUE (dotted keys for nested values), got {item!r}", source="--set")
+        try:
+            value = yaml.safe_load(text) if text.strip() else ""
+        except yaml.YAMLError:
+            value = text  # not YAML: take it as the string it is
+        out.append((key, value, item))
+    return out
+
+
+def _apply_overrides(value: dict[str, Any], parsed: list[tuple[str, Any, str]]) -> tuple[dict, dict]:
+    out = copy.deepcopy(value)
+    where: dict[str, str] = {}
+    for key, val, item in parsed:
+        parts = key.split(".")
+        target = out
+        for part in parts[:-1]:
+            nxt = target.get(part)
+            if not isinstance(nxt, dict):
+                nxt = {}
+                target[part] = nxt
+            target = nxt
+        target[parts[-1]] = val
+        where[key] = item
+    return out, where
+
+
+def _old_resources(ctx: CheckContext, value: Any) -> Any:
+    if not isinstance(value, dict):
+        ctx.error(("resources",), f"expected a mapping, got {type_name(value)}")
+        return BAD
+    if value and all(k in _OLD_RESOURCES for k in value):
+        out: dict[str, dict[str, str]] = {}
+        for k, v in value.items():
+            if v is not None:
+                section, name = _OLD_RESOURCES[k]
+                out.setdefault(section, {})[name] = str(v)
+        return out
+    for k in value:
+        if k not in ("limits", "requests", "claims") and k not in _OLD_RESOURCES:
+            ctx.error(("resources", k), "unknown resources key",
+                      did_you_mean(str(k), [*_OLD_RESOURCES, "limits", "requests"]))
+            return BAD
+    return camelize(value)
+
+
+def _check_mapping(ctx: CheckContext, raw: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    values: dict[str, Any] = {}
+    explicit: set[str] = set()
+    for key, value in raw.items():
+        if not isinstance(key, str) or key not in ALL_KEYS:
+            ctx.error((key,), "unknown key", did_you_mean(str(key), ALL_KEYS))
+            continue
+        target = DEPRECATED_ALIASES.get(key)
+        if target:
+            if target in raw:
+                ctx.error((key,), f"both {key!r} (deprecated) and {target!r} are given: keep only {target!r}")
+                continue
+            ctx.warn((key,), f"deprecated, use {target!r}")
+            checked = _old_resources(ctx, value) if key == "resources" else check_value(ctx, target, value)
+            key = target
+        else:
+            checked = check_value(ctx, key, value)
+        if checked is not BAD:
+            values[key] = checked
+            explicit.add(key)
+    if "task_id" not in raw:
+        ctx.error((), "missing: every task needs a task_id", key="task_id")
+    # The older seed's switch, mapped as the reference did before it was ignored.
+    if values.get("is_delete_operator_pod") is not None:
+        action = "delete_pod" if values["is_delete_operator_pod"] else "keep_pod"
+        if "on_finish_action" in explicit and values.get("on_finish_action") != action:
+            ctx.error(("is_delete_operator_pod",), f"contradicts on_finish_action "
+                      f"{values.get('on_finish_action')!r}: keep only on_finish_action")
+        else:
+            ctx.warn(("is_delete_operator_pod",), f"deprecated, use on_finish_action: {action}")
+            values["on_finish_action"] = action
+            explicit.add("on_finish_action")
+    return values, explicit
+
+
+def _spec_from_document(
+    doc: Document, source: str, source_path: Path | None, base_dir: Path | None,
+    parsed_overrides: list[tuple[str, Any, str]],
+) -> tuple[TaskSpec | None, list[SpecError]]:
+    ctx = CheckContext(source, doc)
+    ctx.errors.extend(doc.errors)
+    if not isinstance(doc.value, dict):
+        ctx.error((), f"a task spec must be a mapping of keys (task_id: ..., image: ...), got {type_name(doc.value)}")
+        return None, ctx.errors
+    raw, where = _apply_overrides(doc.value, parsed_overrides)
+    ctx.overrides = where
+    values, explicit = _check_mapping(ctx, raw)
+    template_pod = None
+    tfile = values.get("pod_template_file")
+    if tfile and not is_template(tfile):
+        template_pod = load_pod_template(tfile, base_dir, ctx)
+    if ctx.errors:
+        return None, ctx.errors
+    spec = TaskSpec(values, raw=raw, source_path=source_path, source=source, warnings=ctx.warnings,
+                    explicit=frozenset(explicit), template_pod=template_pod, doc=doc, overrides=where,
+                    base_dir=base_dir)
+    return spec, _trial(spec)
+
+
+def _trial(spec: TaskSpec) -> list[SpecError]:
+    # Imported here: the pod layer sits above this one; the trial build is how
+    # "duplicate names after merging" becomes a load-time spec error.
+    from kpodtui.pod.builder import build_pod
+    from kpodtui.spec.render import render_spec
+
+    try:
+        rendered = render_spec(spec, run_id="validate", ts=TRIAL_TS)
+        build_pod(rendered, None)
+    except SpecError as exc:
+        return [exc]
+    return []
+
+
+def _load_text(text: str, source: str, source_path: Path | None, base_dir: Path | None,
+               overrides: Sequence[str]) -> tuple[list[TaskSpec], list[SpecError]]:
+    parsed = parse_overrides(overrides)
+    docs = [d for d in parse_documents(text, source) if d.value is not None]
+    if not docs:
+        return [], [SpecError("holds no task spec (an empty YAML file)", source=source)]
+    specs: list[TaskSpec] = []
+    errors: list[SpecError] = []
+    seen: dict[str, int] = {}
+    for doc in docs:
+        spec, errs = _spec_from_document(doc, source, source_path, base_dir, parsed)
+        errors.extend(errs)
+        if spec is None:
+            continue
+        if spec.task_id in seen:
+            errors.append(spec.error(("task_id",), f"{spec.task_id!r} is used twice in this file "
+                                                   f"(first at line {seen[spec.task_id]})"))
+        seen[spec.task_id] = doc.where(("task_id",)).line
+        specs.append(spec)
+    return specs, errors
+
+
+def _read(path: str | Path) -> str:
+    p = Path(path)
+    try:
+        return p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError("no such file", source=str(path)) from None
+    except IsADirectoryError:
+        raise SpecError("is a directory, not a spec file", source=str(path)) from None
+    except UnicodeDecodeError:
+        raise SpecError("is not UTF-8 text", source=str(path)) from None
+    except OSError as exc:
+        raise SpecError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
+
+
+def load_specs(path: str | Path, overrides: Sequence[str] = ()) -> list[TaskSpec]:
+    """Every task of a spec file, checked; raises :class:`SpecError` for the first problem."""
+    text = _read(path)
+    specs, errors = _load_text(text, str(path), Path(path), Path(path).parent, overrides)
+    if errors:
+        raise errors[0]
+    return specs
+
+
+def validate_file(path: str | Path, overrides: Sequence[str] = ()) -> list[SpecError]:
+    """Every problem of a spec file (empty when it is valid); never raises for bad input."""
+    try:
+        text = _read(path)
+        _specs, errors = _load_text(text, str(path), Path(path), Path(path).parent, overrides)
+    except SpecError as exc:
+        return [exc]
+    return errors
+
+
+def load_spec_text(text: str, source: str = "<editor>", base_dir: Path | None = None) -> list[TaskSpec]:
+    """Specs from text (the app's editor); raises the first :class:`SpecError` (with .line/.column/.key)."""
+    specs, errors = _load_text(text, source, None, base_dir, ())
+    if errors:
+        raise errors[0]
+    return specs
+

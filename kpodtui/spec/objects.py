@@ -1,0 +1,129 @@
+"""Checks of the Kubernetes objects written inside a spec.
+
+Deliberately shallow: enough to name the key of a typical mistake (a volume
+without a name, a mount without a path, an init container with an invalid
+name) before anything reaches a server; the full schema is the server's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from kpodtui.spec.context import type_name
+from kpodtui.spec.errors import did_you_mean
+from kpodtui.spec.k8s import camelize, dns_label_problem
+
+if TYPE_CHECKING:
+    from kpodtui.spec.context import CheckContext
+    from kpodtui.spec.yamlpos import Path
+
+_SECRET_KEYS = ("deploy_type", "deploy_target", "secret", "key", "items")
+_POD_KEYS = ("apiVersion", "kind", "metadata", "spec")
+
+
+def _need(ctx: CheckContext, path: Path, items: list[dict], fields: tuple[str, ...], what: str) -> None:
+    for i, item in enumerate(items):
+        for f in fields:
+            if not item.get(f) and item.get(f) != 0:
+                ctx.error((*path, i), f"each {what} needs {f!r}")
+
+
+def _volumes(ctx: CheckContext, path: Path, items: list[dict]) -> None:
+    _need(ctx, path, items, ("name",), "volume")
+
+
+def _mounts(ctx: CheckContext, path: Path, items: list[dict]) -> None:
+    _need(ctx, path, items, ("name", "mountPath"), "volume mount")
+
+
+def _ports(ctx: CheckContext, path: Path, items: list[dict]) -> None:
+    _need(ctx, path, items, ("containerPort",), "port")
+
+
+def _envs(ctx: CheckContext, path: Path, items: list[dict]) -> None:
+    _need(ctx, path, items, ("name",), "env var")
+
+
+def _containers(ctx: CheckContext, path: Path, items: list[dict]) -> None:
+    for i, item in enumerate(items):
+        name = item.get("name")
+        if not isinstance(name, str):
+            ctx.error((*path, i), "each container needs a name")
+        elif problem := dns_label_problem(name):
+            ctx.error((*path, i, "name"), problem)
+
+
+OBJECT_LIST_CHECKS: dict[str, Callable[[CheckContext, Path, list[dict]], None]] = {
+    "volumes": _volumes,
+    "volume_mounts": _mounts,
+    "ports": _ports,
+    "pod_runtime_info_envs": _envs,
+    "init_containers": _containers,
+}
+
+
+def check_pod_object(ctx: CheckContext, path: Path, pod: dict[str, Any]) -> None:
+    """A pod written as in a manifest: apiVersion/kind/metadata/spec, kind Pod."""
+    for k in pod:
+        if k not in _POD_KEYS:
+            hint = " (write the pod spec under 'spec:')" if k in ("containers", "volumes") else ""
+            ctx.error((*path, k), f"unknown pod field {k!r}{hint}", did_you_mean(k, _POD_KEYS))
+    if pod.get("kind") not in (None, "Pod"):
+        ctx.error((*path, "kind"), f"expected kind Pod, got {pod['kind']!r}")
+    for k in ("metadata", "spec"):
+        if k in pod and pod[k] is not None and not isinstance(pod[k], dict):
+            ctx.error((*path, k), f"expected a mapping, got {type_name(pod[k])}")
+    spec = pod.get("spec")
+    if isinstance(spec, dict):
+        for k in ("containers", "initContainers"):
+            items = spec.get(k)
+            if items is not None and (not isinstance(items, list) or not all(isinstance(c, dict) for c in items)):
+                ctx.error((*path, "spec", k), "expected a list of containers")
+
+
+def check_secrets(ctx: CheckContext, path: Path, value: Any) -> Any:
+    """``[{deploy_type: env|volume, deploy_target, secret, key, items}]`` as the reference's Secret."""
+    from kpodtui.spec.check import BAD
+
+    if not isinstance(value, list):
+        ctx.error(path, f"expected a list of secrets, got {type_name(value)}")
+        return BAD
+    out = []
+    for i, item in enumerate(value):
+        ip = (*path, i)
+        if not isinstance(item, dict):
+            ctx.error(ip, f"expected a mapping {{deploy_type, deploy_target, secret, key}}, got {type_name(item)}")
+            continue
+        ok = True
+        for k in item:
+            if k not in _SECRET_KEYS:
+                ctx.error((*ip, k), "unknown secret field", did_you_mean(str(k), _SECRET_KEYS))
+                ok = False
+        dtype = item.get("deploy_type")
+        if dtype not in ("env", "volume"):
+            ctx.error((*ip, "deploy_type"), f"{dtype!r} is not one of env, volume",
+                      did_you_mean(str(dtype), ("env", "volume")))
+            ok = False
+        if not isinstance(item.get("secret"), str) or not item.get("secret"):
+            ctx.error(ip, "each secret needs 'secret' (the Secret's name)")
+            ok = False
+        target = item.get("deploy_target")
+        if target is not None and not isinstance(target, str):
+            ctx.error((*ip, "deploy_target"), f"expected a string, got {type_name(target)}")
+            ok = False
+        if dtype == "volume" and not target:
+            ctx.error(ip, "a volume secret needs 'deploy_target' (the mount path)")
+            ok = False
+        if dtype == "env" and item.get("key") and not target:
+            ctx.error(ip, "an env secret with 'key' needs 'deploy_target' (the variable name)")
+            ok = False
+        items = item.get("items")
+        if items is not None and not (isinstance(items, list) and all(isinstance(x, dict) for x in items)):
+            ctx.error((*ip, "items"), "expected a list of {key, path}")
+            ok = False
+        if ok:
+            s = {k: item.get(k) for k in _SECRET_KEYS}
+            s["items"] = camelize(items) if items else None
+            out.append(s)
+    return out

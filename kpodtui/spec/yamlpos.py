@@ -1,0 +1,106 @@
+"""YAML parsing that remembers where every key and value was written.
+
+PyYAML's composer gives nodes with start marks; we walk the node tree once to
+record ``path -> (key position, value position)`` and then let the normal safe
+constructor build the Python values from the same nodes. Duplicate keys, which
+PyYAML silently collapses, are reported because a user editing a spec almost
+never means the second one to win silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import yaml
+
+from kpodtui.spec.errors import SpecError
+
+# The C parser is several times faster and keeps marks too; fall back when absent.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+Path = tuple[Any, ...]
+
+
+class Pos(NamedTuple):
+    """A 1-based line and column."""
+
+    line: int
+    column: int
+
+
+@dataclass
+class Document:
+    """One YAML document: its value, where each path was written, and problems found while reading."""
+
+    value: Any
+    start: Pos
+    keys: dict[Path, Pos] = field(default_factory=dict)
+    values: dict[Path, Pos] = field(default_factory=dict)
+    errors: list[SpecError] = field(default_factory=list)
+
+    def where(self, path: Path) -> Pos:
+        """Best known position for ``path``: its key, else its nearest written ancestor."""
+        while path:
+            if path in self.keys:
+                return self.keys[path]
+            if path in self.values:
+                return self.values[path]
+            path = path[:-1]
+        return self.start
+
+
+def _pos(mark: Any) -> Pos:
+    return Pos(mark.line + 1, mark.column + 1)
+
+
+def _walk(node: Any, path: Path, doc: Document, source: str, depth: int = 0) -> None:
+    if depth > 60:  # a recursive alias; the constructor will cope, positions need not
+        return
+    doc.values.setdefault(path, _pos(node.start_mark))
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, Pos] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
+            kpos = _pos(key_node.start_mark)
+            if key in seen and key != "<<":
+                doc.errors.append(
+                    SpecError(
+                        f"duplicate key (first written at line {seen[key].line})",
+                        source=source, line=kpos.line, column=kpos.column,
+                        key=".".join(str(p) for p in (*path, key)),
+                    )
+                )
+            seen[key] = kpos
+            doc.keys.setdefault((*path, key), kpos)
+            _walk(value_node, (*path, key), doc, source, depth + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk(item, (*path, i), doc, source, depth + 1)
+
+
+def parse_documents(text: str, source: str) -> list[Document]:
+    """Parse every document of ``text``; a syntax error raises :class:`SpecError` with its position."""
+    loader = _Loader(text)
+    docs: list[Document] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            doc = Document(value=None, start=_pos(node.start_mark))
+            _walk(node, (), doc, source)
+            doc.value = loader.construct_document(node)
+            docs.append(doc)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise SpecError(
+            f"invalid YAML: {problem}",
+            source=source,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as exc:  # e.g. reader errors on control characters
+        raise SpecError(f"invalid YAML: {exc}", source=source) from None
+    finally:
+        loader.dispose()
+    return docs
