@@ -1,15 +1,15 @@
 """Faults on demand: what the sim does wrong when a test or demo asks it to.
 
 One :class:`Faults` object is shared by the API server (request faults,
-latency, watch endings, resourceVersion expiry) and the kubelet's log handler
-(log stream cuts). All of it is read and changed on the sim's event loop, so
+latency) and the kubelet's log handler (log stream cuts). Ending watches and
+expiring resourceVersions act on the store (:meth:`Store.end_watches`,
+:meth:`Store.expire_resource_versions`); :class:`SimCluster` offers them all. All of it is read and changed on the sim's event loop, so
 no locking is needed; the few attributes that :class:`SimCluster` sets from
 another thread are single assignments, which are atomic in CPython.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import dataclass, field
 
@@ -66,8 +66,6 @@ class Faults:
         #: seconds added before every API request is handled
         self.latency: float = 0.0
         self.log_cut: LogCut | None = None
-        # Watches wait on this event; end_watches() sets it and swaps in a new one.
-        self._watch_end: asyncio.Event | None = None
 
     # -- request faults ----------------------------------------------------------
 
@@ -101,20 +99,6 @@ class Faults:
         self.request_faults.clear()
         self.latency = 0.0
         self.log_cut = None
-
-    # -- watches -----------------------------------------------------------------
-
-    def watch_end_event(self) -> asyncio.Event:
-        """The event a running watch waits on to learn it must end (loop thread only)."""
-        if self._watch_end is None:
-            self._watch_end = asyncio.Event()
-        return self._watch_end
-
-    def end_watches(self) -> None:
-        """End every open watch cleanly now (loop thread only); new watches are unaffected."""
-        if self._watch_end is not None:
-            self._watch_end.set()
-        self._watch_end = asyncio.Event()
 
     # -- logs --------------------------------------------------------------------
 

@@ -1,0 +1,272 @@
+"""Starting and stopping a sim: :class:`SimServer` (async, any loop) and :class:`SimCluster`.
+
+``SimCluster`` runs a ``SimServer`` on its own event loop in a background
+thread: that is what ``--sim`` and the tests use. ``kpodtui sim`` runs a
+``SimServer`` on the main thread's loop instead. Either way everything of the
+sim (store, kubelet, handlers) lives on that one loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import secrets
+import tempfile
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from kpodtui.sim.faults import Faults, LogCut
+from kpodtui.sim.kubeconfig import write_kubeconfig
+from kpodtui.sim.server import ServerContext, build_app
+from kpodtui.sim.store import Store
+
+try:  # the kubelet half lands separately
+    from kpodtui.sim.kubelet import Kubelet
+    from kpodtui.sim.node import NodeConfig
+except ImportError:  # pragma: no cover - depends on the checkout
+    Kubelet = None  # type: ignore[assignment,misc]
+    NodeConfig = None  # type: ignore[assignment,misc]
+
+
+class SimServer:
+    """A sim's store, kubelet and API server on the current event loop."""
+
+    def __init__(self, workdir: Path, port: int = 0, node: Any = None, token: str | None = None) -> None:
+        self.workdir = workdir
+        self.port = port
+        self.token = token or secrets.token_urlsafe(24)
+        self.store = Store()
+        self.faults = Faults()
+        self.kubelet: Any = None
+        self._node = node
+        self.ctx: ServerContext | None = None
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        """The API server URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        """Create the kubelet and the node, then listen."""
+        if Kubelet is not None:
+            node = self._node if self._node is not None else NodeConfig()
+            self.kubelet = Kubelet(self.store, node, self.workdir, self.faults)
+            self.store.create("nodes", None, self.kubelet.node_object())
+        self.ctx = ServerContext(store=self.store, faults=self.faults, token=self.token, kubelet=self.kubelet)
+        self.ctx.restart_hook = self.restart_apiserver
+        await self._listen()
+
+    async def _listen(self) -> None:
+        assert self.ctx is not None
+        app = build_app(self.ctx)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", self.port, reuse_address=True)
+        await site.start()
+        server = getattr(site, "_server", None)
+        if server is not None and server.sockets:
+            self.port = server.sockets[0].getsockname()[1]
+        self.ctx.server_address = f"127.0.0.1:{self.port}"
+        self._runner = runner
+
+    async def _unlisten(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is None:
+            return
+        server = runner.server
+        if server is not None:
+            # Drop open connections (watches, log follows) as a crashed apiserver would.
+            for conn in server.connections:
+                transport = conn.transport
+                if transport is not None:
+                    transport.abort()
+        await runner.cleanup()
+
+    async def restart_apiserver(self) -> None:
+        """Stop listening (dropping every connection), then serve again on the same port."""
+        await self._unlisten()
+        await self._listen()
+
+    async def stop(self) -> None:
+        """Stop serving and kill every container process."""
+        await self._unlisten()
+        if self.kubelet is not None:
+            await self.kubelet.shutdown()
+        if self.ctx is not None:
+            for task in list(self.ctx.tasks):
+                task.cancel()
+            if self.ctx.tasks:
+                await asyncio.gather(*self.ctx.tasks, return_exceptions=True)
+
+
+class SimCluster:
+    """A sim running on a background thread's event loop. Use :meth:`start`."""
+
+    def __init__(self, workdir: Path, port: int, node: Any) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run_loop, name="kpodtui-sim", daemon=True)
+        self._server = SimServer(workdir, port, node)
+        self.workdir = workdir
+        self.kubeconfig_path = workdir / "kubeconfig"
+        self._stopped = False
+
+    def _run_loop(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_forever()
+
+    @classmethod
+    def start(cls, workdir: Path | None = None, port: int = 0, node: Any = None) -> SimCluster:
+        """Start a sim on 127.0.0.1 (a free port unless ``port``) and write its kubeconfig."""
+        if workdir is None:
+            workdir = Path(tempfile.mkdtemp(prefix="kpodtui-sim-"))
+        workdir.mkdir(parents=True, exist_ok=True)
+        cluster = cls(workdir, port, node)
+        cluster._thread.start()
+        try:
+            cluster.call(cluster._server.start)
+        except BaseException:
+            cluster.stop()
+            raise
+        write_kubeconfig(cluster.kubeconfig_path, cluster.url, cluster.token)
+        return cluster
+
+    # -- attributes -------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        return self._server.url
+
+    @property
+    def port(self) -> int:
+        """The listening port."""
+        return self._server.port
+
+    @property
+    def token(self) -> str:
+        """The bearer token the API server requires."""
+        return self._server.token
+
+    @property
+    def store(self) -> Store:
+        """The object store (use it on the loop thread only, e.g. through :meth:`call`)."""
+        return self._server.store
+
+    @property
+    def kubelet(self) -> Any:
+        """The simulated kubelet (None when the kubelet half is not installed)."""
+        return self._server.kubelet
+
+    @property
+    def faults(self) -> Faults:
+        """The shared fault settings."""
+        return self._server.faults
+
+    # -- running things on the loop -----------------------------------------------------------
+
+    def call(self, fn: Callable[..., Any], *args: Any, timeout: float = 30.0) -> Any:
+        """Run ``fn(*args)`` on the sim's loop (awaiting it if it returns an awaitable); return the result."""
+        async def runner() -> Any:
+            result = fn(*args)
+            if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
+                result = await result
+            return result
+
+        fut: Future[Any] = asyncio.run_coroutine_threadsafe(runner(), self._loop)
+        return fut.result(timeout)
+
+    def stop(self) -> None:
+        """Stop the server, kill every container process and end the loop thread."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._thread.is_alive():
+            try:
+                self.call(self._server.stop, timeout=30)
+            finally:
+                self._loop.call_soon_threadsafe(self._loop.stop)
+                self._thread.join(10)
+        if not self._thread.is_alive():
+            self._loop.close()
+
+    def __enter__(self) -> SimCluster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- faults and admin ----------------------------------------------------------------------
+
+    def restart_apiserver(self) -> None:
+        """Drop every connection and serve again on the same port; state is kept."""
+        self.call(self._server.restart_apiserver)
+
+    def counters(self) -> dict[str, int]:
+        """Requests so far per ``"VERB /path/{template}"`` (watches count as ``WATCH``)."""
+        return self.call(lambda: dict(self._server.ctx.counters))
+
+    def reset_counters(self) -> None:
+        """Zero the request counters."""
+        self.call(lambda: self._server.ctx.counters.clear())
+
+    def fail_next(self, n: int, status: int, verb: str | None = None, path: str | None = None,
+                  retry_after: int | None = None) -> None:
+        """Answer the next ``n`` matching requests with ``status`` (429 gets a Retry-After)."""
+        self.call(self.faults.fail_next, n, status, verb, path, retry_after)
+
+    def end_watches(self) -> None:
+        """End every open watch now (cleanly)."""
+        self.call(self.store.end_watches)
+
+    def expire_resource_versions(self) -> None:
+        """Make every resourceVersion handed out so far too old (410); open watches get an ERROR."""
+        self.call(self.store.expire_resource_versions)
+
+    def set_latency(self, seconds: float) -> None:
+        """Add ``seconds`` before every API request."""
+        self.call(setattr, self.faults, "latency", seconds)
+
+    def cut_logs(self, after_lines: int, times: int = 1, pod: str | None = None,
+                 container: str | None = None) -> LogCut:
+        """Cut the next ``times`` log streams after ``after_lines`` lines."""
+        return self.call(self.faults.cut_logs, after_lines, times, pod, container)
+
+    def clear_faults(self) -> None:
+        """Remove request faults, latency and log cuts."""
+        self.call(self.faults.clear)
+
+    def kill_container(self, namespace: str, pod: str, container: str, exit_code: int | None = None,
+                       signal: int | None = None) -> None:
+        """Kill a container's process (with a signal, or making it exit with ``exit_code``)."""
+        if self.kubelet is None:
+            raise RuntimeError("this sim has no kubelet")
+        self.call(self.kubelet.kill_container, namespace, pod, container, exit_code, signal)
+
+    def create_namespace(self, name: str) -> dict:
+        """Create a namespace."""
+        return self.call(self.store.create, "namespaces", None,
+                         {"metadata": {"name": name}, "spec": {"finalizers": ["kubernetes"]},
+                          "status": {"phase": "Active"}})
+
+    def create_configmap(self, namespace: str, name: str, data: dict[str, str]) -> dict:
+        """Create a ConfigMap."""
+        return self.call(self.store.create, "configmaps", namespace,
+                         {"metadata": {"name": name}, "data": dict(data)})
+
+    def create_secret(self, namespace: str, name: str, data: dict[str, str]) -> dict:
+        """Create an Opaque Secret from plain-text values (stored base64 as the API does)."""
+        encoded = {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}
+        return self.call(self.store.create, "secrets", namespace,
+                         {"metadata": {"name": name}, "type": "Opaque", "data": encoded})
+
+    def get(self, kind: str, namespace: str | None, name: str) -> dict | None:
+        """A snapshot of one stored object (or None)."""
+        from kpodtui.sim.store import snapshot
+
+        return self.call(lambda: snapshot(self.store.get(kind, namespace, name)))
