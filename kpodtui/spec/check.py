@@ -302,7 +302,7 @@ def _objpath(what: str, example: str) -> Checker:
     def inner(ctx: CheckContext, path: Path, value: Any) -> Any:
         if isinstance(value, str) and _OBJPATH.match(value):
             return value
-        ctx.error(path, f"{value!r} is not a {what} path like {example!r}")
+        ctx.error(path, f"{value!r} is not a {what} path (an importable name) like {example!r}")
         return _BAD
 
     return inner
@@ -336,8 +336,8 @@ CHECKERS: dict[str, Checker] = {
     "dnslabel?": _optional(check_dnslabel),
     "logsel": _optional(check_logsel),
     "exitcodes": check_exitcodes,
-    "classpath?": _optional(_objpath("class", "mypackage.callbacks:MyCallbacks")),
-    "funcpath?": _optional(_objpath("function", "mypackage.progress:on_line")),
+    "classpath?": _optional(_objpath("module:Class", "mypackage.callbacks:MyCallbacks")),
+    "funcpath?": _optional(_objpath("module:function", "mypackage.progress:on_line")),
 }
 
 

@@ -141,7 +141,8 @@ def _spec_from_document(
     if tfile and not is_template(tfile):
         template_pod = load_pod_template(tfile, base_dir, ctx)
     if ctx.errors:
-        return None, ctx.errors
+        # Reading order, as an editor shows them; --set problems (no line) first.
+        return None, sorted(ctx.errors, key=lambda e: (e.line or 0, e.column or 0))
     spec = TaskSpec(values, raw=raw, source_path=source_path, source=source, warnings=ctx.warnings,
                     explicit=frozenset(explicit), template_pod=template_pod, doc=doc, overrides=where,
                     base_dir=base_dir)
