@@ -24,6 +24,7 @@ from kpodtui.sim.faults import Faults, LogCut
 from kpodtui.sim.kubeconfig import write_kubeconfig
 from kpodtui.sim.server import ServerContext, build_app
 from kpodtui.sim.store import Store
+from kpodtui.sim.tls import Certs, openssl_available, process_certs
 
 try:  # the kubelet half lands separately
     from kpodtui.sim.kubelet import Kubelet
@@ -36,8 +37,11 @@ except ImportError:  # pragma: no cover - depends on the checkout
 class SimServer:
     """A sim's store, kubelet and API server on the current event loop."""
 
-    def __init__(self, workdir: Path, port: int = 0, node: Any = None, token: str | None = None) -> None:
+    def __init__(self, workdir: Path, port: int = 0, node: Any = None, token: str | None = None,
+                 tls: bool | None = None) -> None:
         self.workdir = workdir
+        # https unless asked otherwise (kubectl sends tokens over https only); http if openssl is missing
+        self.certs: Certs | None = process_certs() if (tls is None and openssl_available()) or tls else None
         self.port = port
         self.token = token or secrets.token_urlsafe(24)
         self.store = Store()
@@ -50,7 +54,7 @@ class SimServer:
     @property
     def url(self) -> str:
         """The API server URL."""
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.certs else 'http'}://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
         """Create the kubelet and the node, then listen."""
@@ -67,7 +71,8 @@ class SimServer:
         app = build_app(self.ctx)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", self.port, reuse_address=True)
+        ssl_context = self.certs.server_context() if self.certs else None
+        site = web.TCPSite(runner, "127.0.0.1", self.port, reuse_address=True, ssl_context=ssl_context)
         await site.start()
         server = getattr(site, "_server", None)
         if server is not None and server.sockets:
@@ -108,10 +113,10 @@ class SimServer:
 class SimCluster:
     """A sim running on a background thread's event loop. Use :meth:`start`."""
 
-    def __init__(self, workdir: Path, port: int, node: Any) -> None:
+    def __init__(self, workdir: Path, port: int, node: Any, tls: bool | None) -> None:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run_loop, name="kpodtui-sim", daemon=True)
-        self._server = SimServer(workdir, port, node)
+        self._server = SimServer(workdir, port, node, tls=tls)
         self.workdir = workdir
         self.kubeconfig_path = workdir / "kubeconfig"
         self._stopped = False
@@ -121,19 +126,25 @@ class SimCluster:
         self._loop.run_forever()
 
     @classmethod
-    def start(cls, workdir: Path | None = None, port: int = 0, node: Any = None) -> SimCluster:
-        """Start a sim on 127.0.0.1 (a free port unless ``port``) and write its kubeconfig."""
+    def start(cls, workdir: Path | None = None, port: int = 0, node: Any = None,
+              tls: bool | None = None) -> SimCluster:
+        """Start a sim on 127.0.0.1 (a free port unless ``port``) and write its kubeconfig.
+
+        It serves https with a throwaway CA (in the kubeconfig) unless ``tls=False``
+        or the ``openssl`` command is missing; kubectl needs https to send the token.
+        """
         if workdir is None:
             workdir = Path(tempfile.mkdtemp(prefix="kpodtui-sim-"))
         workdir.mkdir(parents=True, exist_ok=True)
-        cluster = cls(workdir, port, node)
+        cluster = cls(workdir, port, node, tls)
         cluster._thread.start()
         try:
             cluster.call(cluster._server.start)
         except BaseException:
             cluster.stop()
             raise
-        write_kubeconfig(cluster.kubeconfig_path, cluster.url, cluster.token)
+        certs = cluster._server.certs
+        write_kubeconfig(cluster.kubeconfig_path, cluster.url, cluster.token, certs.ca_pem() if certs else None)
         return cluster
 
     # -- attributes -------------------------------------------------------------------------
@@ -147,6 +158,11 @@ class SimCluster:
     def port(self) -> int:
         """The listening port."""
         return self._server.port
+
+    @property
+    def ca_cert_path(self) -> Path | None:
+        """The CA certificate (PEM) to trust, or None when serving plain http."""
+        return self._server.certs.ca_cert if self._server.certs else None
 
     @property
     def token(self) -> str:
