@@ -1,0 +1,426 @@
+"""The kpodtui Textual app: modes (tasks, runs), run sessions fed by the engine, actions.
+
+The app is a subscriber of the engine: each launched or reattached run writes
+its events into a :class:`RunFeed`; a ~30 Hz timer drains every feed into its
+:class:`RunModel` and tells the screens showing it what changed. Everything
+that may block (engine, history, cluster) runs in thread workers that post
+messages back. The backend (and with it the kubernetes client) is built in a
+worker after the first frame.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import get_current_worker
+
+from kpodtui import paths
+from kpodtui.engine.events import RunFinished
+from kpodtui.tui.backend import Backend, RunHandle, RunRecord
+from kpodtui.tui.commands import KpodCommands
+from kpodtui.tui.messages import (
+    ActionFailed,
+    BackendReady,
+    Notice,
+    RunAttached,
+    RunRecordLoaded,
+    RunsLoaded,
+    TasksLoaded,
+)
+from kpodtui.tui.run_model import OUTCOME, RunFeed, RunModel
+from kpodtui.tui.screens.runs_screen import RunsScreen
+from kpodtui.tui.screens.tasks_screen import TasksScreen
+from kpodtui.tui.tasks import discover_tasks
+
+BackendFactory = Callable[[], Backend]
+
+
+@dataclass
+class RunSession:
+    """A run the app follows live: its model, the inbox the engine writes to, its handle."""
+
+    model: RunModel
+    feed: RunFeed
+    handle: RunHandle | None = None
+
+
+class KpodApp(App[int]):
+    """Pick, edit and launch task specs; watch runs live; kill, keep, reattach."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "kpodtui"
+    COMMANDS = App.COMMANDS | {KpodCommands}
+    MODES = {"tasks": TasksScreen, "runs": RunsScreen}
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("f2", "switch_mode('tasks')", "Tasks", id="tasks"),
+        Binding("f3", "switch_mode('runs')", "Runs", id="runs"),
+    ]
+
+    def __init__(
+        self,
+        backend_factory: BackendFactory | None = None,
+        *,
+        spec_paths: Sequence[Path] = (),
+        start_mode: str | None = None,
+        drain_hz: float = 30.0,
+        reattach_on_start: bool = True,
+    ) -> None:
+        super().__init__()
+        self._backend_factory = backend_factory
+        self.backend: Backend | None = None
+        self.backend_error: str | None = None
+        self._backend_ready = threading.Event()
+        self.spec_paths = list(spec_paths)
+        self.sessions: dict[str, RunSession] = {}
+        self.records: dict[str, RunSession] = {}  # finished runs opened from history
+        self.tasks: list = []
+        self.run_rows: list = []
+        self._start_mode = start_mode or ("tasks" if spec_paths else "runs")
+        self._drain_interval = 1.0 / drain_hz
+        self._reattach_on_start = reattach_on_start
+
+    # -- start-up --------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.switch_mode(self._start_mode)
+        self.set_interval(self._drain_interval, self.drain_feeds, name="drain-feeds")
+        self.load_tasks()
+        # The engine and the kubernetes client load after the first frame.
+        self.call_after_refresh(self._load_backend)
+
+    def _load_backend(self) -> None:
+        self.run_worker(self._build_backend, thread=True, exit_on_error=False, group="backend", name="backend")
+
+    def _build_backend(self) -> None:
+        try:
+            if self._backend_factory is None:
+                from kpodtui.tui.engine_backend import EngineBackend
+
+                self.backend = EngineBackend()
+            else:
+                self.backend = self._backend_factory()
+            error = None
+        except Exception as exc:  # the app stays usable to browse and edit specs
+            error = f"{type(exc).__name__}: {exc}"
+        self.backend_error = error
+        self._backend_ready.set()
+        self.post_message(BackendReady(error))
+
+    def wait_backend(self, timeout: float = 120.0) -> Backend:
+        """In a worker: the backend once it is ready (raises if it failed to load)."""
+        if not self._backend_ready.wait(timeout):
+            raise RuntimeError("the engine is still loading")
+        if self.backend is None:
+            raise RuntimeError(self.backend_error or "no backend")
+        return self.backend
+
+    @on(BackendReady)
+    def _backend_loaded(self, message: BackendReady) -> None:
+        if message.error:
+            self.notify(f"engine unavailable: {message.error}", severity="error", timeout=10)
+            return
+        self.refresh_runs(reattach=self._reattach_on_start)
+
+    # -- tasks and history ------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="tasks", exclusive=True)
+    def load_tasks(self) -> None:
+        self.post_message(TasksLoaded(discover_tasks(self.spec_paths)))
+
+    @on(TasksLoaded)
+    def _tasks_loaded(self, message: TasksLoaded) -> None:
+        self.tasks = message.entries
+        for screen in self._all_screens():
+            if isinstance(screen, TasksScreen):
+                screen.show_tasks(message.entries)
+
+    @work(thread=True, exit_on_error=False, group="runs", exclusive=True)
+    def refresh_runs(self, reattach: bool = False) -> None:
+        backend = self.wait_backend()
+        rows = backend.list_runs()
+        self.post_message(RunsLoaded(rows))
+        if reattach:
+            for row in rows:
+                if row.live and row.run_id not in self.sessions:
+                    self.reattach_run(row.run_id)
+
+    @on(RunsLoaded)
+    def _runs_loaded(self, message: RunsLoaded) -> None:
+        self.run_rows = message.rows
+        for screen in self._all_screens():
+            if isinstance(screen, RunsScreen):
+                screen.show_runs(message.rows, set(self.sessions))
+
+    def _all_screens(self) -> list:
+        screens = list(self.screen_stack)
+        for stack in self._screen_stacks.values():
+            screens.extend(s for s in stack if s not in screens)
+        return screens
+
+    # -- runs --------------------------------------------------------------------
+
+    def _new_session(self, run_id: str, task_id: str = "", spec_path: str | None = None) -> RunSession:
+        session = RunSession(RunModel(run_id, task_id=task_id, spec_path=spec_path), RunFeed())
+        self.sessions[run_id] = session
+        return session
+
+    def launch(self, path: Path | None, text: str, task_id: str | None, overrides: Sequence[str] = ()) -> None:
+        """Launch a task (from the tasks screen or the editor); opens its run view."""
+        self._launch_worker(path, text, task_id, list(overrides))
+
+    @work(thread=True, exit_on_error=False, group="launch")
+    def _launch_worker(self, path: Path | None, text: str, task_id: str | None, overrides: list[str]) -> None:
+        try:
+            backend = self.wait_backend()
+            feed = RunFeed()
+            handle = backend.launch(path, text, task_id, overrides, feed)
+        except Exception as exc:
+            self.post_message(ActionFailed("launch", f"{exc}"))
+            return
+        self.call_from_thread(self._attach_session, handle, feed, task_id or "", str(path) if path else None, False)
+
+    def reattach_run(self, run_id: str) -> None:
+        self._reattach_worker(run_id)
+
+    @work(thread=True, exit_on_error=False, group="reattach")
+    def _reattach_worker(self, run_id: str) -> None:
+        try:
+            backend = self.wait_backend()
+            record = backend.get_run(run_id)
+            feed = RunFeed()
+            if record is not None:
+                # what is already on disk first; the engine continues from the log cursors
+                lines = backend.read_log(run_id)
+                if lines:
+                    from kpodtui.engine.events import LogBatch
+
+                    feed(LogBatch(run_id, tuple(lines)))
+            handle = backend.reattach(run_id, feed)
+        except Exception as exc:
+            self.post_message(ActionFailed(f"reattach {run_id}", f"{exc}"))
+            return
+        task_id = record.row.task_id if record else ""
+        spec = record.row.spec_path if record else None
+        self.call_from_thread(self._attach_session, handle, feed, task_id, spec, True)
+
+    def _attach_session(
+        self, handle: RunHandle, feed: RunFeed, task_id: str, spec_path: str | None, reattached: bool
+    ) -> None:
+        old = self.records.pop(handle.run_id, None)
+        session = RunSession(RunModel(handle.run_id, task_id=task_id, spec_path=spec_path), feed, handle)
+        if old is not None:
+            session.model.started_at = old.model.started_at
+        session.model.reattached = reattached
+        self.sessions[handle.run_id] = session
+        self.post_message(RunAttached(handle.run_id, reattached))
+
+    @on(RunAttached)
+    def _run_attached(self, message: RunAttached) -> None:
+        from kpodtui.tui.screens.run_screen import RunScreen
+
+        self.refresh_runs()
+        shown = [s for s in self._all_screens() if isinstance(s, RunScreen) and s.run_id == message.run_id]
+        for screen in shown:
+            screen.attach(self.sessions[message.run_id])
+        if not message.reattached and not shown:
+            self.push_screen(RunScreen(message.run_id))
+        elif message.reattached:
+            self.notify(f"reattached to run {message.run_id}", timeout=3)
+
+    def session(self, run_id: str) -> RunSession | None:
+        return self.sessions.get(run_id) or self.records.get(run_id)
+
+    def open_run(self, run_id: str) -> None:
+        """Show a run: live from its session, or finished from history (logs from disk)."""
+        from kpodtui.tui.screens.run_screen import RunScreen
+
+        self.push_screen(RunScreen(run_id))
+        if self.session(run_id) is None:
+            self._load_record(run_id)
+
+    @work(thread=True, exit_on_error=False, group="records")
+    def _load_record(self, run_id: str) -> None:
+        try:
+            backend = self.wait_backend()
+            record = backend.get_run(run_id)
+            if record is None:
+                raise LookupError(f"no run {run_id} in history")
+            lines = backend.read_log(run_id)
+        except Exception as exc:
+            self.post_message(ActionFailed(f"open run {run_id}", f"{exc}"))
+            return
+        self.post_message(RunRecordLoaded(record, lines))
+
+    @on(RunRecordLoaded)
+    def _record_loaded(self, message: RunRecordLoaded) -> None:
+        from kpodtui.tui.screens.run_screen import RunScreen
+
+        record: RunRecord = message.record
+        row = record.row
+        model = RunModel(row.run_id, task_id=row.task_id, spec_path=row.spec_path, started_at=row.started_at)
+        model.pod_name, model.namespace, model.context = row.pod_name, row.namespace, row.context
+        model.finished_at = row.finished_at
+        model.live = row.live
+        model.from_history = True
+        model.phase = row.state
+        for name in record.containers:
+            model.add_container(name)
+        if record.outcome in ("succeeded", "failed", "skipped", "killed"):
+            model.finished = RunFinished(
+                row.run_id, record.outcome, row.exit_code, record.report, record.xcom, record.pod_deleted  # type: ignore[arg-type]
+            )
+            model.has_xcom = record.xcom is not None
+            model.xcom = record.xcom
+        model.logs.extend(message.lines)
+        for line in message.lines[:1000]:
+            model.add_container(line.container)
+        session = RunSession(model, RunFeed())
+        self.records[row.run_id] = session
+        for screen in self._all_screens():
+            if isinstance(screen, RunScreen) and screen.run_id == row.run_id:
+                screen.attach(session)
+
+    def drain_feeds(self) -> None:
+        """Fold what the engine delivered since the last tick into the models (one update per frame)."""
+        from kpodtui.tui.screens.run_screen import RunScreen
+
+        finished = False
+        for run_id, session in list(self.sessions.items()):
+            events = session.feed.drain()
+            if not events:
+                continue
+            changes = session.model.apply(events)
+            finished |= OUTCOME in changes
+            screen = self.screen
+            if isinstance(screen, RunScreen) and screen.run_id == run_id:
+                screen.model_changed(changes)
+        if finished:
+            self.refresh_runs()
+
+    # -- actions on runs ----------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="run-actions")
+    def kill_run(self, run_id: str) -> None:
+        try:
+            session = self.sessions.get(run_id)
+            if session is not None and session.handle is not None:
+                session.handle.kill()
+            else:
+                self.wait_backend().kill(run_id)
+        except Exception as exc:
+            self.post_message(ActionFailed(f"kill {run_id}", f"{exc}"))
+            return
+        self.post_message(Notice(f"run {run_id}: pod deleted"))
+        self.refresh_runs()
+
+    @work(thread=True, exit_on_error=False, group="run-actions")
+    def keep_run(self, run_id: str) -> None:
+        try:
+            session = self.sessions.get(run_id)
+            if session is not None and session.handle is not None:
+                session.handle.keep()
+            else:
+                self.wait_backend().keep(run_id)
+        except Exception as exc:
+            self.post_message(ActionFailed(f"keep {run_id}", f"{exc}"))
+            return
+        self.post_message(Notice(f"run {run_id}: the pod will be kept"))
+
+    def rerun(self, run_id: str) -> None:
+        """Launch the same spec again."""
+        session = self.session(run_id)
+        spec = session.model.spec_path if session else None
+        if not spec:
+            spec = next((r.spec_path for r in self.run_rows if r.run_id == run_id), None)
+        if not spec or not Path(spec).is_file():
+            self.notify("the spec file of this run is not available", severity="warning")
+            return
+        task_id = session.model.task_id if session else None
+        self.launch(Path(spec), Path(spec).read_text(encoding="utf-8"), task_id or None)
+
+    @work(thread=True, exit_on_error=False, group="run-actions")
+    def show_pod_yaml(self, run_id: str) -> None:
+        from kpodtui.tui.dialogs.text_dialog import TextDialog
+
+        try:
+            text = self.wait_backend().pod_yaml(run_id)
+        except Exception as exc:
+            self.post_message(ActionFailed("pod YAML", f"{exc}"))
+            return
+        self.call_from_thread(self.push_screen, TextDialog(f"pod of run {run_id}", text, "yaml"))
+
+    @work(thread=True, exit_on_error=False, group="save-log")
+    def save_log(self, run_id: str) -> None:
+        """Write the whole log (from the log files on disk, else what is in memory) to a file."""
+        session = self.session(run_id)
+        try:
+            lines = None
+            if self.backend is not None:
+                lines = self.backend.read_log(run_id)
+            if not lines and session is not None:
+                buf = session.model.logs
+                lines = [line for _, line in buf.iter_from(buf.first)]
+            folder = paths.saved_logs_dir()
+            folder.mkdir(parents=True, exist_ok=True)
+            dest = folder / f"{run_id}.log"
+            with dest.open("w", encoding="utf-8") as fh:
+                for line in lines or []:
+                    fh.write(f"{line.timestamp} [{line.container}] {line.text}\n")
+        except Exception as exc:
+            self.post_message(ActionFailed("save log", f"{exc}"))
+            return
+        self.post_message(Notice(f"saved {len(lines or []):,} lines to {dest}"))
+
+    @on(ActionFailed)
+    def _action_failed(self, message: ActionFailed) -> None:
+        self.notify(f"{message.what}: {message.error}", severity="error", timeout=8)
+
+    @on(Notice)
+    def _notice(self, message: Notice) -> None:
+        self.notify(message.text, severity=message.severity, timeout=4)  # type: ignore[arg-type]
+
+    # -- quitting -------------------------------------------------------------------
+
+    def live_sessions(self) -> list[RunSession]:
+        return [s for s in self.sessions.values() if s.model.live and s.handle is not None]
+
+    async def action_quit(self) -> None:
+        live = self.live_sessions()
+        if not live:
+            self._leave("detach")
+            return
+        from kpodtui.tui.dialogs.quit_dialog import QuitDialog
+
+        def decided(choice: str | None) -> None:
+            if choice:
+                self._leave(choice)
+
+        self.push_screen(QuitDialog(len(live)), decided)
+
+    def _leave(self, how: str) -> None:
+        self._leave_worker(how)
+
+    @work(thread=True, exit_on_error=False, group="shutdown", exclusive=True)
+    def _leave_worker(self, how: str) -> None:
+        for session in self.live_sessions():
+            try:
+                if how == "kill":
+                    session.handle.kill()  # type: ignore[union-attr]
+                else:
+                    session.handle.detach()  # type: ignore[union-attr]
+            except Exception:
+                pass
+        if self.backend is not None:
+            try:
+                self.backend.close()
+            except Exception:
+                pass
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self.exit, 0)

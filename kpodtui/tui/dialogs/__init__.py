@@ -1,0 +1,1 @@
+"""Modal dialogs (names end in ``Dialog``)."""

@@ -1,0 +1,50 @@
+"""Ask for ``--set``-style overrides before a launch."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+
+def parse_overrides(text: str) -> list[str]:
+    """``a=1 params.n=3`` or one per line -> ``["a=1", "params.n=3"]`` (shell-like quoting)."""
+    import shlex
+
+    return [item for item in shlex.split(text.replace("\n", " ")) if item]
+
+
+class OverridesDialog(ModalScreen[list[str] | None]):
+    """Dismisses with the overrides (possibly empty) or None when cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="overrides-cancel")]
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__()
+        self.task_id = task_id
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Launch {self.task_id} with overrides", classes="dialog-title")
+            yield Label("KEY=VALUE pairs separated by spaces (dotted keys for params: params.n=3)")
+            yield Input(placeholder="image=busybox:1.36 params.n=3", id="overrides")
+            yield Label("", id="overrides-error", classes="dialog-error")
+
+    @on(Input.Submitted, "#overrides")
+    def _submitted(self, event: Input.Submitted) -> None:
+        try:
+            items = parse_overrides(event.value)
+        except ValueError as exc:
+            self.query_one("#overrides-error", Label).update(str(exc))
+            return
+        bad = [i for i in items if "=" not in i]
+        if bad:
+            self.query_one("#overrides-error", Label).update(f"not KEY=VALUE: {' '.join(bad)}")
+            return
+        self.dismiss(items)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,153 @@
+"""A bounded ring of log lines with absolute line numbers, and filtered indexes over it.
+
+The run view keeps the last ``capacity`` lines in memory; older lines leave the
+view (they stay in the run's log file on disk) and are counted in ``dropped``.
+Line numbers are absolute (0 = the first line the run ever produced), so a
+position survives lines leaving the ring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+
+from kpodtui.engine.events import LogLine
+
+DEFAULT_CAPACITY = 200_000
+
+
+class LogBuffer:
+    """Fixed-capacity ring of :class:`LogLine`; appends are O(batch), reads O(1)."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be positive")
+        self.capacity = capacity
+        self._items: list[LogLine | None] = [None] * capacity
+        self._start = 0  # physical slot of the oldest line
+        self._len = 0
+        self.total = 0  # lines ever appended
+
+    def __len__(self) -> int:
+        return self._len
+
+    @property
+    def dropped(self) -> int:
+        """Lines that left the ring (still in the log file)."""
+        return self.total - self._len
+
+    @property
+    def first(self) -> int:
+        """Absolute number of the oldest line still held."""
+        return self.total - self._len
+
+    def extend(self, lines: Sequence[LogLine]) -> None:
+        """Append a batch, dropping the oldest lines past capacity."""
+        n = len(lines)
+        if n == 0:
+            return
+        cap = self.capacity
+        if n >= cap:
+            self.total += n
+            self._items[:] = list(lines[n - cap :])
+            self._start = 0
+            self._len = cap
+            return
+        write = (self._start + self._len) % cap
+        head = min(n, cap - write)
+        self._items[write : write + head] = lines[:head]
+        if head < n:
+            self._items[0 : n - head] = lines[head:]
+        self._len += n
+        self.total += n
+        if self._len > cap:
+            self._start = (self._start + self._len - cap) % cap
+            self._len = cap
+
+    def __getitem__(self, absolute: int) -> LogLine:
+        offset = absolute - self.first
+        if offset < 0 or offset >= self._len:
+            raise IndexError(absolute)
+        item = self._items[(self._start + offset) % self.capacity]
+        assert item is not None
+        return item
+
+    def iter_from(self, absolute: int, stop: int | None = None) -> Iterator[tuple[int, LogLine]]:
+        """Yield ``(absolute, line)`` from ``absolute`` (clamped to what is held) to ``stop``."""
+        start = max(absolute, self.first)
+        end = self.total if stop is None else min(stop, self.total)
+        for a in range(start, end):
+            yield a, self[a]
+
+    def clear(self) -> None:
+        self._items = [None] * self.capacity
+        self._start = self._len = self.total = 0
+
+
+Predicate = Callable[[LogLine], bool]
+
+
+class LogIndex:
+    """Absolute numbers of the lines of a :class:`LogBuffer` that match a predicate.
+
+    Kept up to date incrementally (``catch_up`` after each batch); numbers that
+    left the ring are trimmed from the front.
+    """
+
+    def __init__(self, buffer: LogBuffer, predicate: Predicate) -> None:
+        self.buffer = buffer
+        self.predicate = predicate
+        self._rows: list[int] = []
+        self._head = 0
+        self._seen = buffer.first
+        self.catch_up()
+
+    def catch_up(self) -> int:
+        """Index lines appended since the last call; returns how many matched."""
+        buf = self.buffer
+        pred = self.predicate
+        start = max(self._seen, buf.first)
+        added = [a for a, line in buf.iter_from(start) if pred(line)]
+        self._rows.extend(added)
+        self._seen = buf.total
+        self._trim()
+        return len(added)
+
+    def _trim(self) -> None:
+        first = self.buffer.first
+        rows = self._rows
+        head = self._head
+        n = len(rows)
+        if head < n and rows[head] >= first:
+            return
+        # binary search the first row still held
+        lo, hi = head, n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if rows[mid] < first:
+                lo = mid + 1
+            else:
+                hi = mid
+        self._head = lo
+        if self._head > 4096 and self._head > n // 2:
+            del rows[: self._head]
+            self._head = 0
+
+    def __len__(self) -> int:
+        return len(self._rows) - self._head
+
+    def __getitem__(self, row: int) -> int:
+        if row < 0 or row >= len(self):
+            raise IndexError(row)
+        return self._rows[self._head + row]
+
+    def row_of(self, absolute: int) -> int:
+        """The row holding ``absolute``, or the row of the first line after it."""
+        rows = self._rows
+        lo, hi = self._head, len(rows)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if rows[mid] < absolute:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo - self._head

@@ -1,0 +1,46 @@
+"""``kpodtui`` / ``kpodtui tui``: open the app.
+
+Only Textual and the app's own modules are imported before the first frame;
+the engine, the kubernetes client and (with ``--sim``) the simulated cluster
+load in a worker afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def backend_factory(args: argparse.Namespace):
+    """A callable building the real backend (run in a worker thread)."""
+
+    def build():
+        from kpodtui.tui.engine_backend import EngineBackend
+
+        kubeconfig = getattr(args, "kubeconfig", None)
+        sim = None
+        if getattr(args, "sim", False):
+            from kpodtui import paths
+            from kpodtui.sim.cluster import SimCluster
+
+            workdir = paths.data_dir() / "sim"
+            workdir.mkdir(parents=True, exist_ok=True)
+            sim = SimCluster.start(workdir=workdir)
+            kubeconfig = str(sim.kubeconfig_path)
+        return EngineBackend(
+            kubeconfig=kubeconfig,
+            context=getattr(args, "context", None),
+            namespace=getattr(args, "namespace", None),
+            sim=sim,
+        )
+
+    return build
+
+
+def main(args: argparse.Namespace) -> int:
+    from kpodtui.tui.app import KpodApp
+
+    specs = [Path(p) for p in getattr(args, "specs", None) or []]
+    app = KpodApp(backend_factory(args), spec_paths=specs)
+    result = app.run()
+    return int(result or 0)

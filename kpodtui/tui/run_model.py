@@ -1,0 +1,194 @@
+"""What the app knows about one run, built only from the engine's events.
+
+The engine calls subscribers from its own threads; :class:`RunFeed` is the
+thread-safe inbox they write to, and the app drains every feed on a timer
+(~30 Hz) into the :class:`RunModel`, so a burst of log batches becomes one
+update per frame instead of one message per batch or line.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from kpodtui.engine.events import (
+    ClusterEvent,
+    ContainerState,
+    LogBatch,
+    LogStreamState,
+    PodAssigned,
+    PodStatusChanged,
+    RunEvent,
+    RunFinished,
+    StatusMessage,
+    XComResult,
+)
+from kpodtui.tui import clock
+from kpodtui.tui.log_buffer import DEFAULT_CAPACITY, LogBuffer
+
+# What changed in one drain, so views repaint only what they must.
+HEADER, LOGS, EVENTS, XCOM, OUTCOME, STATUS, STREAMS = (
+    "header",
+    "logs",
+    "events",
+    "xcom",
+    "outcome",
+    "status",
+    "streams",
+)
+
+
+class RunFeed:
+    """Thread-safe inbox of engine events for one run (``deque`` append/popleft are atomic)."""
+
+    def __init__(self) -> None:
+        self._queue: deque[RunEvent] = deque()
+
+    def __call__(self, event: RunEvent) -> None:
+        """The engine subscriber: never blocks."""
+        self._queue.append(event)
+
+    def drain(self, limit: int = 100_000) -> list[RunEvent]:
+        """Everything delivered so far (at most ``limit`` events, to keep a frame short)."""
+        out: list[RunEvent] = []
+        pop = self._queue.popleft
+        try:
+            for _ in range(limit):
+                out.append(pop())
+        except IndexError:
+            pass
+        return out
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+
+@dataclass
+class StreamNote:
+    container: str
+    state: str
+    detail: str = ""
+
+
+@dataclass
+class RunModel:
+    """One run as the app shows it; mutated only on the app thread."""
+
+    run_id: str
+    task_id: str = ""
+    spec_path: str | None = None
+    pod_name: str | None = None
+    namespace: str | None = None
+    context: str | None = None
+    reattached: bool = False
+    containers: list[str] = field(default_factory=list)
+    phase: str = "Pending"
+    reason: str | None = None
+    message: str | None = None
+    states: dict[str, ContainerState] = field(default_factory=dict)
+    events: list[ClusterEvent] = field(default_factory=list)
+    status: list[StatusMessage] = field(default_factory=list)
+    streams: dict[str, StreamNote] = field(default_factory=dict)
+    has_xcom: bool = False
+    xcom: Any = None
+    xcom_error: str | None = None
+    finished: RunFinished | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    live: bool = True
+    from_history: bool = False
+    capacity: int = DEFAULT_CAPACITY
+    logs: LogBuffer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.logs = LogBuffer(self.capacity)
+        if self.started_at is None:
+            self.started_at = clock.now()
+
+    # -- reading -------------------------------------------------------------
+
+    @property
+    def elapsed(self) -> float | None:
+        if self.started_at is None:
+            return None
+        end = self.finished_at if self.finished_at is not None else clock.now()
+        return end - self.started_at
+
+    @property
+    def display_phase(self) -> str:
+        if self.finished is not None:
+            return self.finished.outcome
+        return self.phase
+
+    @property
+    def broken_streams(self) -> list[StreamNote]:
+        return [n for n in self.streams.values() if n.state == "broken"]
+
+    def add_container(self, name: str) -> None:
+        if name not in self.containers:
+            self.containers.append(name)
+
+    # -- writing -------------------------------------------------------------
+
+    def apply(self, events: list[RunEvent]) -> set[str]:
+        """Fold events into the model; returns what changed."""
+        changed: set[str] = set()
+        pending_lines: list = []
+        for ev in events:
+            if isinstance(ev, LogBatch):
+                pending_lines.extend(ev.lines)
+                continue
+            if pending_lines:
+                self._add_lines(pending_lines)
+                pending_lines = []
+                changed.add(LOGS)
+            changed |= self._apply_one(ev)
+        if pending_lines:
+            self._add_lines(pending_lines)
+            changed.add(LOGS)
+        return changed
+
+    def _add_lines(self, lines: list) -> None:
+        for name in {line.container for line in lines}.difference(self.containers):
+            self.add_container(name)
+        self.logs.extend(lines)
+
+    def _apply_one(self, ev: RunEvent) -> set[str]:
+        if isinstance(ev, PodAssigned):
+            self.pod_name, self.namespace, self.context = ev.pod_name, ev.namespace, ev.context
+            self.reattached = ev.reattached
+            for name in (*ev.init_containers, *ev.containers):
+                self.add_container(name)
+            return {HEADER}
+        if isinstance(ev, PodStatusChanged):
+            self.phase, self.reason, self.message = ev.phase, ev.reason, ev.message
+            for st in ev.containers:
+                self.states[st.name] = st
+                self.add_container(st.name)
+            return {HEADER}
+        if isinstance(ev, ClusterEvent):
+            for i, old in enumerate(self.events):
+                if ev.uid and old.uid == ev.uid:
+                    self.events[i] = ev
+                    return {EVENTS}
+            self.events.append(ev)
+            return {EVENTS}
+        if isinstance(ev, LogStreamState):
+            self.streams[ev.container] = StreamNote(ev.container, ev.state, ev.detail)
+            return {STREAMS}
+        if isinstance(ev, StatusMessage):
+            self.status.append(ev)
+            del self.status[:-20]
+            return {STATUS}
+        if isinstance(ev, XComResult):
+            self.has_xcom, self.xcom, self.xcom_error = True, ev.value, ev.error
+            return {XCOM}
+        if isinstance(ev, RunFinished):
+            self.finished = ev
+            self.live = False
+            self.finished_at = clock.now()
+            if ev.xcom is not None and not self.has_xcom:
+                self.has_xcom, self.xcom = True, ev.xcom
+            return {OUTCOME, HEADER, XCOM}
+        return set()

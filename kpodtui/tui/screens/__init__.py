@@ -1,0 +1,1 @@
+"""Screens of the app (names end in ``Screen``)."""

@@ -1,0 +1,181 @@
+"""Editor: a spec in a YAML editor, validated as you type; save; launch (only when valid)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Static, TextArea
+
+from kpodtui.tui.commands import PaletteEntry
+from kpodtui.tui.spec_support import Problem
+
+if TYPE_CHECKING:
+    from kpodtui.tui.app import KpodApp
+
+NEW_SPEC = """\
+# A task: one pod, run to completion. Keys are the pod operator's parameters.
+task_id: my-task
+image: busybox:1.36
+cmds: ["sh", "-c"]
+arguments: ["echo hello from kpodtui"]
+"""
+
+
+class EditorScreen(Screen[None]):
+    """Edit a spec file (or a new one in the user's task folder)."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="editor-save"),
+        Binding("ctrl+r", "launch", "Launch", id="editor-launch"),
+        Binding("ctrl+o", "launch_with_overrides", "Launch with --set", id="editor-launch-overrides"),
+        Binding("escape", "back", "Back", id="back"),
+    ]
+
+    @dataclass
+    class Checked(Message):
+        """The text was validated (``generation`` says which edit it belongs to)."""
+
+        generation: int
+        problems: list[Problem]
+        task_ids: list[str]
+
+    def __init__(self, path: Path | None, text: str | None = None) -> None:
+        super().__init__()
+        self.path = path
+        self.initial = text if text is not None else (path.read_text(encoding="utf-8") if path else NEW_SPEC)
+        self.problems: list[Problem] = []
+        self.task_ids: list[str] = []
+        self.generation = 0
+        self.checked_generation = -1
+        self.saved_text = self.initial if path else ""
+        self._debounce: Timer | None = None
+
+    @property
+    def kapp(self) -> KpodApp:
+        return cast("KpodApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield TextArea.code_editor(self.initial, language="yaml", id="editor", soft_wrap=False)
+        yield Static(id="editor-problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = str(self.path) if self.path else "new task (unsaved)"
+        self.query_one(TextArea).focus()
+        self._check_now()
+
+    @property
+    def text(self) -> str:
+        return self.query_one(TextArea).text
+
+    @on(TextArea.Changed, "#editor")
+    def _changed(self, event: TextArea.Changed) -> None:
+        self.generation += 1
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(0.25, self._check_now)
+
+    def _check_now(self) -> None:
+        self.check(self.generation, self.text)
+
+    @work(thread=True, exit_on_error=False, group="validate", exclusive=True)
+    def check(self, generation: int, text: str) -> None:
+        from kpodtui.tui.spec_support import check_text
+
+        try:
+            problems, specs = check_text(text, self.path)
+        except ImportError as exc:
+            problems, specs = [Problem(f"spec checking unavailable: {exc}")], []
+        except Exception as exc:
+            problems, specs = [Problem(f"{type(exc).__name__}: {exc}")], []
+        self.post_message(self.Checked(generation, problems, [s.task_id for s in specs]))
+
+    @on(Checked)
+    def _checked(self, message: Checked) -> None:
+        if message.generation != self.generation:
+            return  # an older edit; a newer check is on its way
+        self.checked_generation = message.generation
+        self.problems = message.problems
+        self.task_ids = message.task_ids
+        panel = self.query_one("#editor-problems", Static)
+        if not self.problems:
+            tasks = ", ".join(self.task_ids)
+            panel.update(Text(f"✓ valid: {tasks}", "green"))
+            panel.set_class(False, "-errors")
+        else:
+            text = Text()
+            for i, p in enumerate(self.problems):
+                if i:
+                    text.append("\n")
+                text.append("✗ ", "bold red")
+                text.append(p.describe())
+            panel.update(text)
+            panel.set_class(True, "-errors")
+        editor = self.query_one(TextArea)
+        first = next((p.line for p in self.problems if p.line), None)
+        editor.set_class(first is not None, "-has-errors")
+
+    @property
+    def valid(self) -> bool:
+        return self.checked_generation == self.generation and not self.problems and bool(self.task_ids)
+
+    def action_save(self) -> bool:
+        """Write the file (a new spec goes to the user's task folder)."""
+        from kpodtui.tui.screens.tasks_screen import new_spec_path
+
+        if self.path is None:
+            self.path = new_spec_path(self.task_ids[0] if self.task_ids else "my-task")
+            self.sub_title = str(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(self.text, encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"cannot save: {exc}", severity="error")
+            return False
+        self.saved_text = self.text
+        self.notify(f"saved {self.path}", timeout=3)
+        self.kapp.load_tasks()
+        return True
+
+    def _launch(self, overrides: list[str]) -> None:
+        if not self.valid:
+            reason = "still checking" if self.checked_generation != self.generation else "fix the errors first"
+            self.notify(f"cannot launch: {reason}", severity="error")
+            return
+        self.kapp.launch(self.path, self.text, self.task_ids[0], overrides)
+
+    def action_launch(self) -> None:
+        self._launch([])
+
+    def action_launch_with_overrides(self) -> None:
+        from kpodtui.tui.dialogs.overrides_dialog import OverridesDialog
+
+        if not self.valid:
+            self._launch([])
+            return
+
+        def got(overrides: list[str] | None) -> None:
+            if overrides is not None:
+                self._launch(overrides)
+
+        self.app.push_screen(OverridesDialog(self.task_ids[0]), got)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def palette_entries(self) -> list[PaletteEntry]:
+        return [
+            PaletteEntry("Save spec", "write the file", self.action_save),
+            PaletteEntry("Launch", "run this spec (must be valid)", self.action_launch),
+            PaletteEntry("Launch with overrides", "--set KEY=VALUE ...", self.action_launch_with_overrides),
+        ]

@@ -1,0 +1,152 @@
+"""Runs: the history, live runs first, with state, duration and exit code."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from kpodtui.tui.backend import RunRow
+from kpodtui.tui.clock import format_duration, now
+from kpodtui.tui.commands import PaletteEntry
+from kpodtui.tui.widgets.run_header import PHASE_STYLES
+
+if TYPE_CHECKING:
+    from kpodtui.tui.app import KpodApp
+
+
+def _when(ts: float | None) -> str:
+    if ts is None:
+        return "-"
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+
+class RunsScreen(Screen[None]):
+    """The run history. Enter opens a run (live, or its logs from disk)."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="open-run", priority=False),
+        Binding("a", "reattach", "Reattach", id="reattach-run"),
+        Binding("x", "kill", "Kill", id="kill-run"),
+        Binding("r", "rerun", "Rerun", id="rerun-run"),
+        Binding("f5", "reload", "Reload", id="reload-runs"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("loading history…", id="runs-empty")
+        yield DataTable(id="runs-table", cursor_type="row")
+        yield Footer()
+
+    @property
+    def kapp(self) -> KpodApp:
+        return cast("KpodApp", self.app)
+
+    def on_mount(self) -> None:
+        self.sub_title = "runs"
+        table = self.query_one(DataTable)
+        table.add_columns("run", "task", "state", "started", "duration", "exit", "pod", "namespace")
+        self.rows: list[RunRow] = []
+        if self.kapp.run_rows or self.kapp.backend is not None:
+            self.show_runs(self.kapp.run_rows, set(self.kapp.sessions))
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.show_runs(self.kapp.run_rows, set(self.kapp.sessions))
+
+    def show_runs(self, rows: list[RunRow], following: set[str]) -> None:
+        self.rows = sorted(rows, key=lambda r: (not r.live, -(r.started_at or 0)))
+        table = self.query_one(DataTable)
+        keep = table.cursor_row
+        table.clear()
+        for row in self.rows:
+            state = Text(row.state, PHASE_STYLES.get(row.state, "bold cyan" if row.live else ""))
+            if row.live and row.run_id not in following:
+                state.append(" (detached)", "dim")
+            end = row.finished_at if row.finished_at is not None else (now() if row.live else None)
+            duration = format_duration(end - row.started_at) if row.started_at and end else "-"
+            table.add_row(
+                row.run_id,
+                row.task_id,
+                state,
+                _when(row.started_at),
+                duration,
+                "-" if row.exit_code is None else str(row.exit_code),
+                row.pod_name or "-",
+                row.namespace or "-",
+                key=row.run_id,
+            )
+        if self.rows:
+            table.move_cursor(row=min(keep, len(self.rows) - 1))
+        empty = self.query_one("#runs-empty", Static)
+        empty.update("No runs yet. F2 lists the tasks; pick one and press enter to launch it.")
+        empty.display = not self.rows
+        table.display = bool(self.rows)
+
+    @property
+    def selected(self) -> RunRow | None:
+        table = self.query_one(DataTable)
+        if not self.rows or table.cursor_row >= len(self.rows):
+            return None
+        return self.rows[table.cursor_row]
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        row = self.selected
+        if row is not None:
+            self.kapp.open_run(row.run_id)
+
+    def action_reattach(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+        if not row.live:
+            self.notify("this run has finished", severity="warning")
+        elif row.run_id in self.kapp.sessions:
+            self.kapp.open_run(row.run_id)
+        else:
+            self.kapp.reattach_run(row.run_id)
+
+    def action_kill(self) -> None:
+        from kpodtui.tui.dialogs.confirm_dialog import ConfirmDialog
+
+        row = self.selected
+        if row is None or not row.live:
+            self.notify("select a live run", severity="warning")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.kapp.kill_run(row.run_id)
+
+        self.app.push_screen(
+            ConfirmDialog("Kill this run?", f"Delete pod {row.pod_name or '?'} of run {row.run_id} now?", "Kill"),
+            confirmed,
+        )
+
+    def action_rerun(self) -> None:
+        row = self.selected
+        if row is not None:
+            self.kapp.rerun(row.run_id)
+
+    def action_reload(self) -> None:
+        self.kapp.refresh_runs()
+
+    def palette_entries(self) -> list[PaletteEntry]:
+        return [
+            PaletteEntry("Open run", "its run view (logs from disk when finished)", self.action_open),
+            PaletteEntry("Reattach run", "follow a detached live run again", self.action_reattach),
+            PaletteEntry("Kill run", "delete the pod now (asks first)", self.action_kill),
+            PaletteEntry("Rerun", "launch the same spec again", self.action_rerun),
+            PaletteEntry("Reload history", "", self.action_reload),
+        ]

@@ -1,0 +1,70 @@
+"""The spec and pod layers as the app uses them: check editor text, preview a task.
+
+Called from workers only (they read files and render templates). Imports are
+lazy so the app starts without them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation error, located for the editor (1-based line/column)."""
+
+    message: str
+    line: int | None = None
+    column: int | None = None
+    key: str | None = None
+
+    def describe(self) -> str:
+        where = f"line {self.line}" if self.line else "?"
+        if self.line and self.column:
+            where += f", col {self.column}"
+        key = f"{self.key}: " if self.key else ""
+        return f"{where}: {key}{self.message}"
+
+
+def _problem(exc: Exception) -> Problem:
+    what = getattr(exc, "what", None) or str(exc)
+    suggestion = getattr(exc, "suggestion", None)
+    if suggestion:
+        what += f" (did you mean {suggestion!r}?)"
+    return Problem(" ".join(str(what).split()), getattr(exc, "line", None), getattr(exc, "column", None), getattr(exc, "key", None))
+
+
+def check_text(text: str, path: Path | None) -> tuple[list[Problem], list]:
+    """Validate editor text; returns (problems, task specs)."""
+    from kpodtui.spec.errors import SpecError
+    from kpodtui.spec.loader import load_spec_text
+
+    source = str(path) if path else "<editor>"
+    base = path.parent if path else Path.cwd()
+    try:
+        return [], load_spec_text(text, source, base)
+    except SpecError as exc:
+        return [_problem(exc)], []
+
+
+def dry_run(path: Path, index: int = 0) -> tuple[str, str]:
+    """(spec text, manifest YAML or the error that prevents building it)."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        from kpodtui.pod import build_pod, manifest_yaml
+        from kpodtui.spec import load_specs
+
+        specs = load_specs(path)
+        spec = specs[min(index, len(specs) - 1)]
+        try:
+            from kpodtui.spec.render import render_spec
+
+            spec = render_spec(spec, run_id="dry-run", ts="2000-01-01T00:00:00+00:00")
+        except ImportError:
+            pass
+        return text, manifest_yaml(build_pod(spec, None))
+    except ImportError as exc:
+        return text, f"# dry run unavailable: {exc}"
+    except Exception as exc:
+        return text, f"# this spec cannot be built:\n# {_problem(exc).describe()}"

@@ -1,0 +1,43 @@
+"""Kubernetes events about the pod: Warnings stand out, newest at the bottom."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from kpodtui.engine.events import ClusterEvent
+
+
+def _time(ts: str | None) -> str:
+    if ts and len(ts) >= 19 and ts[10] == "T":
+        return ts[11:19]
+    return ts or "-"
+
+
+class EventsTable(DataTable):
+    """A live table of :class:`ClusterEvent`; :meth:`show` replaces its rows."""
+
+    DEFAULT_CSS = """
+    EventsTable { height: 1fr; }
+    """
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.zebra_stripes = False
+        self.add_columns("time", "type", "reason", "message")
+
+    def show(self, events: list[ClusterEvent]) -> None:
+        follow = self.cursor_row >= self.row_count - 1
+        self.clear()
+        for ev in events:
+            warning = ev.type == "Warning"
+            style = "bold red" if warning else ""
+            count = f" (x{ev.count})" if ev.count > 1 else ""
+            self.add_row(
+                _time(ev.timestamp),
+                Text(ev.type, "bold red reverse" if warning else "dim"),
+                Text(ev.reason, style),
+                Text(ev.message + count, "red" if warning else ""),
+            )
+        if follow and self.row_count:
+            self.move_cursor(row=self.row_count - 1, animate=False)

@@ -1,0 +1,69 @@
+"""The run view's XCom pane and outcome pane."""
+
+from __future__ import annotations
+
+import json
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from kpodtui.tui.run_model import RunModel
+
+VERDICT_STYLES = {
+    "succeeded": "bold white on dark_green",
+    "failed": "bold white on red3",
+    "killed": "bold white on red3",
+    "skipped": "bold black on yellow",
+}
+
+
+class XComPane(VerticalScroll):
+    """The XCom result, pretty-printed once the engine read it."""
+
+    DEFAULT_CSS = """
+    XComPane { height: auto; max-height: 12; }
+    """
+
+    def compose(self):
+        yield Static(Text("no XCom result yet", "dim"), id="xcom-body")
+
+    def show(self, model: RunModel) -> None:
+        body = self.query_one("#xcom-body", Static)
+        if model.xcom_error:
+            body.update(Text(f"XCom could not be read: {model.xcom_error}", "red"))
+        elif not model.has_xcom:
+            body.update(Text("no XCom result yet", "dim"))
+        elif model.xcom is None:
+            body.update(Text("empty (no return.json)", "dim"))
+        else:
+            text = json.dumps(model.xcom, indent=2, ensure_ascii=False, default=str)
+            body.update(Syntax(text, "json", theme="ansi_dark", background_color="default", word_wrap=True))
+
+
+class OutcomePane(VerticalScroll):
+    """The verdict and, when the run failed, its failure report."""
+
+    DEFAULT_CSS = """
+    OutcomePane { height: auto; max-height: 50%; }
+    """
+
+    def compose(self):
+        yield Static(Text("running…", "dim"), id="outcome-body")
+
+    def show(self, model: RunModel) -> None:
+        body = self.query_one("#outcome-body", Static)
+        fin = model.finished
+        if fin is None:
+            body.update(Text("live" if model.live else "no verdict recorded", "dim"))
+            return
+        head = Text()
+        head.append(f" {fin.outcome.upper()} ", VERDICT_STYLES.get(fin.outcome, "bold"))
+        if fin.exit_code is not None:
+            head.append(f"  exit code {fin.exit_code}")
+        head.append("  pod deleted" if fin.pod_deleted else "  pod kept", "dim")
+        if fin.report:
+            head.append("\n\n")
+            head.append(fin.report)
+        body.update(head)

@@ -1,0 +1,83 @@
+"""The run view's header: task, pod, namespace/context, phase, elapsed, every container's state."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from kpodtui.tui.clock import format_duration
+from kpodtui.tui.run_model import RunModel
+
+PHASE_STYLES = {
+    "Pending": "yellow",
+    "Running": "bold cyan",
+    "Succeeded": "bold green",
+    "succeeded": "bold green",
+    "Failed": "bold red",
+    "failed": "bold red",
+    "killed": "bold red",
+    "skipped": "bold yellow",
+    "Unknown": "magenta",
+}
+
+
+def container_style(description: str) -> str:
+    if description.startswith("running"):
+        return "cyan"
+    if description.startswith("exited 0"):
+        return "green"
+    if description.startswith("exited"):
+        return "red"
+    if description.startswith("waiting:") and "Err" in description or "BackOff" in description:
+        return "bold red"
+    return "yellow"
+
+
+class RunHeader(Static):
+    """Renders from a :class:`RunModel`; call :meth:`show` when it changes (and every second)."""
+
+    DEFAULT_CSS = """
+    RunHeader { height: auto; padding: 0 1; background: $boost; }
+    """
+
+    def show(self, model: RunModel) -> None:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True)
+        line = Text()
+        line.append(model.task_id or "?", "bold")
+        line.append("  pod ", "dim")
+        line.append(model.pod_name or "(not created yet)")
+        line.append("  in ", "dim")
+        line.append(model.namespace or "-")
+        if model.context:
+            line.append(" @ ", "dim")
+            line.append(model.context)
+        line.append("  phase ", "dim")
+        phase = model.display_phase
+        line.append(phase, PHASE_STYLES.get(phase, ""))
+        if model.reason and model.finished is None:
+            line.append(f" ({model.reason})", "yellow")
+        line.append("  elapsed ", "dim")
+        line.append(format_duration(model.elapsed))
+        if model.reattached:
+            line.append("  reattached", "italic magenta")
+        if model.from_history and model.live:
+            line.append("  detached", "italic yellow")
+        grid.add_row(line)
+        states = Text()
+        for name in model.containers:
+            st = model.states.get(name)
+            desc = st.describe() if st else "waiting"
+            if states:
+                states.append("   ")
+            states.append(f"{'init:' if st and st.init else ''}{name} ", "bold")
+            states.append(desc, container_style(desc))
+            if st and st.restart_count:
+                states.append(f" ↻{st.restart_count}", "yellow")
+        grid.add_row(states or Text("no containers yet", "dim"))
+        if model.status and model.finished is None:
+            last = model.status[-1]
+            style = {"warning": "yellow", "error": "bold red"}.get(last.level, "dim")
+            grid.add_row(Text(last.text, style))
+        self.update(grid)

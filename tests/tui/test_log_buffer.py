@@ -1,0 +1,27 @@
+from kpodtui.engine.events import LogLine
+from kpodtui.tui.log_buffer import LogBuffer, LogIndex
+
+
+def lines(start, n, container="base"):
+    return [LogLine(container, "", f"line {i}") for i in range(start, start + n)]
+
+
+def test_ring_keeps_last_lines_and_counts_dropped():
+    buf = LogBuffer(capacity=10)
+    buf.extend(lines(0, 7))
+    buf.extend(lines(7, 7))
+    assert len(buf) == 10 and buf.total == 14 and buf.dropped == 4
+    assert [buf[a].text for a in range(4, 14)] == [f"line {i}" for i in range(4, 14)]
+    buf.extend(lines(14, 25))  # bigger than capacity at once
+    assert buf.first == 29 and buf[38].text == "line 38"
+
+
+def test_index_follows_the_ring():
+    buf = LogBuffer(capacity=10)
+    buf.extend(lines(0, 6) + lines(6, 6, "side"))
+    idx = LogIndex(buf, lambda line: line.container == "side")
+    assert len(idx) == 6
+    buf.extend(lines(12, 8))
+    idx.catch_up()
+    assert [idx[i] for i in range(len(idx))] == [10, 11]
+    assert idx.row_of(11) == 1

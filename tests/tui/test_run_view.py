@@ -1,0 +1,98 @@
+"""The run view driven by real engine events through a fake backend."""
+
+from __future__ import annotations
+
+from kpodtui.engine.events import LogBatch, LogLine, LogStreamState
+from kpodtui.tui.app import KpodApp
+from kpodtui.tui.screens.run_screen import RunScreen
+from kpodtui.tui.widgets.log_view import LogView
+
+from .conftest import wait_for
+from .fakes import FakeBackend, finished_events, live_run_events
+
+
+def make_app(backend: FakeBackend) -> KpodApp:
+    return KpodApp(lambda: backend, start_mode="tasks")
+
+
+async def launch(app: KpodApp, pilot) -> RunScreen:
+    app.launch(None, "task_id: hello\n", "hello")
+    await wait_for(pilot, lambda: isinstance(app.screen, RunScreen), what="run screen")
+    return app.screen  # type: ignore[return-value]
+
+
+async def test_lines_reach_the_log_pane_and_phase_shows():
+    backend = FakeBackend(script=live_run_events("x"))
+    app = make_app(backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await launch(app, pilot)
+        view = screen.query_one(LogView)
+        await wait_for(pilot, lambda: view.count == 30, what="30 lines")
+        assert view.follow
+        assert view.visible_lines()[-1].text == "step 29: processing item 203"
+        handle = backend.handles["run1"]
+        for ev in finished_events("run1"):
+            handle.emit(ev)
+        await wait_for(pilot, lambda: screen.session.model.finished is not None, what="finish")
+        assert screen.session.model.phase == "Succeeded"
+
+
+async def test_follow_search_filter_and_tabs():
+    backend = FakeBackend(script=live_run_events("x", lines=300))
+    app = make_app(backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await launch(app, pilot)
+        view = screen.query_one(LogView)
+        await wait_for(pilot, lambda: view.count == 300)
+        await pilot.press("up", "up")
+        assert not view.follow and view.cursor is not None
+        handle = backend.handles["run1"]
+        handle.emit(LogBatch("run1", tuple(LogLine("base", "", f"more {i}") for i in range(50))))
+        await wait_for(pilot, lambda: view.count == 350)
+        assert not view.follow  # stays where the person is reading
+        await pilot.press("end")
+        assert view.follow and view.visible_lines()[-1].text == "more 49"
+        # search highlights and jumps, keeping context
+        await pilot.press("slash", *"item 70", "enter")
+        assert view.match_count >= 1
+        assert view.cursor is not None and "item 70" in view.buffer[view.cursor].text
+        assert len(view.visible_lines()) > 5
+        # filter hides the rest
+        await pilot.press("F", *"heartbeat", "enter")
+        await pilot.pause()
+        assert all("heartbeat" in line.text for line in view.visible_lines())
+        await pilot.press("F", "ctrl+u", "enter")
+        assert view.count == 350
+        # container tab
+        await pilot.press("right_square_bracket")
+        await wait_for(pilot, lambda: view.container == "base")
+        assert all(line.container == "base" for line in view.visible_lines())
+
+
+async def test_stream_broken_is_shown_and_failure_report():
+    backend = FakeBackend(script=live_run_events("x"))
+    app = make_app(backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await launch(app, pilot)
+        handle = backend.handles["run1"]
+        handle.emit(LogStreamState("run1", "base", "broken", "connection reset"))
+        status = screen.query_one("#log-status")
+        await wait_for(pilot, lambda: "stream broken" in str(status.render()))
+        for ev in finished_events("run1", failed=True):
+            handle.emit(ev)
+        outcome = screen.query_one("#outcome-body")
+        await wait_for(pilot, lambda: "no such table" in str(outcome.render()))
+        assert "FAILED" in str(outcome.render())
+
+
+async def test_kill_asks_first():
+    backend = FakeBackend(script=live_run_events("x"))
+    app = make_app(backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await launch(app, pilot)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: app.screen is not screen)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: backend.handles["run1"].killed)
+        await wait_for(pilot, lambda: screen.session.model.finished is not None)
+        assert screen.session.model.finished.outcome == "killed"
