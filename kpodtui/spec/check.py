@@ -344,7 +344,7 @@ CHECKERS: dict[str, Checker] = {
 def check_value(ctx: CheckContext, key: str, value: Any) -> Any:
     """Check and normalise the value of spec key ``key``; ``_BAD`` if it is wrong."""
     param = PARAMS[key]
-    if value is None and param.default is not None and param.kind not in ("exitcodes",):
+    if value is None and param.default is not None:
         # Writing `key:` with nothing after it means "the default", as in the reference.
         return _copy_default(param.default)
     return CHECKERS[param.kind](ctx, (key,), value)

@@ -96,7 +96,7 @@ PARAMS: dict[str, Param] = {
         _P("log_events_on_startup", "bool", True),
         _P("log_events_on_failure", "bool", False),
         _P("log_pod_spec_on_failure", "bool", True),
-        _P("skip_on_exit_code", "exitcodes", None),
+        _P("skip_on_exit_code", "exitcodes", []),
         _P("do_xcom_push", "bool", False),
         _P("xcom_sidecar_container_image", "str?", None, doc="the reference's connection extra"),
         _P("xcom_sidecar_container_resources", "obj?", None, doc="the reference's connection extra"),
