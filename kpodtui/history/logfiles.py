@@ -147,11 +147,9 @@ class LogFileWriter:
 
 def read_lines(path: Path, container: str, start: int = 0) -> Iterator[LogLine]:
     """Lines of one log file from line index ``start`` (complete lines only)."""
-    try:
-        fh = open(path, encoding="utf-8", errors="surrogateescape", newline="\n")
-    except FileNotFoundError:
+    if not path.exists():
         return
-    with fh:
+    with open(path, encoding="utf-8", errors="surrogateescape", newline="\n") as fh:
         for i, raw in enumerate(fh):
             if not raw.endswith("\n"):
                 return  # a line still being written

@@ -1,0 +1,205 @@
+"""Pure decisions about a pod, from its raw JSON (no I/O, tested with plain data).
+
+What state each container is in, whether the pod has started, which waiting
+reasons are fatal, which containers' logs to follow, and how a run ends
+(succeeded / failed / skipped) and what happens to its pod afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from kpodtui.engine.events import ContainerState
+
+Json = dict[str, Any]
+
+XCOM_SIDECAR = "airflow-xcom-sidecar"
+ISTIO_PROXY = "istio-proxy"
+
+# Reference 3.5: image errors that can never heal, and pull errors that are
+# fatal unless the kubelet's message says the registry was only busy.
+FATAL_IMAGE_REASONS = frozenset({"InvalidImageName", "ErrImageNeverPull"})
+PULL_REASONS = frozenset({"ErrImagePull", "ImagePullBackOff"})
+TRANSIENT_PULL_MARKERS = (
+    "pull qps exceeded",
+    "rate limit",
+    "too many requests",
+    "quota exceeded",
+    "temporarily unavailable",
+    "timeout",
+    "account limit",
+    "bad gateway",
+    "service unavailable",
+    "gateway timeout",
+)
+# Better than the reference: a missing ConfigMap / Secret never heals by waiting.
+CONFIG_REASONS = frozenset({"CreateContainerConfigError"})
+
+
+def _statuses(pod: Json, init: bool) -> list[Json]:
+    status = pod.get("status") or {}
+    return list(status.get("initContainerStatuses" if init else "containerStatuses") or [])
+
+
+def container_state(cs: Json, init: bool = False) -> ContainerState:
+    """One ``containerStatuses`` entry as a :class:`ContainerState`."""
+    state = cs.get("state") or {}
+    name = cs.get("name", "?")
+    restarts = int(cs.get("restartCount") or 0)
+    if "terminated" in state and state["terminated"] is not None:
+        t = state["terminated"]
+        return ContainerState(
+            name, "terminated", init, t.get("reason"), t.get("message"), t.get("exitCode"),
+            restarts, t.get("startedAt"), t.get("finishedAt"),
+        )  # fmt: skip
+    if "running" in state and state["running"] is not None:
+        return ContainerState(name, "running", init, restart_count=restarts,
+                              started_at=state["running"].get("startedAt"))  # fmt: skip
+    if "waiting" in state and state["waiting"] is not None:
+        w = state["waiting"]
+        return ContainerState(name, "waiting", init, w.get("reason"), w.get("message"), restart_count=restarts)
+    return ContainerState(name, "unknown", init, restart_count=restarts)
+
+
+def container_states(pod: Json) -> tuple[ContainerState, ...]:
+    """Every container's state: init containers first, in status order."""
+    return tuple(container_state(cs, True) for cs in _statuses(pod, True)) + tuple(
+        container_state(cs) for cs in _statuses(pod, False)
+    )
+
+
+def find_state(pod: Json | None, name: str) -> ContainerState | None:
+    """The state of container ``name`` (init or regular), or None if not reported yet."""
+    if not pod:
+        return None
+    for init in (False, True):
+        for cs in _statuses(pod, init):
+            if cs.get("name") == name:
+                return container_state(cs, init)
+    return None
+
+
+def phase(pod: Json | None) -> str:
+    return ((pod or {}).get("status") or {}).get("phase") or "Pending"
+
+
+def spec_containers(pod: Json, init: bool = False) -> list[str]:
+    """Container names in spec order."""
+    spec = pod.get("spec") or {}
+    return [c.get("name", "") for c in spec.get("initContainers" if init else "containers") or []]
+
+
+def is_scheduled(pod: Json) -> bool:
+    for cond in (pod.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "PodScheduled":
+            return cond.get("status") == "True"
+    return bool((pod.get("spec") or {}).get("nodeName"))
+
+
+def has_started(pod: Json) -> bool:
+    """The pod left Pending/Unknown (reference 3.5 step 3)."""
+    return phase(pod) not in ("Pending", "Unknown")
+
+
+def launch_failure(pod: Json) -> str | None:
+    """Why the pod failed before its containers started, or None."""
+    if phase(pod) == "Failed" and not _statuses(pod, False):
+        status = pod.get("status") or {}
+        why = status.get("message") or status.get("reason") or "no container ever started"
+        return f"pod failed before its containers started: {why}"
+    return None
+
+
+def is_transient_pull(message: str | None) -> bool:
+    text = (message or "").lower()
+    return any(marker in text for marker in TRANSIENT_PULL_MARKERS)
+
+
+def fatal_waiting(pod: Json) -> str | None:
+    """A failure to report at once, if any container waits for something that never comes."""
+    for cs in container_states(pod):
+        if cs.state != "waiting" or not cs.reason:
+            continue
+        kind = "init container" if cs.init else "container"
+        if cs.reason in FATAL_IMAGE_REASONS or (cs.reason in PULL_REASONS and not is_transient_pull(cs.message)):
+            return f"image cannot be pulled, unable to start ({kind} {cs.name}): {cs.reason}: {cs.message or ''}".rstrip(": ")
+        if cs.reason in CONFIG_REASONS:
+            return f"{kind} {cs.name} cannot be created: {cs.reason}: {cs.message or ''}".rstrip(": ")
+    return None
+
+
+def pending_reason(pod: Json) -> str | None:
+    """The current cause of a Pending pod, as a person would want it said."""
+    for cond in (pod.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "PodScheduled" and cond.get("status") == "False":
+            reason = cond.get("reason") or "not scheduled"
+            return f"{reason}: {cond['message']}" if cond.get("message") else reason
+    for cs in container_states(pod):
+        if cs.state == "waiting" and cs.reason and cs.reason != "PodInitializing":
+            text = f"{cs.name}: {cs.reason}"
+            return f"{text}: {cs.message}" if cs.message else text
+    return None
+
+
+def select_containers(available: Sequence[str], selection: Any, base: str, for_init: bool = False) -> tuple[list[str], list[str]]:
+    """Containers to follow, per ``container_logs`` / ``init_container_logs`` (reference 1.6).
+
+    ``True``: all but the XCom sidecar; a name or a list of names: those (in
+    spec order; unknown names come back second); ``None``/``False``: the base
+    container for regular containers, nothing for init containers.
+    """
+    if selection is True:
+        return [c for c in available if c != XCOM_SIDECAR], []
+    if selection in (None, False):
+        if for_init:
+            return [], []
+        return ([base] if base in available else []), ([] if base in available else [base])
+    wanted = [selection] if isinstance(selection, str) else list(selection)
+    return [c for c in available if c in wanted], [w for w in wanted if w not in available]
+
+
+def skip_codes(value: Any) -> list[int]:
+    """``skip_on_exit_code`` as a list (an int is wrapped, None is empty)."""
+    if value is None:
+        return []
+    if isinstance(value, int):
+        return [value]
+    return [int(v) for v in value]
+
+
+def decide_outcome(pod: Json | None, base: str, skip: Iterable[int], killed: bool = False) -> tuple[str, int | None]:
+    """``(outcome, base exit code)`` from the freshest pod state.
+
+    The base container decides (sidecars never do): exit code in ``skip`` ->
+    skipped; exit 0 -> succeeded unless the pod itself failed (deadline, another
+    container); anything else, or no verdict from the base container -> failed.
+    A run killed on request is ``killed`` whatever the container did.
+    """
+    state = find_state(pod, base)
+    code = state.exit_code if state is not None and state.state == "terminated" else None
+    if killed:
+        return "killed", code
+    if code is not None and code in set(skip):
+        return "skipped", code
+    if code == 0 and phase(pod) != "Failed":
+        return "succeeded", code
+    return "failed", code
+
+
+def should_delete(action: str, pod: Json | None, base_exit: int | None) -> bool:
+    """Whether ``on_finish_action`` deletes the pod at the end (reference 1.6, item 62)."""
+    if pod is None:
+        return False
+    if action == "delete_pod":
+        return True
+    if action == "delete_succeeded_pod":
+        return phase(pod) == "Succeeded" or base_exit == 0
+    if action == "delete_active_pod":
+        return phase(pod) in ("Running", "Pending")
+    return False
+
+
+def should_mark_checked(action: str, pod: Json | None) -> bool:
+    """Whether to label the pod ``already_checked`` (reference 3.11)."""
+    return pod is not None and (phase(pod) != "Succeeded" or action in ("keep_pod", "delete_active_pod"))

@@ -1,0 +1,107 @@
+"""The failure report, and the masking that keeps secret values out of everything.
+
+Pure functions over raw pod / event JSON. A secret's value never reaches the
+pod object (env refers to Secrets by name), but users also put tokens in plain
+``env`` values and annotations; :func:`mask_pod` hides every such value whose
+name looks sensitive, and any value the caller knows to be secret.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import yaml
+
+from kpodtui.engine.events import ClusterEvent
+from kpodtui.engine.outcome import find_state
+
+Json = dict[str, Any]
+
+MASK = "***"
+SENSITIVE_NAME = re.compile(r"(pass|secret|token|key|credential|auth|cert|private|api_?key|pwd)", re.I)
+
+
+def mask_pod(pod: Json, secret_values: Iterable[str] = ()) -> Json:
+    """A copy of ``pod`` with sensitive env values, annotations and known secrets masked."""
+    out = copy.deepcopy(pod)
+    known = {v for v in secret_values if v}
+    spec = out.get("spec") or {}
+    for group in ("initContainers", "containers", "ephemeralContainers"):
+        for c in spec.get(group) or []:
+            for env in c.get("env") or []:
+                if "value" in env and (SENSITIVE_NAME.search(env.get("name", "")) or env["value"] in known):
+                    env["value"] = MASK
+    meta = out.get("metadata") or {}
+    for k in list((meta.get("annotations") or {}).keys()):
+        if SENSITIVE_NAME.search(k) or meta["annotations"][k] in known:
+            meta["annotations"][k] = MASK
+    meta.pop("managedFields", None)
+    return scrub(out, known) if known else out
+
+
+def scrub(value: Any, secrets: set[str]) -> Any:
+    """``value`` with every occurrence of a known secret string replaced by the mask."""
+    if isinstance(value, str):
+        for s in secrets:
+            if s in value:
+                value = value.replace(s, MASK)
+        return value
+    if isinstance(value, dict):
+        return {k: scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v, secrets) for v in value]
+    return value
+
+
+def describe_base(pod: Json | None, base: str) -> str:
+    """One line about the base container's end (or why it has none)."""
+    state = find_state(pod, base)
+    if state is None:
+        return f"container {base} never reported a state"
+    if state.state == "terminated":
+        text = f"container {base} exited with code {state.exit_code}"
+        return f"{text} ({state.reason})" if state.reason else text
+    return f"container {base} is {state.describe()}"
+
+
+def failure_report(
+    pod_name: str,
+    pod: Json | None,
+    base: str,
+    cause: str | None = None,
+    events: Iterable[ClusterEvent] = (),
+    include_events: bool = True,
+    include_spec: bool = False,
+    secret_values: Iterable[str] = (),
+) -> str:
+    """The text a person reads to learn why the run failed.
+
+    Names the container, exit code, reason (OOMKilled...), termination
+    message, the recent Warning events and, when asked, the pod (masked).
+    """
+    lines = [f"Pod {pod_name} returned a failure."]
+    if cause:
+        lines.append(cause)
+    if pod is not None:
+        lines.append(describe_base(pod, base))
+        state = find_state(pod, base)
+        if state is not None and state.message and state.state == "terminated":
+            lines.append("termination message: " + state.message.rstrip())
+        status = pod.get("status") or {}
+        if status.get("reason"):
+            lines.append(f"pod: {status.get('phase')} ({status['reason']}): {status.get('message') or ''}".rstrip(": "))
+    if include_events:
+        warnings = [e for e in events if e.type == "Warning"][-10:]
+        if warnings:
+            lines.append("recent Warning events:")
+            lines.extend(f"  {e.reason}: {e.message}" + (f" (x{e.count})" if e.count > 1 else "") for e in warnings)
+    if include_spec and pod is not None:
+        masked = mask_pod(pod, secret_values)
+        lines.append("pod (secret values masked):")
+        lines.append(yaml.safe_dump(masked, sort_keys=False, default_flow_style=False).rstrip())
+    text = "\n".join(lines)
+    known = {v for v in secret_values if v}
+    return scrub(text, known) if known else text

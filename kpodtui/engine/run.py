@@ -1,0 +1,311 @@
+"""``Run``: one task's pod carried through the lifecycle of LIFECYCLE.md 2-7.
+
+    reattach / create  ->  await_start  ->  follow_logs + wait for the base
+    container  ->  extract_xcom  ->  cleanup (verdict, report, on_finish_action)
+
+Everything the run learns about its pod comes from the session's shared pod
+and event watches (pushed within milliseconds, no polling); the steps wait on
+one condition variable that every pod change notifies. Events go to
+subscribers (:meth:`Run.subscribe`) from engine threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kpodtui.engine import steps
+from kpodtui.engine.callbacks import Callbacks
+from kpodtui.engine.events import (
+    ClusterEvent,
+    PodStatusChanged,
+    RunEvent,
+    RunFinished,
+    StatusMessage,
+)
+from kpodtui.engine.logpump import LogPump
+from kpodtui.engine.outcome import container_states, pending_reason, phase
+from kpodtui.engine.session import ClusterSession
+from kpodtui.history import History, RunRecord, new_run_id
+
+Json = dict[str, Any]
+Subscriber = Callable[[RunEvent], None]
+
+
+class RunAbort(Exception):
+    """The run cannot go on; ``str(exc)`` is the cause shown in the failure report."""
+
+
+class Run:
+    """One run of one task spec (or of a recorded run, for attach)."""
+
+    def __init__(
+        self,
+        spec: Any,
+        session: ClusterSession,
+        history: History,
+        *,
+        run_id: str | None = None,
+        namespace: str | None = None,
+        spec_path: str | None = None,
+        spec_text: str | None = None,
+        record: RunRecord | None = None,
+        detach: bool | None = None,
+        try_number: int = 1,
+    ) -> None:
+        self.spec = spec
+        self.session = session
+        self.api = session.api
+        self.history = history
+        self.record = record
+        self.run_id = record.id if record else (run_id or new_run_id())
+        self.cli_namespace = namespace
+        self.spec_path = spec_path
+        self.spec_text = spec_text
+        self.detach = bool(spec.deferrable) if detach is None else detach
+        self.try_number = try_number
+        self.base = spec.base_container_name
+        self.on_finish_action: str = spec.on_finish_action
+        self.namespace = ""
+        self.pod_name = ""
+        self.manifest: Json = {}
+        self.pod: Json | None = None  # latest state from the watch (None: gone)
+        self.pod_seen = False
+        self.reattached = False
+        self.killed = False
+        self.events: list[ClusterEvent] = []
+        self.result: RunFinished | None = None
+        self.xcom_value: Any = None
+        self.cond = threading.Condition()
+        self.pump: LogPump | None = None
+        self.callbacks: Callbacks | None = None
+        self._subscribers: list[Subscriber] = []
+        self._unsubs: list[Callable[[], None]] = []
+        self._event_seen: dict[str, int] = {}
+        self._status_sig: Any = None
+        self._pending: str | None = None
+        self._thread: threading.Thread | None = None
+        self._we_delete = False
+        self.done = threading.Event()
+
+    # -- subscribers -----------------------------------------------------------------
+
+    def subscribe(self, fn: Subscriber) -> Callable[[], None]:
+        """Receive every event of this run (called from engine threads; must not block)."""
+        self._subscribers.append(fn)
+        return lambda: self._subscribers.remove(fn) if fn in self._subscribers else None
+
+    def publish(self, event: RunEvent) -> None:
+        for fn in list(self._subscribers):
+            try:
+                fn(event)
+            except Exception:  # a front end's bug must not break the run
+                import logging
+
+                logging.getLogger(__name__).exception("subscriber failed")
+
+    def say(self, text: str, level: str = "info") -> None:
+        """Publish a :class:`StatusMessage`."""
+        self.publish(StatusMessage(self.run_id, text, level))  # type: ignore[arg-type]
+
+    # -- control -------------------------------------------------------------------------
+
+    def start(self) -> Run:
+        """Run in a background thread; see :meth:`wait`."""
+        self._thread = threading.Thread(target=self.execute, name=f"run-{self.run_id}", daemon=True)
+        self._thread.start()
+        return self
+
+    def wait(self, timeout: float | None = None) -> RunFinished | None:
+        """Wait for the verdict (None if the run detached or ``timeout`` passed)."""
+        self.done.wait(timeout)
+        return self.result
+
+    def kill(self) -> None:
+        """``on_kill``: delete the pod with ``termination_grace_period``; the run ends as killed."""
+        with self.cond:
+            if self.killed:
+                return
+            self.killed = True
+            self.cond.notify_all()
+        try:
+            self.history.update_run(self.run_id, kill_requested=1)
+        except Exception:  # noqa: BLE001 - the pod still gets deleted
+            pass
+        if self.pod_name and self.spec.on_kill_action != "keep_pod":
+            self._we_delete = True
+            self.api.delete_pod(self.namespace, self.pod_name, self.spec.termination_grace_period)
+            self.say(f"killed: pod {self.pod_name} deleted", "warning")
+        elif self.pod_name:
+            self.say(f"killed: pod {self.pod_name} kept (on_kill_action: keep_pod)", "warning")
+
+    def keep(self) -> None:
+        """Switch this run to ``keep_pod`` while it runs: its pod survives the end."""
+        self.on_finish_action = "keep_pod"
+        self.history.update_run(self.run_id, on_finish_action="keep_pod")
+        self.say("the pod will be kept when the run ends (keep_pod)")
+
+    # -- the lifecycle -------------------------------------------------------------------
+
+    def execute(self) -> RunFinished | None:
+        """Carry the pod through its lifecycle; the verdict (None when detached)."""
+        cause: str | None = None
+        error: BaseException | None = None
+        try:
+            steps.prepare(self)
+            steps.reattach_or_create(self)
+            if self.detach and not self.reattached:
+                self.history.update_run(self.run_id, detached=1, owner_pid=None)
+                self.say(f"detached: run {self.run_id} goes on in pod {self.namespace}/{self.pod_name}")
+                return None
+            self._track()
+            steps.await_start(self)
+            self._fire("on_pod_starting", pod=self.pod)
+            steps.follow_until_base_done(self)
+            self._fire("on_pod_completion", pod=self.pod)
+            self._fire("on_pod_teardown", pod=self.pod)
+            if self.spec.do_xcom_push and not self.killed:
+                steps.extract_xcom(self)
+        except RunAbort as exc:
+            cause = str(exc)
+        except BaseException as exc:  # cluster errors, bad input, Ctrl-C: judged, then re-raised
+            error = exc
+            cause = str(exc) or type(exc).__name__
+        finally:
+            if not (self.detach and not self.reattached and error is None and cause is None):
+                self.result = steps.cleanup(self, cause)
+            self._untrack()
+            self.done.set()
+        if error is not None:
+            raise error
+        return self.result
+
+    # -- plumbing used by the steps ------------------------------------------------------
+
+    def now_iso(self) -> str:
+        return dt.datetime.now(dt.UTC).isoformat()
+
+    def _fire(self, method: str, **kw: Any) -> None:
+        if self.callbacks is not None:
+            self.callbacks.fire(method, **kw)
+
+    def _track(self) -> None:
+        """Subscribe to the shared pod and event watches."""
+        pods = self.session.pods(self.namespace)
+        events = self.session.events(self.namespace)
+        self._unsubs.append(pods.subscribe(self.pod_name, self._on_pod))
+        self._unsubs.append(events.subscribe(self.pod_name, self._on_event))
+        if not pods.wait_synced(30):
+            raise RunAbort("could not list pods to watch the run (is the API server answering?)")
+
+    def _untrack(self) -> None:
+        for unsub in self._unsubs:
+            unsub()
+        self._unsubs.clear()
+        if self.pump is not None:
+            self.pump.close()
+
+    def _on_pod(self, kind: str, obj: Json) -> None:
+        uid = (self.pod or self.manifest).get("metadata", {}).get("uid")
+        if uid and obj.get("metadata", {}).get("uid") not in (None, uid):
+            return  # another pod with the same name
+        with self.cond:
+            self.pod = None if kind == "DELETED" else obj
+            if kind != "DELETED":
+                self.pod_seen = True
+            self.cond.notify_all()
+        if self.pump is not None:
+            self.pump.poke(self.pod)
+        self._publish_status(obj, deleted=kind == "DELETED")
+
+    def _publish_status(self, obj: Json, deleted: bool) -> None:
+        status = obj.get("status") or {}
+        states = container_states(obj)
+        sig = (phase(obj), status.get("reason"), states, deleted)
+        if sig == self._status_sig:
+            return
+        self._status_sig = sig
+        self.publish(
+            PodStatusChanged(self.run_id, phase(obj), status.get("reason"), status.get("message"), states)
+        )
+        reason = None if deleted else (pending_reason(obj) if phase(obj) == "Pending" else None)
+        if reason and reason != self._pending:
+            self.say(f"Pending: {reason}")
+        self._pending = reason
+
+    def _on_event(self, kind: str, obj: Json) -> None:
+        if kind == "DELETED":
+            return
+        meta = obj.get("metadata", {})
+        uid = meta.get("uid") or meta.get("name", "")
+        count = int(obj.get("count") or 1)
+        if self._event_seen.get(uid, 0) >= count:
+            return
+        self._event_seen[uid] = count
+        ev = ClusterEvent(
+            self.run_id,
+            obj.get("type") or "Normal",
+            obj.get("reason") or "",
+            obj.get("message") or "",
+            (obj.get("involvedObject") or {}).get("fieldPath"),
+            count,
+            obj.get("lastTimestamp") or obj.get("eventTime") or obj.get("firstTimestamp"),
+            uid,
+        )
+        self.events.append(ev)
+        del self.events[:-200]
+        self.publish(ev)
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float | None) -> bool:
+        """Wait (on pod changes, kill requests) until ``predicate()`` or ``timeout``."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self.cond:
+            while not predicate():
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                # Wake at least every second: kill requests from other processes
+                # arrive through the history, not through the condition.
+                self.cond.wait(1.0 if left is None else min(left, 1.0))
+                self._poll_history()
+            return True
+
+    def _poll_history(self) -> None:
+        """Pick up ``kpodtui kill`` / ``keep`` from other processes (at most once a second)."""
+        try:
+            rec = self.history.get_run(self.run_id)
+        except Exception:  # noqa: BLE001 - history is advisory here
+            return
+        if rec.on_finish_action and rec.on_finish_action != self.on_finish_action:
+            self.on_finish_action = rec.on_finish_action
+        if rec.kill_requested and not self.killed:
+            self.killed = True
+
+    def spec_dir(self) -> Path | None:
+        path = self.spec_path or (str(self.spec.source_path) if getattr(self.spec, "source_path", None) else None)
+        return Path(path).resolve().parent if path else None
+
+    def record_start(self) -> None:
+        """Insert this run into the history (or take over a recorded one)."""
+        if self.record is not None:
+            self.history.update_run(self.run_id, owner_pid=os.getpid())
+            return
+        self.history.add_run(
+            RunRecord(
+                id=self.run_id,
+                task_id=self.spec.task_id,
+                spec_path=self.spec_path,
+                spec_text=self.spec_text,
+                namespace=self.namespace,
+                context=self.session.context,
+                kubeconfig=self.session.client.kubeconfig,
+                owner_pid=os.getpid(),
+                detached=self.detach,
+                created_at=time.time(),
+            )
+        )

@@ -1,0 +1,69 @@
+"""A connection to one cluster shared by every run that uses it.
+
+Holds the client, the raw API and the shared watches: one pod watch and one
+event watch per namespace, started on first use and fanned out to runs. Runs
+against the same cluster in one process (the app runs many) share them, so
+ten runs cost the API server two watches, not ten polling loops.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from kpodtui.kube.api import KubeApi
+from kpodtui.kube.config import ClusterTarget, KubeClient, connect
+from kpodtui.kube.watch import Watcher, event_key, pod_key
+
+MANAGED_SELECTOR = "app.kubernetes.io/managed-by=kpodtui"
+
+
+class ClusterSession:
+    """Client + API + shared watchers for one cluster (see module docstring)."""
+
+    def __init__(self, client: KubeClient) -> None:
+        self.client = client
+        self.api = KubeApi(client)
+        self._lock = threading.Lock()
+        self._pods: dict[str, Watcher] = {}
+        self._events: dict[str, Watcher] = {}
+
+    @classmethod
+    def open(cls, target: ClusterTarget) -> ClusterSession:
+        """Connect (reads the kubeconfig; no request is sent yet)."""
+        return cls(connect(target))
+
+    @property
+    def context(self) -> str | None:
+        return self.client.context
+
+    def pods(self, namespace: str) -> Watcher:
+        """The shared watch of kpodtui's pods in ``namespace``."""
+        with self._lock:
+            w = self._pods.get(namespace)
+            if w is None:
+                w = Watcher(self.api, namespace, "pods", label_selector=MANAGED_SELECTOR, key=pod_key)
+                self._pods[namespace] = w.start()
+            return w
+
+    def events(self, namespace: str) -> Watcher:
+        """The shared watch of pod events in ``namespace``."""
+        with self._lock:
+            w = self._events.get(namespace)
+            if w is None:
+                w = Watcher(self.api, namespace, "events", field_selector="involvedObject.kind=Pod", key=event_key)
+                self._events[namespace] = w.start()
+            return w
+
+    def close(self) -> None:
+        """Stop every watch and cut retry waits short."""
+        self.api.stop.set()
+        with self._lock:
+            watchers = list(self._pods.values()) + list(self._events.values())
+            self._pods.clear()
+            self._events.clear()
+        for w in watchers:
+            w.stop()
+        try:
+            self.client.api_client.close()
+        except Exception:  # noqa: BLE001 - closing pools of a dead connection
+            pass

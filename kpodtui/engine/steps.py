@@ -1,0 +1,292 @@
+"""The lifecycle steps of a :class:`~kpodtui.engine.run.Run`, by their LIFECYCLE.md names.
+
+``prepare`` -> ``reattach_or_create`` -> ``await_start`` ->
+``follow_until_base_done`` (``follow_logs``) -> ``extract_xcom`` -> ``cleanup``.
+Each takes the run; decisions are delegated to the pure :mod:`outcome` and
+:mod:`report` modules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import TYPE_CHECKING, Any
+
+from kpodtui.engine import outcome as oc
+from kpodtui.engine.callbacks import Callbacks
+from kpodtui.engine.events import PodAssigned, RunFinished
+from kpodtui.engine.logpump import LogPump
+from kpodtui.engine.report import failure_report
+from kpodtui.engine.xcom import extract_xcom, quit_istio
+from kpodtui.kube.api import explain
+from kpodtui.kube.retry import exception_status, is_connection_error
+
+if TYPE_CHECKING:
+    from kpodtui.engine.run import Run
+
+Json = dict[str, Any]
+CHECKED_LABEL = "already_checked"
+LOG_DRAIN_SECONDS = 30.0  # after the base exits, how long its log stream may take to end
+SIDECAR_LOG_GRACE = 0.5  # how long other still-running containers' logs are read after that
+
+__all__ = ["await_start", "cleanup", "extract_xcom", "follow_until_base_done", "prepare", "reattach_or_create"]
+
+
+def _abort(msg: str) -> Exception:
+    from kpodtui.engine.run import RunAbort
+
+    return RunAbort(msg)
+
+
+def prepare(run: Run) -> None:
+    """Render the spec, build the pod, load callbacks, record the run."""
+    from kpodtui.pod import RunIdentity, build_pod
+    from kpodtui.spec import render_spec
+
+    spec = run.spec
+    if not getattr(spec, "rendered", False):
+        spec = render_spec(spec, run_id=run.run_id, ts=dt.datetime.now(dt.UTC), try_number=run.try_number)
+        run.spec = spec
+    run.callbacks = Callbacks.from_spec(spec, lambda text: run.say(text, "warning"), run.spec_dir())
+    manifest = build_pod(spec, RunIdentity(run.run_id, run.try_number))
+    meta = manifest.setdefault("metadata", {})
+    template_ns = meta.get("namespace") if meta.get("namespace") != "default" else None
+    run.namespace = run.cli_namespace or spec.namespace or template_ns or run.session.client.namespace
+    meta["namespace"] = run.namespace
+    run.manifest = manifest
+    if run.record is not None and run.record.pod_name:
+        run.pod_name = run.record.pod_name
+        run.namespace = run.record.namespace or run.namespace
+    else:
+        run.pod_name = meta["name"]
+    run.record_start()
+    run._fire("on_pod_manifest_created", pod_request=manifest)
+
+
+def _checked(pod: Json) -> bool:
+    return (pod.get("metadata", {}).get("labels") or {}).get(CHECKED_LABEL) == "True"
+
+
+def _start_time(pod: Json) -> str:
+    status = pod.get("status") or {}
+    return status.get("startTime") or pod.get("metadata", {}).get("creationTimestamp") or ""
+
+
+def reattach_or_create(run: Run) -> None:
+    """Find this run's pod again (history identity, then labels), or create it exactly once."""
+    from kpodtui.pod import reattach_selector
+
+    api = run.api
+    try:
+        found: Json | None = None
+        if run.record is not None and run.record.pod_name:
+            found = api.get_pod(run.namespace, run.pod_name)
+            if found is None:
+                raise _abort(f"pod {run.namespace}/{run.pod_name} no longer exists; its verdict cannot be read")
+        elif run.spec.reattach_on_restart:
+            from kpodtui.pod import RunIdentity
+
+            selector = reattach_selector(run.spec, RunIdentity(run.run_id, run.try_number))
+            items = [p for p in api.list_pods(run.namespace, selector).get("items") or [] if not _checked(p)]
+            if len(items) > 1:
+                items.sort(key=_start_time)
+                for old in items[:-1]:
+                    name = old["metadata"]["name"]
+                    api.patch_labels(run.namespace, name, {CHECKED_LABEL: "True"})
+                    if run.on_finish_action == "delete_pod":
+                        api.delete_pod(run.namespace, name)
+                    run.say(f"found {len(items)} pods of this run: kept the newest, retired {name}", "warning")
+            found = items[-1] if items else None
+        if found is not None:
+            run.reattached = True
+            run.pod_name = found["metadata"]["name"]
+            run.pod = found
+            run.say(f"reattached to pod {run.namespace}/{run.pod_name} ({oc.phase(found)})")
+        else:
+            run.history.update_run(run.run_id, pod_name=run.pod_name, namespace=run.namespace)
+            name = run.pod_name
+
+            def lookup() -> Json | None:
+                pod = api.get_pod(run.namespace, name)
+                labels = (pod or {}).get("metadata", {}).get("labels") or {}
+                return pod if pod is not None and labels.get("run_id") == run.manifest["metadata"]["labels"].get("run_id") else None
+
+            run.pod = api.create_pod(run.namespace, run.manifest, lookup)
+            run.say(f"created pod {run.namespace}/{run.pod_name}")
+    except Exception as exc:
+        if exception_status(exc) is not None or is_connection_error(exc):
+            raise explain(exc, run.session.client, run.namespace) from exc
+        raise
+    run.manifest.setdefault("metadata", {})["uid"] = (run.pod or {}).get("metadata", {}).get("uid")
+    run.history.update_run(run.run_id, pod_name=run.pod_name, namespace=run.namespace, phase=oc.phase(run.pod))
+    pod = run.pod or run.manifest
+    run.publish(
+        PodAssigned(
+            run.run_id, run.pod_name, run.namespace, run.session.context, run.reattached,
+            tuple(oc.spec_containers(pod)), tuple(oc.spec_containers(pod, init=True)),
+        )
+    )  # fmt: skip
+    run._fire("on_pod_creation", pod=run.pod)
+
+
+def _setup_logs(run: Run) -> None:
+    pod = run.pod or run.manifest
+    spec = run.spec
+    if not spec.get_logs:
+        return
+    regular, unknown = oc.select_containers(oc.spec_containers(pod), spec.container_logs, run.base)
+    init, unknown_init = oc.select_containers(
+        oc.spec_containers(pod, init=True), spec.init_container_logs, run.base, for_init=True
+    )
+    for name in unknown + unknown_init:
+        run.say(f"no container {name!r} in the pod: its logs are skipped", "warning")
+    callbacks = run.callbacks
+    on_line = None
+    if callbacks is not None and callbacks.wants_lines:
+
+        def on_line(line: Any) -> None:
+            callbacks.line(line.text, line.container, line.timestamp, run.pod)
+
+    run.pump = LogPump(
+        run.run_id, run.api, run.namespace, run.pod_name, run.history, run.publish,
+        lambda: run.pod, on_line,
+    )  # fmt: skip
+    run.pump.select(init + regular)
+    run.pump.poke(run.pod)
+
+
+def await_start(run: Run) -> None:
+    """Wait for the pod to leave Pending: reasons surfaced live, fatal ones fail fast, two timeouts."""
+    _setup_logs(run)
+    spec = run.spec
+    schedule_timeout = float(spec.schedule_timeout_seconds)
+    startup_timeout = float(spec.startup_timeout_seconds)
+    started = time.monotonic()
+    scheduled_at: float | None = None
+    run.say(f"waiting up to {schedule_timeout:g}s for the pod to be scheduled")
+    def ready() -> bool:
+        pod = run.pod
+        if run.killed or pod is None:
+            return True
+        return oc.has_started(pod) or bool(oc.launch_failure(pod) or oc.fatal_waiting(pod))
+
+    while True:
+        run.wait_until(ready, 0.25)
+        pod = run.pod
+        if run.killed:
+            raise _abort("killed before start")
+        if pod is None:
+            raise _abort("the pod was deleted before it started")
+        assert pod is not None
+        failure = oc.launch_failure(pod) or oc.fatal_waiting(pod)
+        if failure:
+            raise _abort(failure)
+        if oc.has_started(pod):
+            return
+        now = time.monotonic()
+        if oc.is_scheduled(pod):
+            if scheduled_at is None:
+                scheduled_at = now
+                run.say(f"scheduled; waiting up to {startup_timeout:g}s for the containers to start")
+            if now - scheduled_at > startup_timeout:
+                raise _abort(_timeout_text(run, f"the pod did not start within {startup_timeout:g}s", pod))
+        elif now - started > schedule_timeout:
+            raise _abort(_timeout_text(run, f"the pod was not scheduled within {schedule_timeout:g}s", pod))
+
+
+def _timeout_text(run: Run, head: str, pod: Json) -> str:
+    reason = oc.pending_reason(pod)
+    parts = [head + (f"; last Pending reason: {reason}" if reason else "")]
+    recent = [f"{e.reason}: {e.message}" for e in run.events[-5:]]
+    if recent:
+        parts.append("last events: " + " | ".join(recent))
+    return "\n".join(parts)
+
+
+def follow_until_base_done(run: Run) -> None:
+    """``follow_logs`` while waiting for the base container: sidecars never make it hang."""
+    base = run.base
+
+    def base_done() -> bool:
+        pod = run.pod
+        if pod is None or run.killed:
+            return True
+        state = oc.find_state(pod, base)
+        if state is not None and state.state == "terminated":
+            return True
+        return oc.phase(pod) in ("Succeeded", "Failed") or bool(oc.fatal_waiting(pod))
+
+    run.wait_until(base_done, None)
+    pod = run.pod
+    if run.killed:
+        # Give the grace period a chance to end the containers so their last lines are read.
+        grace = run.spec.termination_grace_period or 30
+        run.wait_until(lambda: run.pod is None or oc.phase(run.pod) in ("Succeeded", "Failed"), min(grace + 5, 60))
+    elif pod is not None and oc.fatal_waiting(pod) and oc.find_state(pod, base) is None:
+        raise _abort(oc.fatal_waiting(pod) or "")
+    pump = run.pump
+    if pump is not None:
+        finished = [c for c in pump.followers if pump.finished(c)]
+        pump.wait(finished, LOG_DRAIN_SECONDS)
+        live = [c for c in pump.followers if c not in finished]
+        if live:
+            pump.wait(live, SIDECAR_LOG_GRACE)
+            pump.stop(live)
+    if pod is not None and not run.killed and oc.ISTIO_PROXY in oc.spec_containers(pod):
+        quit_istio(run)
+
+
+def cleanup(run: Run, cause: str | None) -> RunFinished:
+    """Judge from fresh state, report, label, delete per ``on_finish_action``; ``on_pod_cleanup`` always."""
+    api = run.api
+    pod = run.pod
+    if run.pod_name and pod is not None and run.pod_seen:
+        state = oc.find_state(pod, run.base)
+        if state is None or state.state != "terminated":
+            try:
+                pod = api.get_pod(run.namespace, run.pod_name)  # fresh, not a stale snapshot
+            except Exception:  # noqa: BLE001 - judge with what we have
+                pass
+    if not run.killed:
+        run._poll_history()
+    outcome, code = oc.decide_outcome(pod, run.base, oc.skip_codes(run.spec.skip_on_exit_code), run.killed)
+    xcom = run.xcom_value
+    if cause and outcome in ("succeeded", "skipped"):
+        outcome = "failed"
+    report = None
+    if outcome == "failed":
+        report = failure_report(
+            run.pod_name or "(none)", pod, run.base, cause, run.events,
+            include_events=bool(run.spec.log_events_on_failure) or not oc.has_started(pod or {}),
+            include_spec=bool(run.spec.log_pod_spec_on_failure),
+        )  # fmt: skip
+    elif outcome == "killed":
+        report = "killed on request" + (f": pod {run.pod_name} deleted" if run._we_delete or run.killed else "")
+    deleted = False
+    if pod is not None and run.pod_name:
+        try:
+            if oc.should_mark_checked(run.on_finish_action, pod) or outcome != "succeeded":
+                api.patch_labels(run.namespace, run.pod_name, {CHECKED_LABEL: "True"})
+            delete = oc.should_delete(run.on_finish_action, pod, code)
+            # A pod that never started is never left behind, whatever the action (issues 11190, 59083).
+            if not delete and cause and oc.phase(pod) == "Pending" and run.on_finish_action != "keep_pod":
+                delete = True
+            if delete and not run.killed:
+                deleted = api.delete_pod(run.namespace, run.pod_name)
+        except Exception as exc:  # noqa: BLE001 - cleanup problems are reported, not fatal
+            run.say(f"cleanup of pod {run.pod_name} failed: {exc}", "warning")
+    run._fire("on_pod_cleanup", pod=pod)
+    exit_code = code
+    result = RunFinished(
+        run.run_id, outcome, exit_code, report, xcom, deleted or run.killed,
+        {"pod": run.pod_name, "namespace": run.namespace, "cause": cause},
+    )  # fmt: skip
+    try:
+        run.history.update_run(
+            run.run_id, state="finished", finished_at=time.time(), outcome=outcome, exit_code=exit_code,
+            failure_report=report, xcom=xcom, phase=oc.phase(pod) if pod else "Deleted", owner_pid=None,
+        )  # fmt: skip
+    except Exception as exc:  # noqa: BLE001
+        run.say(f"could not record the verdict: {exc}", "error")
+    run.publish(result)
+    return result

@@ -1,0 +1,109 @@
+"""``extract_xcom`` (read ``return.json`` through the sidecar) and the istio quit call.
+
+Bounded everywhere (reference issues 22318, 37298, 45772): the sidecar gets a
+limited time to be running, each exec has a timeout, a missing file is "no
+result", invalid JSON is a clear error, and the sidecar is always asked to
+stop afterwards (failures there are warnings: the value read is kept).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from kpodtui.engine import outcome as oc
+from kpodtui.engine.events import XComResult
+from kpodtui.kube.exec import ExecError, exec_in
+
+if TYPE_CHECKING:
+    from kpodtui.engine.run import Run
+
+XCOM_FILE = "/airflow/xcom/return.json"
+EMPTY_SENTINEL = "__airflow_xcom_result_empty__"
+SIDECAR_START_TIMEOUT = 60.0
+EXEC_TIMEOUT = 30.0
+
+READ_COMMAND = [
+    "sh",
+    "-c",
+    f"if [ -s {XCOM_FILE} ]; then cat {XCOM_FILE}; else echo {EMPTY_SENTINEL}; fi",
+]
+# SIGINT the sidecar's loop (its trap turns it into exit 0). Processes are
+# matched by command line and by this container's HOSTNAME, so where containers
+# share a PID space (a simulated node) no other pod's sidecar is touched; on a
+# real node the container sees only its own processes anyway.
+STOP_COMMAND = [
+    "sh",
+    "-c",
+    'me=$$; for d in /proc/[0-9]*; do p=${d#/proc/}; [ "$p" = "$me" ] && continue; '
+    'c=$(tr "\\000" " " < "$d/cmdline" 2>/dev/null) || continue; '
+    'case "$c" in *"trap \\"exit 0\\" INT"*"while true"*) ;; *) continue;; esac; '
+    'tr "\\000" "\\n" < "$d/environ" 2>/dev/null | grep -qx "HOSTNAME=$HOSTNAME" || continue; '
+    'kill -s INT "$p" 2>/dev/null; done; exit 0',
+]
+ISTIO_QUIT = ["sh", "-c", "curl -fsI -X POST http://localhost:15020/quitquitquit"]
+
+
+def extract_xcom(run: Run) -> None:
+    """Read the XCom value into ``run.xcom_value``; a problem raises ``RunAbort`` (after stopping the sidecar)."""
+    from kpodtui.engine.run import RunAbort
+
+    sidecar = oc.XCOM_SIDECAR
+
+    def sidecar_state() -> str | None:
+        state = oc.find_state(run.pod, sidecar)
+        return state.state if state is not None else None
+
+    run.wait_until(lambda: run.pod is None or sidecar_state() in ("running", "terminated"), SIDECAR_START_TIMEOUT)
+    state = sidecar_state()
+    if run.pod is None:
+        raise RunAbort("the pod is gone: the XCom result cannot be read")
+    if state != "running":
+        msg = f"the XCom sidecar is {state or 'not started'}: the result cannot be read"
+        run.publish(XComResult(run.run_id, None, msg))
+        raise RunAbort(msg)
+    try:
+        res = exec_in(run.api, run.namespace, run.pod_name, sidecar, READ_COMMAND, EXEC_TIMEOUT)
+        if res.stderr.strip():
+            run.say(f"XCom read: {res.stderr.strip()}", "warning")
+        out = res.stdout.strip()
+        if res.returncode not in (0, None):
+            raise RunAbort(f"reading the XCom result failed (exit {res.returncode}): {res.stderr.strip()}")
+        if out == EMPTY_SENTINEL or not out:
+            value = None
+        else:
+            try:
+                value = json.loads(out)
+            except ValueError as exc:
+                raise RunAbort(f"{XCOM_FILE} is not valid JSON: {exc}") from None
+        run.xcom_value = value
+        run.publish(XComResult(run.run_id, value))
+    except RunAbort as exc:
+        run.publish(XComResult(run.run_id, None, str(exc)))
+        raise
+    except ExecError as exc:
+        run.publish(XComResult(run.run_id, None, str(exc)))
+        raise RunAbort(str(exc)) from None
+    finally:
+        stop_sidecar(run)
+
+
+def stop_sidecar(run: Run) -> None:
+    """Ask the XCom sidecar to exit (best effort)."""
+    try:
+        exec_in(run.api, run.namespace, run.pod_name, oc.XCOM_SIDECAR, STOP_COMMAND, EXEC_TIMEOUT)
+    except Exception as exc:  # noqa: BLE001 - the pod is cleaned up anyway
+        run.say(f"could not stop the XCom sidecar: {exc}", "warning")
+
+
+def quit_istio(run: Run) -> None:
+    """Ask the istio proxy to quit so the pod can complete (the reference never does)."""
+    state = oc.find_state(run.pod, oc.ISTIO_PROXY)
+    if state is None or state.state != "running":
+        return
+    try:
+        res = exec_in(run.api, run.namespace, run.pod_name, oc.ISTIO_PROXY, ISTIO_QUIT, 10.0)
+        if res.returncode not in (0, None):
+            run.say(f"istio-proxy did not accept quitquitquit (exit {res.returncode})", "warning")
+    except Exception as exc:  # noqa: BLE001 - the pod is cleaned up anyway
+        run.say(f"could not ask istio-proxy to quit: {exc}", "warning")

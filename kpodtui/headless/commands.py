@@ -1,0 +1,230 @@
+"""``run``, ``attach``, ``kill``, ``keep``: the commands that talk to a cluster."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from kpodtui.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_SKIPPED,
+    BadInputError,
+)
+from kpodtui.headless.output import HeadlessPrinter, summary
+
+OUTCOME_EXIT = {"succeeded": EXIT_OK, "failed": EXIT_FAILED, "skipped": EXIT_SKIPPED, "killed": EXIT_FAILED}
+
+
+@contextlib.contextmanager
+def cluster_target(args: Any, record: Any = None) -> Iterator[Any]:
+    """The :class:`ClusterTarget` for the arguments, starting the in-process sim for ``--sim``."""
+    from kpodtui.kube.config import ClusterTarget
+
+    sim = None
+    kubeconfig = getattr(args, "kubeconfig", None) or (record.kubeconfig if record else None)
+    context = getattr(args, "context", None) or (record.context if record and not getattr(args, "kubeconfig", None) else None)
+    if getattr(args, "sim", False):
+        from kpodtui.sim.cluster import SimCluster
+
+        sim = SimCluster.start(workdir=Path(tempfile.mkdtemp(prefix="kpodtui-sim-")))
+        kubeconfig, context = str(sim.kubeconfig_path), None
+        print(f"kpodtui: started a simulated cluster at {sim.url}", file=sys.stderr)
+    try:
+        yield ClusterTarget(kubeconfig=kubeconfig, context=context, namespace=getattr(args, "namespace", None))
+    finally:
+        if sim is not None:
+            sim.stop()
+
+
+def _pick_task(specs: list[Any], task: str | None, path: str) -> Any:
+    if task:
+        for s in specs:
+            if s.task_id == task:
+                return s
+        raise BadInputError(f"{path}: no task {task!r} (tasks: {', '.join(s.task_id for s in specs)})")
+    if len(specs) > 1:
+        raise BadInputError(f"{path} holds {len(specs)} tasks: choose one with --task ({', '.join(s.task_id for s in specs)})")
+    if not specs:
+        raise BadInputError(f"{path} holds no task")
+    return specs[0]
+
+
+def _follow(run: Any, printer: HeadlessPrinter, as_json: bool) -> int:
+    """Run in a thread, wait for the verdict; Ctrl-C kills the pod (on_kill) and says so."""
+    run.subscribe(printer)
+    run.start()
+    interrupted = False
+    try:
+        while not run.done.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        interrupted = True
+        print(f"\nkpodtui: interrupted: killing pod {run.pod_name or '(not created yet)'} "
+              f"(on_kill_action: {run.spec.on_kill_action})", file=sys.stderr)
+        try:
+            run.kill()
+        except Exception as exc:  # noqa: BLE001 - say it, keep waiting for the record
+            print(f"kpodtui: error: could not delete the pod: {exc}", file=sys.stderr)
+        run.done.wait(90)
+    result = run.result
+    if as_json:
+        sys.stdout.write(json.dumps(summary(result, run, printer.lines), default=str) + "\n")
+        sys.stdout.flush()
+    if interrupted:
+        return EXIT_INTERRUPTED
+    if result is None:
+        if getattr(run, "_error", None):
+            raise run._error
+        return EXIT_OK
+    return OUTCOME_EXIT.get(result.outcome, EXIT_FAILED)
+
+
+def _start_run(run: Any) -> None:
+    original = run.execute
+
+    def execute() -> Any:
+        try:
+            return original()
+        except BaseException as exc:  # re-raised in the main thread by _follow
+            run._error = exc
+            return None
+
+    run.execute = execute
+
+
+def run_command(args: Any) -> int:
+    """``kpodtui run SPEC``."""
+    from kpodtui.engine.run import Run
+    from kpodtui.engine.session import ClusterSession
+    from kpodtui.history import History
+    from kpodtui.spec import load_specs
+
+    specs = load_specs(args.spec, args.overrides)
+    spec = _pick_task(specs, args.task, args.spec)
+    for w in getattr(spec, "warnings", []) or []:
+        print(f"kpodtui: warning: {w}", file=sys.stderr)
+    spec_text = Path(args.spec).read_text(encoding="utf-8")
+    history = History.open()
+    with cluster_target(args) as target:
+        session = ClusterSession.open(target.merged_with_spec(spec))
+        try:
+            run = Run(
+                spec, session, history, namespace=args.namespace, spec_path=str(Path(args.spec).resolve()),
+                spec_text=spec_text, detach=True if args.detach else None,
+            )  # fmt: skip
+            run._error = None
+            _start_run(run)
+            print(f"kpodtui: run {run.run_id} of task {spec.task_id}", file=sys.stderr)
+            code = _follow(run, HeadlessPrinter(timestamps=args.timestamps), args.json)
+            if run._error is not None:
+                raise run._error
+            return code
+        finally:
+            session.close()
+
+
+def attach_command(args: Any) -> int:
+    """``kpodtui attach RUN``: catch up on the logs from where the history ends, then follow."""
+    from kpodtui.engine.run import Run
+    from kpodtui.engine.session import ClusterSession
+    from kpodtui.history import History
+    from kpodtui.spec import load_spec_text
+
+    history = History.open()
+    record = history.get_run(args.run)
+    if not record.live:
+        print(f"kpodtui: run {record.id} already finished: {record.outcome}", file=sys.stderr)
+        if record.failure_report:
+            print(record.failure_report, file=sys.stderr)
+        return OUTCOME_EXIT.get(record.outcome or "failed", EXIT_FAILED)
+    base_dir = Path(record.spec_path).parent if record.spec_path else None
+    specs = load_spec_text(record.spec_text or "", source=record.spec_path or "<history>", base_dir=base_dir)
+    spec = next((s for s in specs if s.task_id == record.task_id), specs[0])
+    with cluster_target(args, record) as target:
+        session = ClusterSession.open(target.merged_with_spec(spec))
+        try:
+            run = Run(spec, session, history, record=record, spec_path=record.spec_path, detach=False)
+            run._error = None
+            _start_run(run)
+            print(f"kpodtui: attaching to run {record.id} (pod {record.namespace}/{record.pod_name})", file=sys.stderr)
+            code = _follow(run, HeadlessPrinter(), getattr(args, "json", False))
+            if run._error is not None:
+                raise run._error
+            return code
+        finally:
+            session.close()
+
+
+def _live_pod(args: Any) -> tuple[Any, Any, Any]:
+    from kpodtui.engine.session import ClusterSession
+    from kpodtui.history import History
+
+    history = History.open()
+    record = history.get_run(args.run)
+    if not record.live:
+        raise BadInputError(f"run {record.id} already finished ({record.outcome}); nothing to do")
+    if not record.pod_name:
+        raise BadInputError(f"run {record.id} has no pod yet")
+    return history, record, ClusterSession
+
+
+def kill_command(args: Any) -> int:
+    """``kpodtui kill RUN``: delete the pod with the spec's grace period; the run ends as killed."""
+    from kpodtui.kube.api import explain
+    from kpodtui.spec import load_spec_text
+
+    history, record, session_cls = _live_pod(args)
+    grace = None
+    on_kill = "delete_pod"
+    with contextlib.suppress(Exception):
+        spec = load_spec_text(record.spec_text or "", source="<history>")[0]
+        grace, on_kill = spec.termination_grace_period, spec.on_kill_action
+    history.update_run(record.id, kill_requested=1)
+    if on_kill == "keep_pod":
+        print(f"kpodtui: run {record.id} marked killed; pod kept (on_kill_action: keep_pod)", file=sys.stderr)
+        return EXIT_OK
+    with cluster_target(args, record) as target:
+        session = session_cls.open(target)
+        try:
+            gone = not session.api.delete_pod(record.namespace, record.pod_name, grace)
+        except Exception as exc:
+            raise explain(exc, session.client, record.namespace) from exc
+        finally:
+            session.close()
+    if not _alive(record.owner_pid):
+        # Nobody is following this run: record the verdict ourselves.
+        history.update_run(
+            record.id, state="finished", outcome="killed", failure_report="killed on request", owner_pid=None
+        )
+    print(f"kpodtui: pod {record.namespace}/{record.pod_name} {'was already gone' if gone else 'deleted'}; run {record.id} killed", file=sys.stderr)
+    return EXIT_OK
+
+
+def _alive(pid: int | None) -> bool:
+    """Whether a process ``pid`` still runs (a run's owner may have been killed)."""
+    import os
+
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def keep_command(args: Any) -> int:
+    """``kpodtui keep RUN``: switch a live run to keep_pod."""
+    history, record, _ = _live_pod(args)
+    history.update_run(record.id, on_finish_action="keep_pod")
+    print(f"kpodtui: run {record.id}: pod {record.namespace}/{record.pod_name} will be kept", file=sys.stderr)
+    return EXIT_OK

@@ -1,0 +1,96 @@
+"""``runs`` and ``logs``: read the history from disk (no cluster, no ``kubernetes`` import)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from dataclasses import asdict
+from typing import Any
+
+from kpodtui.errors import EXIT_OK
+
+
+def _when(ts: float | None) -> str:
+    if not ts:
+        return "-"
+    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _duration(start: float | None, end: float | None) -> str:
+    if not start:
+        return "-"
+    seconds = (end or time.time()) - start
+    return f"{seconds:.1f}s" if seconds < 120 else f"{seconds / 60:.1f}m"
+
+
+def runs_command(args: Any) -> int:
+    """``kpodtui runs``: the history table (live runs first), or JSON."""
+    from kpodtui.history import History
+
+    with History.open() as history:
+        runs = history.list_runs(limit=args.limit, live_first=True)
+    if args.json:
+        rows = []
+        for r in runs:
+            d = asdict(r)
+            d.pop("spec_text", None)
+            rows.append(d)
+        sys.stdout.write(json.dumps(rows, default=str, indent=2) + "\n")
+        return EXIT_OK
+    header = ("RUN", "TASK", "STATE", "OUTCOME", "EXIT", "POD", "STARTED", "TOOK")
+    table = [header]
+    for r in runs:
+        table.append((
+            r.id, r.task_id, r.state, r.outcome or "-", "-" if r.exit_code is None else str(r.exit_code),
+            f"{r.namespace}/{r.pod_name}" if r.pod_name else "-", _when(r.created_at),
+            _duration(r.created_at, r.finished_at),
+        ))  # fmt: skip
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    out = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in table]
+    sys.stdout.write("\n".join(out) + "\n")
+    if not runs:
+        sys.stderr.write("kpodtui: no runs yet (try `kpodtui run --sim sample_tasks/hello.yaml`)\n")
+    return EXIT_OK
+
+
+def logs_command(args: Any) -> int:
+    """``kpodtui logs RUN [-c C] [-f]``: from the log files; ``-f`` follows while the run is live."""
+    from kpodtui.errors import BadInputError
+    from kpodtui.history import History
+    from kpodtui.history.logfiles import read_lines
+
+    history = History.open()
+    record = history.get_run(args.run)
+    containers = [args.container] if args.container else history.containers(record.id)
+    if args.container and args.container not in history.containers(record.id) and not record.live:
+        raise BadInputError(f"run {record.id} has no logs of container {args.container!r}")
+    out = sys.stdout
+    stamp = getattr(args, "timestamps", False)
+
+    def emit(lines: Any) -> int:
+        n = 0
+        buf = []
+        for ln in lines:
+            buf.append(f"[{ln.container}] {ln.timestamp} {ln.text}\n" if stamp else f"[{ln.container}] {ln.text}\n")
+            n += 1
+        out.write("".join(buf))
+        out.flush()
+        return n
+
+    if not args.follow:
+        emit(history.read_log(record.id, args.container))
+        return EXIT_OK
+    seen: dict[str, int] = {}
+    while True:
+        if not args.container:
+            containers = history.containers(record.id)
+        for c in containers:
+            seen[c] = seen.get(c, 0) + emit(read_lines(history.log_path(record.id, c), c, seen.get(c, 0)))
+        if not record.live:
+            return EXIT_OK
+        time.sleep(0.2)
+        record = history.get_run(record.id)
+        if not record.live:
+            continue  # one more pass to print the last lines, then stop

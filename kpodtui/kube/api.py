@@ -1,0 +1,236 @@
+"""Every REST call kpodtui makes, as raw JSON through the official client's transport.
+
+Requests are built with ``ApiClient.param_serialize`` and sent with
+``ApiClient.call_api`` (auth, TLS, proxies exactly as the client does them);
+bodies are read as raw JSON (``_preload_content=False`` semantics), never
+decoded into models. Each call is wrapped in the retry policy of
+:mod:`kpodtui.kube.retry`, except the create, which is made safe differently
+(:meth:`KubeApi.create_pod`: a reply that was lost never makes a second pod).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from kpodtui.errors import ClusterError
+from kpodtui.kube.config import KubeClient
+from kpodtui.kube.retry import (
+    DEFAULT_POLICY,
+    RetryPolicy,
+    call_with_retry,
+    exception_status,
+    is_connection_error,
+)
+
+log = logging.getLogger(__name__)
+
+Json = dict[str, Any]
+# (connect, read) seconds for plain requests; streams pass their own.
+REQUEST_TIMEOUT = (10, 60)
+
+
+class KubeApi:
+    """Thin, raw-JSON access to the pod, event and log endpoints of one cluster."""
+
+    def __init__(self, client: KubeClient, policy: RetryPolicy = DEFAULT_POLICY) -> None:
+        self.client = client
+        self.policy = policy
+        self.stop = threading.Event()  # set to cut retry waits short on shutdown
+        #: told about each retried failure: (what, exception, delay)
+        self.on_retry: Callable[[str, BaseException, float], None] | None = None
+
+    # -- transport ---------------------------------------------------------------
+
+    def open(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, Any]] | None = None,
+        body: Any = None,
+        content_type: str | None = None,
+        timeout: Any = REQUEST_TIMEOUT,
+    ) -> Any:
+        """Send one request; return the urllib3 response unread (2xx) or raise ``ApiException``."""
+        from kubernetes.client.exceptions import ApiException
+
+        headers = {"Accept": "application/json"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        api = self.client.api_client
+        req = api.param_serialize(
+            method=method,
+            resource_path=path,
+            query_params=query or [],
+            header_params=headers,
+            body=body,
+            auth_settings=["BearerToken"],
+        )
+        resp = api.call_api(*req, _request_timeout=timeout)
+        if not 200 <= resp.status <= 299:
+            resp.read()
+            raise ApiException.from_response(http_resp=resp, body=None, data=None)
+        return resp.response
+
+    def json(self, method: str, path: str, what: str, **kw: Any) -> Json:
+        """One request with retries; the body parsed as JSON."""
+
+        def once() -> Json:
+            resp = self.open(method, path, **kw)
+            try:
+                return json.loads(resp.data or b"{}")
+            finally:
+                resp.release_conn()
+
+        return self.retrying(once, what)
+
+    def retrying(self, fn: Callable[[], Any], what: str) -> Any:
+        """``fn()`` under the retry policy, reporting retries to :attr:`on_retry`."""
+
+        def report(exc: BaseException, delay: float) -> None:
+            if self.on_retry is not None:
+                self.on_retry(what, exc, delay)
+
+        return call_with_retry(fn, self.policy, self.stop, report)
+
+    # -- pods --------------------------------------------------------------------
+
+    @staticmethod
+    def pods_path(ns: str, name: str | None = None, sub: str | None = None) -> str:
+        path = f"/api/v1/namespaces/{quote(ns, safe='')}/pods"
+        if name is not None:
+            path += "/" + quote(name, safe="")
+        if sub:
+            path += "/" + sub
+        return path
+
+    def get_pod(self, ns: str, name: str) -> Json | None:
+        """The pod, or None when it does not exist."""
+        try:
+            return self.json("GET", self.pods_path(ns, name), f"read pod {name}")
+        except Exception as exc:
+            if exception_status(exc) == 404:
+                return None
+            raise
+
+    def list_pods(self, ns: str, label_selector: str | None = None) -> Json:
+        """A pod list (``items`` and ``metadata.resourceVersion``)."""
+        query = [("labelSelector", label_selector)] if label_selector else []
+        return self.json("GET", self.pods_path(ns), "list pods", query=query)
+
+    def create_pod(self, ns: str, manifest: Json, find_existing: Callable[[], Json | None]) -> Json:
+        """Create a pod exactly once.
+
+        A create whose reply is lost (connection cut, timeout, 5xx) may still
+        have made the pod, so before every retry ``find_existing`` (a lookup by
+        the run's labels / the pod's unique name) is asked first; a 409 means
+        our own earlier attempt won and the pod is fetched instead.
+        """
+        name = manifest.get("metadata", {}).get("name", "?")
+        attempt = 0
+        while True:
+            try:
+                resp = self.open("POST", self.pods_path(ns), body=manifest)
+                try:
+                    return json.loads(resp.data)
+                finally:
+                    resp.release_conn()
+            except Exception as exc:
+                status = exception_status(exc)
+                ambiguous = status == 409 or is_connection_error(exc) or (status or 0) >= 500 or status == 429
+                if not ambiguous:
+                    raise
+                attempt += 1
+                found = self.retrying(find_existing, f"look up pod {name}")
+                if found is not None:
+                    log.info("create of %s: reply lost, pod found by lookup", name)
+                    return found
+                if status == 409 or attempt >= self.policy.attempts:
+                    raise
+                from kpodtui.kube.retry import retry_delay
+
+                delay = retry_delay(exc, attempt, self.policy) or self.policy.base
+                if self.on_retry is not None:
+                    self.on_retry(f"create pod {name}", exc, delay)
+                if self.stop.wait(delay):
+                    raise
+
+    def delete_pod(self, ns: str, name: str, grace_period: int | None = None) -> bool:
+        """Delete a pod; False when it was already gone."""
+        body: Json = {"apiVersion": "v1", "kind": "DeleteOptions"}
+        if grace_period is not None:
+            body["gracePeriodSeconds"] = int(grace_period)
+        try:
+            self.json("DELETE", self.pods_path(ns, name), f"delete pod {name}", body=body)
+            return True
+        except Exception as exc:
+            if exception_status(exc) == 404:
+                return False
+            raise
+
+    def patch_labels(self, ns: str, name: str, labels: dict[str, str]) -> Json | None:
+        """Merge ``labels`` into the pod's labels (None when the pod is gone)."""
+        try:
+            return self.json(
+                "PATCH",
+                self.pods_path(ns, name),
+                f"label pod {name}",
+                body={"metadata": {"labels": labels}},
+                content_type="application/merge-patch+json",
+            )
+        except Exception as exc:
+            if exception_status(exc) == 404:
+                return None
+            raise
+
+    # -- events --------------------------------------------------------------------
+
+    def list_events(self, ns: str, pod_name: str | None = None) -> Json:
+        """Core/v1 events of the namespace, or of one pod."""
+        query = []
+        if pod_name:
+            query.append(("fieldSelector", f"involvedObject.name={pod_name},involvedObject.kind=Pod"))
+        path = f"/api/v1/namespaces/{quote(ns, safe='')}/events"
+        return self.json("GET", path, "list events", query=query)
+
+
+def explain(exc: BaseException, client: KubeClient, ns: str | None = None) -> ClusterError:
+    """Turn an API or transport failure into one line naming the problem and the fix."""
+    status = exception_status(exc)
+    where = f"{client.server}" + (f" (context {client.context})" if client.context else "")
+    if status in (401,):
+        return ClusterError(f"the cluster at {where} refused the credentials (401): log in again or fix the kubeconfig user")
+    if status == 403:
+        msg = _status_message(exc) or "forbidden"
+        return ClusterError(f"{msg} (403): ask for access to pods in namespace {ns!r} or choose another with -n")
+    if status == 404 and ns and "namespaces" in _status_message(exc).lower():
+        return ClusterError(f"namespace {ns!r} does not exist on {where}: create it or choose another with -n")
+    if is_connection_error(exc):
+        return ClusterError(
+            f"cannot reach the cluster at {where}: {_short(exc)}; is it running? "
+            "(check `kubectl cluster-info`, or try --sim)"
+        )
+    msg = _status_message(exc) or _short(exc)
+    return ClusterError(f"the API server at {where} answered {status}: {msg}")
+
+
+def _status_message(exc: BaseException) -> str:
+    body = getattr(exc, "body", None)
+    if body:
+        try:
+            return str(json.loads(body).get("message", ""))
+        except (ValueError, AttributeError):
+            return str(body)[:200]
+    return str(getattr(exc, "reason", "") or "")
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    for marker in ("Connection refused", "Name or service not known", "timed out", "No route to host"):
+        if marker in str(exc):
+            return marker.lower()
+    return text[:160]
