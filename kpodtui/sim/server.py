@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -178,32 +177,38 @@ def _add_api_routes(app: web.Application, ctx: ServerContext) -> None:
         coll = f"/api/v1/namespaces/{{namespace}}/{kind}"
         item = f"{coll}/{{name}}"
         # default arguments bind the loop variable (late binding would give every route the last kind)
-        r.add_get(f"/api/v1/{kind}", lambda q, k=kind: res.collection_get(q, k, None))
-        r.add_get(coll, lambda q, k=kind: _check_ns(res, q, k))
-        r.add_post(coll, lambda q, k=kind: res.create(q, k, ns(q)))
-        r.add_delete(coll, lambda q, k=kind: res.delete_collection(q, k, ns(q)))
-        r.add_get(item, lambda q, k=kind: res.get(q, k, ns(q), q.match_info["name"]))
-        r.add_put(item, lambda q, k=kind: res.replace(q, k, ns(q), q.match_info["name"]))
-        r.add_patch(item, lambda q, k=kind: res.patch(q, k, ns(q), q.match_info["name"]))
-        r.add_delete(item, lambda q, k=kind: res.delete(q, k, ns(q), q.match_info["name"]))
+        r.add_get(f"/api/v1/{kind}", _h(lambda q, k=kind: res.collection_get(q, k, None)))
+        r.add_get(coll, _h(lambda q, k=kind: _check_ns(res, q, k)))
+        r.add_post(coll, _h(lambda q, k=kind: res.create(q, k, ns(q))))
+        r.add_delete(coll, _h(lambda q, k=kind: res.delete_collection(q, k, ns(q))))
+        r.add_get(item, _h(lambda q, k=kind: res.get(q, k, ns(q), q.match_info["name"])))
+        r.add_put(item, _h(lambda q, k=kind: res.replace(q, k, ns(q), q.match_info["name"])))
+        r.add_patch(item, _h(lambda q, k=kind: res.patch(q, k, ns(q), q.match_info["name"])))
+        r.add_delete(item, _h(lambda q, k=kind: res.delete(q, k, ns(q), q.match_info["name"])))
     status = "/api/v1/namespaces/{namespace}/pods/{name}/status"
-    r.add_get(status, lambda q: res.get(q, "pods", ns(q), q.match_info["name"]))
-    r.add_put(status, lambda q: res.replace(q, "pods", ns(q), q.match_info["name"], status_only=True))
-    r.add_patch(status, lambda q: res.patch(q, "pods", ns(q), q.match_info["name"], status_only=True))
+    r.add_get(status, _h(lambda q: res.get(q, "pods", ns(q), q.match_info["name"])))
+    r.add_put(status, _h(lambda q: res.replace(q, "pods", ns(q), q.match_info["name"], status_only=True)))
+    r.add_patch(status, _h(lambda q: res.patch(q, "pods", ns(q), q.match_info["name"], status_only=True)))
 
     for kind in ("namespaces", "nodes"):
         coll = f"/api/v1/{kind}"
         item = f"{coll}/{{name}}"
-        r.add_get(coll, lambda q, k=kind: res.collection_get(q, k, None))
-        r.add_get(item, lambda q, k=kind: res.get(q, k, None, q.match_info["name"]))
+        r.add_get(coll, _h(lambda q, k=kind: res.collection_get(q, k, None)))
+        r.add_get(item, _h(lambda q, k=kind: res.get(q, k, None, q.match_info["name"])))
         if kind == "namespaces":
-            r.add_post(coll, lambda q: res.create(q, "namespaces", None))
-            r.add_put(item, lambda q: res.replace(q, "namespaces", None, q.match_info["name"]))
-            r.add_patch(item, lambda q: res.patch(q, "namespaces", None, q.match_info["name"]))
-            r.add_delete(item, lambda q: res.delete(q, "namespaces", None, q.match_info["name"]))
+            r.add_post(coll, _h(lambda q: res.create(q, "namespaces", None)))
+            r.add_put(item, _h(lambda q: res.replace(q, "namespaces", None, q.match_info["name"])))
+            r.add_patch(item, _h(lambda q: res.patch(q, "namespaces", None, q.match_info["name"])))
+            r.add_delete(item, _h(lambda q: res.delete(q, "namespaces", None, q.match_info["name"])))
 
 
-_NS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+def _h(fn: Any) -> Any:
+    """An async handler around a lambda returning a coroutine (aiohttp wants coroutine functions)."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await fn(request)
+
+    return handler
 
 
 async def _check_ns(res: Resources, request: web.Request, kind: str) -> web.StreamResponse:

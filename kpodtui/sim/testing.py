@@ -2,12 +2,19 @@
 
 Loaded from ``tests/conftest.py``. Imports of the sim happen inside the
 fixtures so that collecting tests that never use it stays cheap.
+
+Fixtures:
+
+* ``sim``: a fresh cluster (default node), stopped after the test;
+* ``sim_kubeconfig``: its kubeconfig path, also exported as ``KUBECONFIG``;
+* ``make_sim``: a factory ``make_sim(node=NodeConfig(...), tls=...)`` for
+  clusters with a configured node; every one made is stopped after the test.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -16,16 +23,29 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture
-def sim(tmp_path_factory) -> Iterator[SimCluster]:
-    """A fresh simulated cluster on a free port, stopped (processes killed) after the test."""
+def make_sim(tmp_path_factory) -> Iterator[Callable[..., SimCluster]]:
+    """A factory of simulated clusters (keyword arguments go to ``SimCluster.start``)."""
     from kpodtui.sim.cluster import SimCluster
 
-    workdir = tmp_path_factory.mktemp("sim")
-    cluster = SimCluster.start(workdir=workdir)
+    started: list[SimCluster] = []
+
+    def make(**kwargs: Any) -> SimCluster:
+        kwargs.setdefault("workdir", tmp_path_factory.mktemp("sim"))
+        cluster = SimCluster.start(**kwargs)
+        started.append(cluster)
+        return cluster
+
     try:
-        yield cluster
+        yield make
     finally:
-        cluster.stop()
+        for cluster in started:
+            cluster.stop()
+
+
+@pytest.fixture
+def sim(make_sim) -> SimCluster:
+    """A fresh simulated cluster on a free port, stopped (processes killed) after the test."""
+    return make_sim()
 
 
 @pytest.fixture

@@ -1,0 +1,50 @@
+"""Helpers for the sim tests: a raw HTTP request, a minimal pod manifest."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import ssl
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class RawResponse:
+    """A response read by :func:`raw_request`."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def raw_request(sim, method: str, path: str, body: bytes | str | None = None,
+                headers: dict[str, str] | None = None, token: bool = True, timeout: float = 10) -> RawResponse:
+    """One HTTP request to the sim with http.client (no Kubernetes client in the way)."""
+    ctx = None
+    if sim.url.startswith("https"):
+        ctx = ssl.create_default_context(cafile=str(sim.ca_cert_path))
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection("127.0.0.1", sim.port, context=ctx,
+                                                                       timeout=timeout)
+    else:
+        conn = http.client.HTTPConnection("127.0.0.1", sim.port, timeout=timeout)
+    hdrs = dict(headers or {})
+    if token:
+        hdrs["Authorization"] = f"Bearer {sim.token}"
+    if isinstance(body, str):
+        body = body.encode()
+    try:
+        conn.request(method, path, body=body, headers=hdrs)
+        resp = conn.getresponse()
+        return RawResponse(resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
+    finally:
+        conn.close()
+
+
+def pod_body(name: str, labels: dict[str, str] | None = None, **spec: Any) -> dict[str, Any]:
+    """A minimal pod manifest."""
+    spec.setdefault("containers", [{"name": "main", "image": "busybox:1.36", "command": ["true"]}])
+    return {"metadata": {"name": name, "labels": labels or {}}, "spec": spec}
