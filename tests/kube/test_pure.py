@@ -1,0 +1,63 @@
+"""Pure parts of the kube layer: retry classification, log splitting and resume."""
+
+from __future__ import annotations
+
+import urllib3
+from kubernetes.client.exceptions import ApiException
+
+from kpodtui.engine.events import LogLine
+from kpodtui.history import LogCursor
+from kpodtui.kube.logs import LineSplitter, ResumeFilter, normalize_ts, since_time
+from kpodtui.kube.retry import RetryPolicy, call_with_retry, retry_delay
+
+
+def _api(status: int, retry_after: str | None = None) -> ApiException:
+    exc = ApiException(status=status, reason="x")
+    exc.headers = {"Retry-After": retry_after} if retry_after else {}
+    return exc
+
+
+def test_retry_classification():
+    assert retry_delay(_api(429, "3"), 1) == 3.0
+    assert 0 < retry_delay(_api(503), 1) <= 5
+    assert retry_delay(_api(404), 1) is None
+    assert retry_delay(_api(409), 1) is None
+    assert retry_delay(urllib3.exceptions.ProtocolError("cut"), 1) is not None
+    assert retry_delay(ConnectionRefusedError(), 1) is not None
+    assert retry_delay(_api(503), 99) is None
+
+
+def test_call_with_retry_rides_out_transients():
+    calls = []
+
+    def fn():
+        calls.append(1)
+        if len(calls) < 4:
+            raise _api(503, "0")
+        return "ok"
+
+    assert call_with_retry(fn, RetryPolicy(base=0.001, cap=0.002)) == "ok"
+    assert len(calls) == 4
+
+
+TS = "2026-01-01T00:00:01.000000001Z"
+TS2 = "2026-01-01T00:00:01.000000002Z"
+
+
+def test_splitter_carries_partial_lines_and_skips_delivered():
+    s = LineSplitter("base")
+    flt = ResumeFilter(LogCursor())
+    assert s.feed(f"{TS} a\n{TS} b".encode(), flt) == [LogLine("base", TS, "a")]
+    assert s.feed(b"b\n", flt) == [LogLine("base", TS, "bb")]
+    # resume after two lines stamped TS: the third TS line and later ones pass
+    s2 = LineSplitter("base")
+    flt2 = ResumeFilter(LogCursor(TS, 2, 2))
+    data = f"2026-01-01T00:00:00.5Z old\n{TS} a\n{TS} bb\n{TS} c\n{TS2} d\n".encode()
+    assert [ln.text for ln in s2.feed(data, flt2)] == ["c", "d"]
+
+
+def test_timestamps_and_since_time():
+    assert normalize_ts("2026-01-01T00:00:00.5Z") == "2026-01-01T00:00:00.500000000Z"
+    assert normalize_ts(TS) == TS
+    assert since_time(LogCursor(TS, 1, 1)) == "2026-01-01T00:00:01Z"
+    assert since_time(LogCursor()) is None
