@@ -1,0 +1,82 @@
+"""Headless commands through the real CLI: history commands, bad input and cluster errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from kpodtui.cli import main
+from kpodtui.engine.events import LogLine
+from kpodtui.history import History, RunRecord
+
+ROOT = Path(__file__).resolve().parents[2]
+TS = "2026-01-01T00:00:0{}.000000000Z"
+
+
+def _seed(home: Path) -> None:
+    h = History.open(home)
+    h.add_run(RunRecord(id="abc123", task_id="hello", pod_name="hello-x", namespace="default",
+                        state="finished", outcome="succeeded", exit_code=0, created_at=1.0, finished_at=3.0))
+    w = h.open_log("abc123", "base")
+    w.append([LogLine("base", TS.format(1), "one"), LogLine("base", TS.format(3), "three")])
+    s = h.open_log("abc123", "side")
+    s.append([LogLine("side", TS.format(2), "two")])
+    h.close()
+
+
+def test_runs_and_logs_from_disk(_hermetic_home, capsys):
+    _seed(_hermetic_home)
+    assert main(["runs"]) == 0
+    out = capsys.readouterr().out
+    assert "abc123" in out and "succeeded" in out
+    assert main(["runs", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["id"] == "abc123"
+    assert main(["logs", "abc"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["[base] one", "[side] two", "[base] three"]
+    assert main(["logs", "abc", "-c", "side", "-f"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["[side] two"]
+    assert main(["logs", "nope"]) == 2
+
+
+def test_history_commands_never_import_kubernetes(_hermetic_home):
+    _seed(_hermetic_home)
+    code = (
+        "import sys; from kpodtui.cli import main; main(['runs']); main(['logs','abc123']);"
+        "assert 'kubernetes' not in sys.modules, 'kubernetes imported'"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ))
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_missing_spec_is_bad_input(capsys):
+    assert main(["run", "/nope/missing.yaml"]) == 2
+    assert "kpodtui: error:" in capsys.readouterr().err
+
+
+def test_missing_kubeconfig_file_is_bad_input(capsys):
+    assert main(["run", str(ROOT / "sample_tasks/hello.yaml"), "--kubeconfig", "/nope/kc"]) == 2
+    err = capsys.readouterr().err
+    assert "/nope/kc" in err and "Traceback" not in err
+
+
+def test_no_kubeconfig_at_all_is_a_cluster_error(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert main(["run", str(ROOT / "sample_tasks/hello.yaml")]) == 4
+    assert "--sim" in capsys.readouterr().err
+
+
+def test_unreachable_cluster_exits_4_with_one_line(tmp_path):
+    cfg = tmp_path / "kc"
+    cfg.write_text(
+        "clusters:\n- name: c\n  cluster: {server: 'http://127.0.0.1:9'}\n"
+        "contexts:\n- name: c\n  context: {cluster: c}\ncurrent-context: c\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "kpodtui", "run", str(ROOT / "sample_tasks/hello.yaml"), "--kubeconfig", str(cfg)],
+        capture_output=True, text=True, timeout=90, env=dict(os.environ),
+    )
+    assert proc.returncode == 4, proc.stderr
+    assert "cannot reach the cluster" in proc.stderr and "Traceback" not in proc.stderr
