@@ -108,7 +108,8 @@ def _check_mapping(ctx: CheckContext, raw: dict[str, Any]) -> tuple[dict[str, An
             checked = check_value(ctx, key, value)
         if checked is not BAD:
             values[key] = checked
-            explicit.add(key)
+            if value is not None:  # `key:` with nothing after it means "the default", not "override"
+                explicit.add(key)
     if "task_id" not in raw:
         ctx.error((), "missing: every task needs a task_id", key="task_id")
     # The older seed's switch, mapped as the reference did before it was ignored.

@@ -305,3 +305,8 @@ def test_manifest_text_round_trips():
     assert json.loads(manifest_json(pod)) == pod
     assert "- |" in manifest_yaml(pod)  # scripts stay readable
     assert list(yaml.safe_load(manifest_yaml(pod))) == ["apiVersion", "kind", "metadata", "spec"]
+
+
+def test_a_key_with_no_value_means_the_default_not_an_override(tmp_path):
+    pod = build_pod(_verified_example(tmp_path, "hostnetwork:\n", full_env="F"), None)
+    assert pod["spec"]["hostNetwork"] is True

@@ -141,3 +141,12 @@ def test_real_process_exit_code_and_no_traceback(write):
     assert proc.returncode == 2
     assert proc.stderr.strip().endswith("imgae: unknown key (did you mean 'image'?)")
     assert "Traceback" not in proc.stderr
+
+
+def test_dry_run_set_reaches_nested_params(cli):
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "sample_tasks" / "templated.yaml"
+    code, out, err = cli("dry-run", sample, "--set", "params.count=2", "--set", "params.greeting=hi")
+    assert code == 0, err
+    assert "seq 2" in out and 'echo "hi $i from templated on ' in out
