@@ -41,3 +41,22 @@ def test_sample_validates_and_dry_run_is_schema_valid(path, capsys):
     base = pod["spec"]["containers"][0]
     # The sim runs command+args as local processes: every sample must say what to run.
     assert base.get("command"), f"{path.name} needs explicit cmds"
+
+
+@pytest.mark.kubectl
+@pytest.mark.parametrize("name", ["xcom", "configmap_secret", "init_containers"])
+def test_kubectl_accepts_the_dry_run_manifest(name, request, capsys):
+    """`kubectl apply --dry-run=client -f -` against the simulated cluster accepts dry-run output."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("kubectl"):
+        pytest.skip("kubectl not installed")
+    pytest.importorskip("kpodtui.sim.cluster")
+    kubeconfig = request.getfixturevalue("sim_kubeconfig")
+    assert main(["dry-run", str(SAMPLES / f"{name}.yaml")]) == 0
+    manifest = capsys.readouterr().out
+    proc = subprocess.run(["kubectl", "--kubeconfig", kubeconfig, "apply", "--dry-run=client", "-f", "-"],
+                          input=manifest, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "created (dry run)" in proc.stdout
