@@ -6,6 +6,7 @@ lazy so the app starts without them.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,13 +58,14 @@ def dry_run(path: Path, index: int = 0) -> tuple[str, str]:
 
         specs = load_specs(path)
         spec = specs[min(index, len(specs) - 1)]
-        try:
-            from kpodtui.spec.render import render_spec
+        from datetime import UTC, datetime
 
-            spec = render_spec(spec, run_id="dry-run", ts="2000-01-01T00:00:00+00:00")
-        except ImportError:
-            pass
-        return text, manifest_yaml(build_pod(spec, None))
+        from kpodtui.spec import render_spec
+        from kpodtui.tui import clock
+
+        spec = render_spec(spec, run_id="dry-run", ts=datetime.fromtimestamp(clock.now(), UTC))
+        # a fixed seed: the preview stays put while browsing (the real name suffix is random)
+        return text, manifest_yaml(build_pod(spec, None, rng=random.Random(0)))
     except ImportError as exc:
         return text, f"# dry run unavailable: {exc}"
     except Exception as exc:

@@ -34,7 +34,7 @@ class TasksScreen(Screen[None]):
     """Pick a task; preview its spec and dry-run manifest; launch or edit it."""
 
     BINDINGS = [
-        Binding("enter", "launch", "Launch", id="launch", priority=False),
+        Binding("l", "launch", "Launch", id="launch"),
         Binding("o", "launch_with_overrides", "Launch with --set", id="launch-overrides"),
         Binding("e", "edit", "Edit", id="edit"),
         Binding("n", "new", "New task", id="new-task"),
@@ -69,6 +69,7 @@ class TasksScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "tasks"
         self.entries: list[TaskEntry] = []
+        self.previewed: TaskEntry | None = None
         self.show_tasks(self.kapp.tasks)
         self.query_one("#task-list").focus()
 
@@ -123,6 +124,7 @@ class TasksScreen(Screen[None]):
         self.query_one("#spec-title", Label).update(f"Spec  {message.entry.path}")
         self.query_one("#spec-preview", Static).update(_syntax(message.spec_text))
         self.query_one("#manifest-preview", Static).update(_syntax(message.manifest))
+        self.previewed = message.entry
 
     def _launch(self, overrides: list[str]) -> None:
         entry = self.selected

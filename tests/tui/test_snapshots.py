@@ -1,0 +1,171 @@
+"""The look of every screen in its typical states (SVGs in ``snapshots/tui/test_snapshots/``).
+
+Fixed data (a fake backend, spec files under ``tests/tui/data``), a frozen clock,
+no cursor blink, a fixed terminal size.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kpodtui.engine.events import LogStreamState
+from kpodtui.tui.app import KpodApp
+from kpodtui.tui.backend import RunRecord, RunRow
+from kpodtui.tui.screens.editor_screen import EditorScreen
+from kpodtui.tui.screens.run_screen import RunScreen
+from kpodtui.tui.widgets.log_view import LogView
+
+from .conftest import FROZEN_AT, wait_for
+from .fakes import FakeBackend, finished_events, live_run_events
+
+SIZE = (130, 36)
+DATA = Path(__file__).parent / "data"
+
+
+def history_rows() -> list[RunRow]:
+    return [
+        RunRow("k3f9q2m7x1", "nightly-report", "failed", False, "nightly-report-ab12cd34", "default", "sim",
+               FROZEN_AT - 3600, FROZEN_AT - 3540, 3, str(DATA / "tasks/report.yaml")),
+        RunRow("k3f9r8a0b2", "hello", "succeeded", False, "hello-xy98zw76", "default", "sim",
+               FROZEN_AT - 600, FROZEN_AT - 590, 0, str(DATA / "tasks/hello.yaml")),
+        RunRow("k3f9s1c4d5", "hello", "running", True, "hello-pq45rs67", "default", "sim",
+               FROZEN_AT - 42, None, None, str(DATA / "tasks/hello.yaml")),
+    ]
+
+
+def app_with(backend: FakeBackend, **kw) -> KpodApp:
+    return KpodApp(lambda: backend, reattach_on_start=False, **kw)
+
+
+async def ready(pilot) -> None:
+    app: KpodApp = pilot.app
+    await wait_for(pilot, lambda: app.backend is not None, what="backend")
+    await pilot.pause()
+
+
+def test_runs_empty_history(snap_compare):
+    async def run_before(pilot):
+        await ready(pilot)
+        await wait_for(pilot, lambda: pilot.app.screen.query_one("#runs-empty").display)
+
+    assert snap_compare(app_with(FakeBackend()), terminal_size=SIZE, run_before=run_before)
+
+
+def test_runs_history_live_first(snap_compare):
+    async def run_before(pilot):
+        await ready(pilot)
+        await wait_for(pilot, lambda: pilot.app.screen.query_one("#runs-table").row_count == 3)
+
+    assert snap_compare(app_with(FakeBackend(history_rows())), terminal_size=SIZE, run_before=run_before)
+
+
+def test_tasks_with_preview(snap_compare, monkeypatch):
+    monkeypatch.setattr("kpodtui.paths.sample_tasks_dir", lambda: None)  # the samples change; fixed data here
+
+    async def run_before(pilot):
+        await ready(pilot)
+        await wait_for(pilot, lambda: len(pilot.app.tasks) == 2, what="tasks")
+        await wait_for(pilot, lambda: pilot.app.screen.previewed is not None,
+                       what="preview")
+
+    app = app_with(FakeBackend(), spec_paths=[DATA / "tasks"])
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def _launched(pilot, backend: FakeBackend, *more) -> RunScreen:
+    app: KpodApp = pilot.app
+    await ready(pilot)
+    app.launch(DATA / "tasks/hello.yaml", "", "hello")
+    await wait_for(pilot, lambda: isinstance(app.screen, RunScreen), what="run screen")
+    screen = app.screen
+    for ev in more:
+        backend.handles["run1"].emit(ev)
+    await wait_for(pilot, lambda: screen.session is not None and not screen.session.feed, what="drained")
+    await wait_for(pilot, lambda: screen.query_one(LogView).count == 30, what="lines")
+    await pilot.pause()
+    return screen
+
+
+def test_run_live(snap_compare):
+    backend = FakeBackend(script=live_run_events("x"))
+
+    async def run_before(pilot):
+        await _launched(pilot, backend, LogStreamState("run1", "sidecar", "broken", "connection reset"))
+
+    assert snap_compare(app_with(backend, start_mode="tasks"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_run_finished_with_xcom(snap_compare):
+    backend = FakeBackend(script=live_run_events("x"))
+
+    async def run_before(pilot):
+        await _launched(pilot, backend, *finished_events("run1"))
+
+    assert snap_compare(app_with(backend, start_mode="tasks"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_run_failed_with_report(snap_compare):
+    backend = FakeBackend(script=live_run_events("x"))
+
+    async def run_before(pilot):
+        await _launched(pilot, backend, *finished_events("run1", failed=True))
+
+    assert snap_compare(app_with(backend, start_mode="tasks"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_run_search_timestamps_json(snap_compare):
+    backend = FakeBackend(script=live_run_events("x"))
+
+    async def run_before(pilot):
+        await _launched(pilot, backend)
+        await pilot.press("t", "J", "slash", *"item 4", "enter")
+        await pilot.pause()
+
+    assert snap_compare(app_with(backend, start_mode="tasks"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_kill_confirmation(snap_compare):
+    backend = FakeBackend(script=live_run_events("x"))
+
+    async def run_before(pilot):
+        screen = await _launched(pilot, backend)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: pilot.app.screen is not screen, what="dialog")
+        await pilot.pause()
+
+    assert snap_compare(app_with(backend, start_mode="tasks"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_editor_with_error(snap_compare):
+    text = "task_id: hello\nimage: busybox:1.36\ncmds: [sh, -c]\nargumentz: ['echo hi']\n"
+
+    async def run_before(pilot):
+        await ready(pilot)
+        screen = EditorScreen(DATA / "tasks/hello.yaml", text=text)
+        await pilot.app.push_screen(screen)
+        await wait_for(pilot, lambda: screen.checked_generation == screen.generation and screen.problems,
+                       what="validation")
+        await pilot.pause()
+
+    assert snap_compare(app_with(FakeBackend(), start_mode="tasks"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_finished_run_from_history(snap_compare):
+    rows = history_rows()
+    from kpodtui.engine.events import LogLine
+
+    from .fakes import ts
+
+    record = RunRecord(rows[0], outcome="failed", report="container base exited 3 (Error)", containers=["base"])
+    logs = {rows[0].run_id: [LogLine("base", ts(i), f"report line {i}") for i in range(12)]}
+    backend = FakeBackend(rows, records={rows[0].run_id: record}, logs=logs)
+
+    async def run_before(pilot):
+        await ready(pilot)
+        await wait_for(pilot, lambda: pilot.app.screen.query_one("#runs-table").row_count == 3)
+        await pilot.press("down", "down", "enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, RunScreen)
+                       and pilot.app.screen.query_one(LogView).count == 12, what="history logs")
+        await pilot.pause()
+
+    assert snap_compare(app_with(backend), terminal_size=SIZE, run_before=run_before)
