@@ -84,6 +84,8 @@ class SimServer:
         runner, self._runner = self._runner, None
         if runner is None:
             return
+        # Open watches finish at once instead of at their next wake-up.
+        self.store.end_watches()
         server = runner.server
         if server is not None:
             # Drop open connections (watches, log follows) as a crashed apiserver would.
