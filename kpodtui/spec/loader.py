@@ -134,6 +134,12 @@ def _spec_from_document(
     if not isinstance(doc.value, dict):
         ctx.error((), f"a task spec must be a mapping of keys (task_id: ..., image: ...), got {type_name(doc.value)}")
         return None, ctx.errors
+    if "kind" in doc.value and "apiVersion" in doc.value and "task_id" not in doc.value:
+        # A Kubernetes manifest where a task spec belongs: say so once, not one
+        # "unknown key" per top-level field.
+        ctx.error((), f"this is a Kubernetes {doc.value.get('kind')} manifest, not a task spec: "
+                  "reference it from a spec with pod_template_file (or paste it under full_pod_spec)")
+        return None, ctx.errors
     raw, where = _apply_overrides(doc.value, parsed_overrides)
     ctx.overrides = where
     values, explicit = _check_mapping(ctx, raw)

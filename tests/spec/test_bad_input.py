@@ -53,6 +53,8 @@ CASES = [
     ("task_id: t\nimage: busybox\nfull_pod_spec:\n  containers: []\n",
      ["full_pod_spec.containers: unknown pod field", "under 'spec:'"]),
     ("", ["task.yaml: holds no task spec"]),
+    ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: []}\n",
+     ["task.yaml:1:1:", "a Kubernetes Pod manifest, not a task spec", "pod_template_file"]),
 ]
 
 
