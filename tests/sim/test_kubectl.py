@@ -1,0 +1,71 @@
+"""The real kubectl binary against the sim (skipped where kubectl is missing)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from .helpers import pod_body
+
+pytestmark = [
+    pytest.mark.kubectl,
+    pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed"),
+]
+
+
+def kubectl(sim, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KUBECONFIG": str(sim.kubeconfig_path)}
+    return subprocess.run(["kubectl", *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_kubectl_get_pods_shows_a_server_side_table(v1, sim):
+    v1.create_namespaced_pod("default", pod_body("alpha"))
+    out = kubectl(sim, "get", "pods")
+    assert out.returncode == 0, out.stderr
+    header, row = out.stdout.splitlines()[:2]
+    assert header.split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert row.split()[:4] == ["alpha", "0/1", "Pending", "0"]
+    wide = kubectl(sim, "get", "pods", "-o", "wide")
+    assert "NODE" in wide.stdout.splitlines()[0]
+    as_json = kubectl(sim, "get", "pod", "alpha", "-o", "jsonpath={.metadata.name}")
+    assert as_json.stdout == "alpha"
+
+
+def test_kubectl_get_other_kinds(sim):
+    sim.create_configmap("default", "cfg", {"a": "1"})
+    out = kubectl(sim, "get", "cm,secrets,ns")
+    assert out.returncode == 0, out.stderr
+    assert "configmap/cfg" in out.stdout and "namespace/default" in out.stdout
+    assert kubectl(sim, "get", "pods", "-n", "kube-system").returncode == 0
+    missing = kubectl(sim, "get", "pod", "nope")
+    assert missing.returncode == 1 and 'pods "nope" not found' in missing.stderr
+
+
+def test_kubectl_describe_pod_shows_events(v1, sim):
+    pod = v1.create_namespaced_pod("default", pod_body("alpha", {"app": "x"}))
+    stored = sim.call(lambda: sim.store.get("pods", "default", "alpha"))
+    sim.call(sim.store.record_event, "default", stored, "Warning", "FailedScheduling", "0/1 nodes are available")
+    out = kubectl(sim, "describe", "pod", "alpha")
+    assert out.returncode == 0, out.stderr
+    assert "Name:             alpha" in out.stdout and "app=x" in out.stdout
+    assert "FailedScheduling" in out.stdout and "0/1 nodes are available" in out.stdout
+    assert pod.metadata.uid
+
+
+def test_kubectl_delete_pod_waits_for_it_to_go(v1, sim):
+    v1.create_namespaced_pod("default", pod_body("alpha"))
+    out = kubectl(sim, "delete", "pod", "alpha", "--grace-period=0", "--force" if sim.kubelet is None else "--wait")
+    assert out.returncode == 0, out.stderr
+    assert 'pod "alpha"' in out.stdout and "deleted" in out.stdout
+    assert v1.list_namespaced_pod("default").items == []
+
+
+def test_kubectl_create_and_label(sim):
+    out = kubectl(sim, "create", "configmap", "c1", "--from-literal=a=1")
+    assert out.returncode == 0, out.stderr
+    out = kubectl(sim, "label", "configmap", "c1", "team=x")
+    assert out.returncode == 0, out.stderr
+    assert kubectl(sim, "get", "cm", "-l", "team=x", "-o", "name").stdout.strip() == "configmap/c1"
