@@ -6,7 +6,11 @@ import json
 
 import pytest
 from kubernetes import client, config
-from kubernetes.client.exceptions import ApiException, UnauthorizedException, UnprocessableEntityException
+from kubernetes.client.exceptions import (
+    ApiException,
+    UnauthorizedException,
+    UnprocessableEntityException,
+)
 
 from .helpers import pod_body
 
