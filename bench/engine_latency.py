@@ -1,0 +1,161 @@
+"""How fast the engine learns what the cluster knows, and what it costs the API server.
+
+For N runs against the simulated cluster this script plays the kubelet itself
+(it writes the pod status into the sim's store, exactly when it chooses) and
+measures:
+
+* Running -> engine event: from the status write to the run's ``PodStatusChanged``;
+* base exit -> verdict: from the base container's ``terminated`` write to ``RunFinished``;
+* API requests per run, from the sim's counters;
+
+side by side with a polling baseline in the same process (a thread that reads
+the pod every 2 s, as the reference does), over the same pods.
+
+    .venv/bin/python bench/engine_latency.py [--runs 20] [--run-seconds 6]
+
+Targets: median < 50 ms for both delays; fewer requests per run than polling
+for runs longer than 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+SPEC = """
+task_id: lat
+image: busybox
+cmds: [sh, -c, 'sleep 3600']
+get_logs: false
+node_selector: {bench: never-scheduled-by-the-sim}
+on_finish_action: keep_pod
+"""
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--run-seconds", type=float, default=6.0)
+    args = ap.parse_args()
+    os.environ["KPODTUI_HOME"] = tempfile.mkdtemp(prefix="kpodtui-bench-")
+
+    from kpodtui.engine.events import PodStatusChanged, RunFinished
+    from kpodtui.engine.run import Run
+    from kpodtui.engine.session import ClusterSession
+    from kpodtui.history import History
+    from kpodtui.kube.config import ClusterTarget
+    from kpodtui.sim.cluster import SimCluster
+    from kpodtui.spec import load_spec_text
+
+    sim = SimCluster.start(workdir=Path(tempfile.mkdtemp(prefix="kpodtui-sim-")))
+    session = ClusterSession.open(ClusterTarget(kubeconfig=str(sim.kubeconfig_path)))
+    history = History.open()
+    now = lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())  # noqa: E731
+
+    def set_status(ns: str, name: str, phase: str, base_state: dict) -> float:
+        def fn(pod: dict) -> None:
+            pod["spec"]["nodeName"] = "sim-node"
+            st = pod.setdefault("status", {})
+            st["phase"] = phase
+            st["conditions"] = [{"type": "PodScheduled", "status": "True"}]
+            st["containerStatuses"] = [{"name": "base", "image": "busybox", "imageID": "sim://busybox",
+                                        "ready": phase == "Running", "restartCount": 0, "state": base_state}]
+
+        t = time.perf_counter()
+        sim.call(sim.store.mutate, "pods", ns, name, fn)
+        return t
+
+    running_delay, verdict_delay, engine_reqs = [], [], []
+    poll_running, poll_verdict, poll_reqs = [], [], []
+    try:
+        for _ in range(args.runs):
+            spec = load_spec_text(SPEC)[0]
+            run = Run(spec, session, history)
+            marks: dict[str, float] = {}
+            seen = threading.Event()
+
+            def on_event(e, marks=marks, seen=seen):
+                if isinstance(e, PodStatusChanged) and e.phase == "Running" and "running" not in marks:
+                    marks["running"] = time.perf_counter()
+                    seen.set()
+                if isinstance(e, RunFinished):
+                    marks["finished"] = time.perf_counter()
+
+            run.subscribe(on_event)
+            sim.reset_counters()
+            run.start()
+            while not run.pod_name or run.pod is None:
+                time.sleep(0.005)
+            time.sleep(0.05)
+            ns, name = run.namespace, run.pod_name
+            # the polling baseline: GET the pod every 2 s, note when it sees each change
+            poll_marks: dict[str, float] = {}
+            stop = threading.Event()
+            poll_count = [0]
+
+            def poll(ns=ns, name=name, poll_marks=poll_marks, stop=stop, poll_count=poll_count):
+                while not stop.is_set():
+                    pod = session.api.get_pod(ns, name)
+                    poll_count[0] += 1
+                    if pod is None:
+                        return
+                    st = (pod.get("status") or {})
+                    if st.get("phase") == "Running" and "running" not in poll_marks:
+                        poll_marks["running"] = time.perf_counter()
+                    cs = (st.get("containerStatuses") or [{}])[0].get("state", {})
+                    if "terminated" in cs and "finished" not in poll_marks:
+                        poll_marks["finished"] = time.perf_counter()
+                        return
+                    stop.wait(2.0)
+
+            poller = threading.Thread(target=poll, daemon=True)
+            poller.start()
+            time.sleep(random.uniform(0.5, 2.5))  # the change lands anywhere in a poll period
+            t_run = set_status(ns, name, "Running", {"running": {"startedAt": now()}})
+            seen.wait(10)
+            time.sleep(max(0.0, args.run_seconds - 0.1))
+            t_exit = set_status(ns, name, "Succeeded", {"terminated": {"exitCode": 0, "reason": "Completed"}})
+            run.wait(30)
+            poller.join(5)
+            stop.set()
+            counts = sim.counters()
+            total = sum(counts.values())
+            polls = poll_count[0]
+            running_delay.append((marks["running"] - t_run) * 1000)
+            verdict_delay.append((marks["finished"] - t_exit) * 1000)
+            poll_running.append((poll_marks["running"] - t_run) * 1000)
+            poll_verdict.append((poll_marks["finished"] - t_exit) * 1000)
+            session.api.delete_pod(ns, name, 0)
+            engine_reqs.append(total - polls)
+            poll_reqs.append(polls)
+    finally:
+        session.close()
+        sim.stop()
+
+    def row(label: str, vals: list[float]) -> str:
+        return f"  {label:<34} median {statistics.median(vals):8.1f} ms   p99 {pct(vals, 99):8.1f} ms"
+
+    print(f"{args.runs} runs of ~{args.run_seconds:g} s each")
+    print("kpodtui engine (shared watch):")
+    print(row("Running -> engine event", running_delay))
+    print(row("base exit -> verdict", verdict_delay))
+    print(f"  API requests per run (list, create, label): {statistics.mean(engine_reqs):.1f}")
+    print("polling baseline (GET pod every 2 s):")
+    print(row("Running -> noticed", poll_running))
+    print(row("base exit -> noticed", poll_verdict))
+    print(f"  API requests per run (pod reads only): {statistics.mean(poll_reqs):.1f}")
+
+
+if __name__ == "__main__":
+    main()
