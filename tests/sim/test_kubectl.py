@@ -69,3 +69,72 @@ def test_kubectl_create_and_label(sim):
     out = kubectl(sim, "label", "configmap", "c1", "team=x")
     assert out.returncode == 0, out.stderr
     assert kubectl(sim, "get", "cm", "-l", "team=x", "-o", "name").stdout.strip() == "configmap/c1"
+
+
+# -- with the kubelet: logs, exec, run --attach ------------------------------------------------
+
+needs_kubelet = pytest.mark.usefixtures("_require_kubelet")
+
+
+@pytest.fixture
+def _require_kubelet(sim):
+    if sim.kubelet is None:
+        pytest.skip("the sim's kubelet half is not installed")
+
+
+def _wait_phase(v1, name: str, phases: set[str], timeout: float = 20) -> str:
+    from kubernetes import watch
+
+    w = watch.Watch()
+    for ev in w.stream(v1.list_namespaced_pod, "default", field_selector=f"metadata.name={name}",
+                       timeout_seconds=int(timeout)):
+        phase = ev["object"].status.phase
+        if phase in phases:
+            w.stop()
+            return phase
+    raise AssertionError(f"pod {name} never reached {phases}")
+
+
+@needs_kubelet
+def test_kubectl_logs_follow(v1, sim):
+    v1.create_namespaced_pod("default", {"metadata": {"name": "talk"}, "spec": {"restartPolicy": "Never",
+                             "containers": [{"name": "c", "image": "busybox",
+                                             "command": ["sh", "-c", "echo one; sleep 0.3; echo two"]}]}})
+    _wait_phase(v1, "talk", {"Running", "Succeeded"})
+    out = kubectl(sim, "logs", "-f", "talk")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "one\ntwo\n"
+
+
+@needs_kubelet
+def test_kubectl_exec_cat_file(v1, sim):
+    sim.create_configmap("default", "cfg", {"greeting.txt": "hello from a configmap\n"})
+    v1.create_namespaced_pod("default", {"metadata": {"name": "box"}, "spec": {
+        "containers": [{"name": "c", "image": "busybox", "command": ["sleep", "60"],
+                        "volumeMounts": [{"name": "cfg", "mountPath": "/etc/cfg"}]}],
+        "volumes": [{"name": "cfg", "configMap": {"name": "cfg"}}]}})
+    _wait_phase(v1, "box", {"Running"})
+    out = kubectl(sim, "exec", "box", "--", "cat", "/etc/cfg/greeting.txt")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "hello from a configmap\n"
+    failing = kubectl(sim, "exec", "box", "--", "sh", "-c", "exit 3")
+    assert failing.returncode == 3
+
+
+@needs_kubelet
+def test_kubectl_run_attach(sim):
+    out = kubectl(sim, "run", "once", "--image=busybox", "--restart=Never", "--attach", "--quiet", "--",
+                  "sh", "-c", "echo hello from run")
+    assert out.returncode == 0, out.stderr
+    assert "hello from run" in out.stdout
+
+
+@needs_kubelet
+def test_kubectl_delete_running_pod(v1, sim):
+    v1.create_namespaced_pod("default", {"metadata": {"name": "sleeper"}, "spec": {
+        "terminationGracePeriodSeconds": 5,
+        "containers": [{"name": "c", "image": "busybox", "command": ["sleep", "60"]}]}})
+    _wait_phase(v1, "sleeper", {"Running"})
+    out = kubectl(sim, "delete", "pod", "sleeper")
+    assert out.returncode == 0, out.stderr
+    assert v1.list_namespaced_pod("default").items == []
