@@ -264,7 +264,7 @@ class SimCluster:
         """Kill a container's process (with a signal, or making it exit with ``exit_code``)."""
         if self.kubelet is None:
             raise RuntimeError("this sim has no kubelet")
-        self.call(self.kubelet.kill_container, namespace, pod, container, exit_code, signal)
+        self.call(lambda: self.kubelet.kill_container(namespace, pod, container, exit_code=exit_code, signal=signal))
 
     def create_namespace(self, name: str) -> dict:
         """Create a namespace."""
