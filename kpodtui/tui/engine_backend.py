@@ -1,0 +1,229 @@
+"""The real :class:`~kpodtui.tui.backend.Backend`: the engine, the history and the cluster.
+
+Imported (and built) in a worker after the app's first frame: building it
+imports the engine and the kubernetes client. The app stays a subscriber: a
+launch or reattach creates an engine ``Run``, subscribes the app's feed and
+starts it; kill and keep call the run's own methods.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from kpodtui.engine.events import LogLine
+from kpodtui.engine.run import Run
+from kpodtui.engine.session import ClusterSession
+from kpodtui.history import History
+from kpodtui.kube.config import ClusterTarget
+from kpodtui.tui.backend import RunRecord, RunRow, Subscriber
+
+
+class EngineHandle:
+    """An engine run the app follows."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.run_id = run.run_id
+
+    def kill(self) -> None:
+        self.run.kill()
+
+    def keep(self) -> None:
+        self.run.keep()
+
+    def detach(self) -> None:
+        """Stop following; the pod goes on and the run stays live in history.
+
+        The run's thread is a daemon: leaving the process ends it without a
+        verdict, and the next start reattaches from the log files' ends.
+        """
+        detach = getattr(self.run, "detach_now", None)
+        if detach is not None:
+            detach()
+
+
+def _row(record: Any) -> RunRow:
+    state = (record.phase or "live") if record.live else (record.outcome or record.state)
+    return RunRow(
+        run_id=record.id,
+        task_id=record.task_id,
+        state=state,
+        live=record.live,
+        pod_name=record.pod_name,
+        namespace=record.namespace,
+        context=record.context,
+        started_at=record.started_at or record.created_at or None,
+        finished_at=record.finished_at,
+        exit_code=record.exit_code,
+        spec_path=record.spec_path,
+    )
+
+
+class EngineBackend:
+    """Runs tasks with the engine against one cluster target (``--sim`` starts one in-process)."""
+
+    def __init__(
+        self,
+        kubeconfig: str | None = None,
+        context: str | None = None,
+        namespace: str | None = None,
+        sim: Any = None,
+    ) -> None:
+        self.target = ClusterTarget(kubeconfig=kubeconfig, context=context, namespace=namespace)
+        self.sim = sim
+        self.history = History.open()
+        self.context_name = context
+        self._lock = threading.Lock()
+        self._sessions: dict[ClusterTarget, ClusterSession] = {}
+        self.runs: dict[str, Run] = {}
+        # Pay the kubernetes client's first-use cost here, in the worker, not at the first launch.
+        import kubernetes.client  # noqa: F401
+
+        kubernetes.client.CoreV1Api  # noqa: B018
+
+    def _session(self, target: ClusterTarget) -> ClusterSession:
+        with self._lock:
+            session = self._sessions.get(target)
+            if session is None:
+                session = self._sessions[target] = ClusterSession.open(target)
+            return session
+
+    def _target_for(self, record: Any = None) -> ClusterTarget:
+        if self.sim is not None or record is None or self.target.kubeconfig:
+            return self.target
+        return ClusterTarget(
+            kubeconfig=record.kubeconfig, context=self.target.context or record.context, namespace=self.target.namespace
+        )
+
+    # -- history ----------------------------------------------------------------
+
+    def list_runs(self, limit: int = 200) -> list[RunRow]:
+        with self._lock:
+            return [_row(r) for r in self.history.list_runs(limit=limit, live_first=True)]
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        with self._lock:
+            record = self.history.get_run(run_id)
+            containers = self.history.containers(record.id)
+        return RunRecord(
+            row=_row(record),
+            outcome=record.outcome,
+            report=record.failure_report,
+            xcom=record.xcom,
+            containers=list(containers),
+            pod_deleted=record.phase == "Deleted",
+        )
+
+    def read_log(self, run_id: str) -> list[LogLine]:
+        history = History.open()  # its own connection: this may run beside a launch
+        try:
+            return list(history.read_log(run_id))
+        finally:
+            history.close()
+
+    # -- runs ------------------------------------------------------------------------
+
+    def _specs(self, path: Path | None, text: str, overrides: Sequence[str]) -> list[Any]:
+        from kpodtui.spec import load_spec_text, load_specs
+        from kpodtui.spec.errors import SpecError
+
+        if path is not None and path.is_file() and path.read_text(encoding="utf-8") == text:
+            return load_specs(path, overrides)
+        if overrides:
+            # Unsaved editor text with overrides: the loader's text entry point takes them too.
+            from kpodtui.spec.loader import _load_text
+
+            source = str(path) if path else "<editor>"
+            specs, errors = _load_text(text, source, path, path.parent if path else Path.cwd(), overrides)
+            if errors:
+                raise errors[0]
+            return specs
+        try:
+            return load_spec_text(text, str(path) if path else "<editor>", path.parent if path else Path.cwd())
+        except SpecError:
+            raise
+
+    def launch(
+        self, path: Path | None, text: str, task_id: str | None, overrides: Sequence[str], subscriber: Subscriber
+    ) -> EngineHandle:
+        specs = self._specs(path, text, overrides)
+        spec = next((s for s in specs if s.task_id == task_id), specs[0])
+        session = self._session(self.target.merged_with_spec(spec))
+        run = Run(
+            spec,
+            session,
+            History.open(),
+            namespace=self.target.namespace,
+            spec_path=str(path.resolve()) if path else None,
+            spec_text=text,
+            detach=False,
+        )
+        run.subscribe(subscriber)
+        self.runs[run.run_id] = run
+        run.start()
+        return EngineHandle(run)
+
+    def reattach(self, run_id: str, subscriber: Subscriber) -> EngineHandle:
+        from kpodtui.spec import load_spec_text
+
+        history = History.open()
+        record = history.get_run(run_id)
+        base_dir = Path(record.spec_path).parent if record.spec_path else None
+        specs = load_spec_text(record.spec_text or "", source=record.spec_path or "<history>", base_dir=base_dir)
+        spec = next((s for s in specs if s.task_id == record.task_id), specs[0])
+        session = self._session(self._target_for(record).merged_with_spec(spec))
+        run = Run(spec, session, history, record=record, spec_path=record.spec_path, detach=False)
+        run.subscribe(subscriber)
+        self.runs[run.run_id] = run
+        run.start()
+        return EngineHandle(run)
+
+    def kill(self, run_id: str) -> None:
+        """Kill a live run nobody in this app follows (as ``kpodtui kill``)."""
+        run = self.runs.get(run_id)
+        if run is not None:
+            run.kill()
+            return
+        from kpodtui.spec import load_spec_text
+
+        with self._lock:
+            record = self.history.get_run(run_id)
+        grace = None
+        try:
+            grace = load_spec_text(record.spec_text or "", source="<history>")[0].termination_grace_period
+        except Exception:
+            pass
+        self.history.update_run(record.id, kill_requested=1)
+        if record.pod_name and record.namespace:
+            self._session(self._target_for(record)).api.delete_pod(record.namespace, record.pod_name, grace)
+        self.history.update_run(record.id, state="finished", outcome="killed", failure_report="killed on request")
+
+    def keep(self, run_id: str) -> None:
+        run = self.runs.get(run_id)
+        if run is not None:
+            run.keep()
+        else:
+            self.history.update_run(run_id, on_finish_action="keep_pod")
+
+    def pod_yaml(self, run_id: str) -> str:
+        from kpodtui.pod import manifest_yaml
+
+        with self._lock:
+            record = self.history.get_run(run_id)
+        if not record.pod_name or not record.namespace:
+            return "# this run has no pod yet"
+        pod = self._session(self._target_for(record)).api.get_pod(record.namespace, record.pod_name)
+        if pod is None:
+            return f"# pod {record.namespace}/{record.pod_name} is gone"
+        pod.get("metadata", {}).pop("managedFields", None)
+        return manifest_yaml(pod)
+
+    def close(self) -> None:
+        """Leave live runs to their pods (their daemon threads end with the process)."""
+        with self._lock:
+            self.history.close()
+        if self.sim is not None:
+            self.sim.stop()

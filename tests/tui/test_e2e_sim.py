@@ -1,0 +1,142 @@
+"""The real app, the real engine, the simulated cluster: pilot tests end to end."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from kpodtui.tui.app import KpodApp
+from kpodtui.tui.screens.run_screen import RunScreen
+from kpodtui.tui.widgets.log_view import LogView
+
+from .conftest import wait_for
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_tasks"
+LOOP_SPEC = """\
+task_id: looper
+image: busybox:1.36
+cmds: [sh, -c, 'i=0; while [ $i -lt 600 ]; do echo "tick $i"; i=$((i+1)); sleep 0.05; done']
+"""
+
+
+needs_kubelet = pytest.mark.skipif(
+    importlib.util.find_spec("kpodtui.sim.kubelet") is None,
+    reason="the sim's kubelet has not landed yet: pods are never scheduled",
+)
+
+
+@pytest.fixture(autouse=True)
+def _real_clock():
+    from kpodtui.tui import clock
+
+    clock.freeze(None)
+
+
+def engine_app(sim, **kw) -> KpodApp:
+    def build():
+        from kpodtui.tui.engine_backend import EngineBackend
+
+        return EngineBackend(kubeconfig=str(sim.kubeconfig_path))
+
+    return KpodApp(build, start_mode="tasks", **kw)
+
+
+async def launch(pilot, path: Path, text: str | None = None) -> RunScreen:
+    app: KpodApp = pilot.app
+    text = text if text is not None else path.read_text()
+    app.launch(path, text, None)
+    await wait_for(pilot, lambda: isinstance(app.screen, RunScreen), timeout=30, what="run screen")
+    screen = app.screen
+    await wait_for(pilot, lambda: screen.session is not None, what="session")
+    return screen  # type: ignore[return-value]
+
+
+def pod_exists(sim, namespace: str, name: str) -> bool:
+    import kubernetes
+
+    kubernetes.config.load_kube_config(str(sim.kubeconfig_path))
+    api = kubernetes.client.CoreV1Api()
+    try:
+        api.read_namespaced_pod(name, namespace)
+        return True
+    except kubernetes.client.ApiException as exc:
+        if exc.status == 404:
+            return False
+        raise
+
+
+@needs_kubelet
+async def test_launch_sample_shows_lines_and_succeeds(sim):
+    async with engine_app(sim).run_test(size=(140, 40)) as pilot:
+        screen = await launch(pilot, SAMPLES / "hello.yaml")
+        model = screen.session.model
+        await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="verdict")
+        view = screen.query_one(LogView)
+        await wait_for(pilot, lambda: view.count >= 3, what="lines")
+        texts = [line.text for line in view.visible_lines()]
+        assert "hello from kpodtui" in texts and "bye" in texts
+        assert model.finished.outcome == "succeeded"
+        assert model.phase == "Succeeded"
+
+
+@needs_kubelet
+async def test_failing_task_shows_report(sim):
+    async with engine_app(sim).run_test(size=(140, 40)) as pilot:
+        screen = await launch(pilot, SAMPLES / "failing.yaml")
+        model = screen.session.model
+        await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="verdict")
+        assert model.finished.outcome == "failed" and model.finished.exit_code == 3
+        outcome = str(screen.query_one("#outcome-body").render())
+        assert "FAILED" in outcome and model.finished.report and model.finished.report.splitlines()[0] in outcome
+
+
+@needs_kubelet
+async def test_kill_deletes_the_pod(sim, tmp_path):
+    spec = tmp_path / "looper.yaml"
+    spec.write_text(LOOP_SPEC)
+    async with engine_app(sim).run_test(size=(140, 40)) as pilot:
+        screen = await launch(pilot, spec)
+        model = screen.session.model
+        view = screen.query_one(LogView)
+        await wait_for(pilot, lambda: view.count >= 3, timeout=60, what="lines")
+        pod = model.pod_name
+        await pilot.press("x")
+        await wait_for(pilot, lambda: pilot.app.screen is not screen, what="confirm dialog")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="verdict")
+        assert model.finished.outcome == "killed"
+        await wait_for(pilot, lambda: not pod_exists(sim, model.namespace, pod), timeout=30, what="pod gone")
+
+
+@needs_kubelet
+async def test_keep_leaves_the_pod(sim, tmp_path):
+    spec = tmp_path / "short.yaml"
+    spec.write_text(LOOP_SPEC.replace("600", "30"))
+    async with engine_app(sim).run_test(size=(140, 40)) as pilot:
+        screen = await launch(pilot, spec)
+        model = screen.session.model
+        await wait_for(pilot, lambda: model.pod_name is not None, timeout=60, what="pod")
+        await pilot.press("k")
+        await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="verdict")
+        assert model.finished.outcome == "succeeded"
+        assert not model.finished.pod_deleted
+        assert pod_exists(sim, model.namespace, model.pod_name)
+
+
+async def test_spec_with_errors_cannot_be_launched(sim, tmp_path):
+    from kpodtui.tui.screens.editor_screen import EditorScreen
+
+    bad = "task_id: broken\nimage: busybox:1.36\ncmdz: [sh]\n"
+    async with engine_app(sim).run_test(size=(140, 40)) as pilot:
+        app: KpodApp = pilot.app
+        await wait_for(pilot, lambda: app.backend is not None, timeout=30, what="backend")
+        editor = EditorScreen(tmp_path / "broken.yaml", text=bad)
+        await app.push_screen(editor)
+        await wait_for(pilot, lambda: editor.checked_generation == editor.generation and editor.problems)
+        assert editor.problems[0].line == 3
+        assert "line 3" in str(editor.query_one("#editor-problems").render())
+        await pilot.press("ctrl+r")
+        await pilot.pause(0.3)
+        assert app.screen is editor and not app.sessions
