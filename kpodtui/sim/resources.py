@@ -245,6 +245,9 @@ class Resources:
                 if stop:
                     break
             await resp.write_eof()
+        except ConnectionResetError:
+            # The client went away (or the server is stopping): nothing to tell anyone.
+            return resp
         finally:
             store.unwatch(watcher)
             self.ctx.open_watches -= 1
