@@ -92,6 +92,7 @@ class KpodApp(App[int]):
         self.switch_mode(self._start_mode)
         self.set_interval(self._drain_interval, self.drain_feeds, name="drain-feeds")
         self.load_tasks()
+        self.load_history()
         # The engine and the kubernetes client load after the first frame.
         self.call_after_refresh(self._load_backend)
 
@@ -140,6 +141,23 @@ class KpodApp(App[int]):
         for screen in self._all_screens():
             if isinstance(screen, TasksScreen):
                 screen.show_tasks(message.entries)
+
+    @work(thread=True, exit_on_error=False, group="history", exclusive=True)
+    def load_history(self) -> None:
+        """The history straight from disk (sqlite only), before the engine has loaded."""
+        try:
+            from kpodtui.history import History
+            from kpodtui.tui.history_rows import rows_from_history
+
+            history = History.open()
+            try:
+                rows = rows_from_history(history)
+            finally:
+                history.close()
+        except Exception:
+            return  # the backend's listing follows
+        if not self._backend_ready.is_set():
+            self.post_message(RunsLoaded(rows))
 
     @work(thread=True, exit_on_error=False, group="runs", exclusive=True)
     def refresh_runs(self, reattach: bool = False) -> None:

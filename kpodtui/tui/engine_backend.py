@@ -19,6 +19,7 @@ from kpodtui.engine.session import ClusterSession
 from kpodtui.history import History
 from kpodtui.kube.config import ClusterTarget
 from kpodtui.tui.backend import RunRecord, RunRow, Subscriber
+from kpodtui.tui.history_rows import row_of
 
 
 class EngineHandle:
@@ -43,23 +44,6 @@ class EngineHandle:
         detach = getattr(self.run, "detach_now", None)
         if detach is not None:
             detach()
-
-
-def _row(record: Any) -> RunRow:
-    state = (record.phase or "live") if record.live else (record.outcome or record.state)
-    return RunRow(
-        run_id=record.id,
-        task_id=record.task_id,
-        state=state,
-        live=record.live,
-        pod_name=record.pod_name,
-        namespace=record.namespace,
-        context=record.context,
-        started_at=record.started_at or record.created_at or None,
-        finished_at=record.finished_at,
-        exit_code=record.exit_code,
-        spec_path=record.spec_path,
-    )
 
 
 class EngineBackend:
@@ -102,14 +86,14 @@ class EngineBackend:
 
     def list_runs(self, limit: int = 200) -> list[RunRow]:
         with self._lock:
-            return [_row(r) for r in self.history.list_runs(limit=limit, live_first=True)]
+            return [row_of(r) for r in self.history.list_runs(limit=limit, live_first=True)]
 
     def get_run(self, run_id: str) -> RunRecord | None:
         with self._lock:
             record = self.history.get_run(run_id)
             containers = self.history.containers(record.id)
         return RunRecord(
-            row=_row(record),
+            row=row_of(record),
             outcome=record.outcome,
             report=record.failure_report,
             xcom=record.xcom,

@@ -22,7 +22,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rich.cells import cell_len
 from rich.control import strip_control_codes
 from rich.highlighter import JSONHighlighter
 from rich.style import Style
@@ -194,7 +193,8 @@ class LogView(ScrollView, can_focus=True):
             self._index.catch_up()
         start = max(self._seen, buf.first)
         if start < buf.total:
-            widest = max(cell_len(line.text) for _, line in buf.iter_from(start))
+            # len() is a cheap stand-in for cell width (wide characters only shorten the scroll range)
+            widest = max(len(line.text) for _, line in buf.iter_from(start))
             self._max_width = max(self._max_width, widest)
             if self._search_re is not None:
                 rx = self._search_re
