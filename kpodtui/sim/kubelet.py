@@ -1,0 +1,166 @@
+"""The kubelet half of the simulated cluster: the node's scheduler and pod workers.
+
+The API server calls :meth:`Kubelet.pod_added` for each new pod and
+:meth:`Kubelet.pod_deleting` after it set ``deletionTimestamp``; everything
+else (status, events) flows back through the store. All on the sim's one
+event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from kpodtui.sim.containers import namespaces_supported
+from kpodtui.sim.logs import LogBuffer
+from kpodtui.sim.node import NodeConfig, node_object
+from kpodtui.sim.podworker import ContainerRun, PodWorker, now
+
+Obj = dict[str, Any]
+log = logging.getLogger(__name__)
+
+
+class Kubelet:
+    """Runs the pods of the one simulated node. See the module docstring."""
+
+    def __init__(self, store: Any, node: NodeConfig, workdir: Path, faults: Any = None) -> None:
+        self.store = store
+        self.node = node
+        self.workdir = Path(workdir)
+        self.faults = faults
+        self.workers: dict[tuple[str, str], PodWorker] = {}
+        self.present_images: set[str] = set()
+        #: whether containers get namespaces; decided by a probe before the first pod starts
+        self.isolated = False
+        self._probe: asyncio.Task[bool] | None = None
+        self._capacity_freed: asyncio.Event | None = None
+        self._ip_counter = 0
+        self._created = now()
+        self._stopped = False
+
+    # -- called by the API server ------------------------------------------------------
+
+    def pod_added(self, pod: Obj) -> None:
+        """Start the life of a new pod (in a task on the running loop)."""
+        if self._stopped:
+            return
+        meta = pod["metadata"]
+        worker = PodWorker(self, pod)
+        self.workers[(meta.get("namespace", "default"), meta["name"])] = worker
+        worker.start()
+
+    async def probe(self) -> bool:
+        """Find out once whether containers can get namespaces here; sets :attr:`isolated`."""
+        if self._probe is None:
+            self._probe = asyncio.get_running_loop().create_task(namespaces_supported())
+        self.isolated = await asyncio.shield(self._probe)
+        return self.isolated
+
+    async def pod_deleting(self, namespace: str, name: str, grace_seconds: int) -> None:
+        """Stop the pod (SIGTERM, SIGKILL after the grace period), then remove it from the store.
+
+        A pod with nothing running, or a grace period of 0, goes at once (its
+        processes, if any, are killed right after).
+        """
+        worker = self.workers.get((namespace, name))
+        if worker is None or grace_seconds <= 0 or not any(c.running for c in worker.containers):
+            if worker is not None:
+                self._forget(worker)
+            self.store.remove("pods", namespace, name)
+            if worker is not None:
+                worker.kill_now()
+            return
+        await worker.stop(grace_seconds)
+        self._forget(worker)
+        if worker.live_pod() is not None:
+            self.store.remove("pods", namespace, name)
+
+    async def shutdown(self) -> None:
+        """Kill every container now and wait for their processes to be reaped."""
+        self._stopped = True
+        workers = list(self.workers.values())
+        for w in workers:
+            w.kill_now()
+        tasks = [c.exit_task for w in workers for c in w.containers if c.exit_task is not None]
+        tasks += [w.task for w in workers if w.task is not None]
+        if tasks:
+            with contextlib.suppress(Exception):
+                await asyncio.wait(tasks, timeout=5)
+        self.workers.clear()
+
+    def kill_container(self, namespace: str, pod: str, container: str,
+                       exit_code: int | None = None, signal: int | None = None) -> bool:
+        """Fault: end a running container's process; it reports ``exit_code`` or 128 + ``signal``.
+
+        Returns whether a running container was found.
+        """
+        worker = self.workers.get((namespace, pod))
+        return worker is not None and worker.kill_container(container, exit_code, signal)
+
+    def node_object(self) -> Obj:
+        """The core/v1 Node of this kubelet."""
+        now_ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        obj = node_object(self.node, self._created, now_ts)
+        obj["status"]["images"] = [{"names": [name], "sizeBytes": 1_000_000} for name in sorted(self.present_images)]
+        return obj
+
+    # -- used by the log and exec endpoints --------------------------------------------
+
+    def worker(self, namespace: str, name: str, uid: str | None = None) -> PodWorker | None:
+        """The worker of a pod (of that uid when given)."""
+        w = self.workers.get((namespace, name))
+        if w is None or (uid is not None and w.uid != uid):
+            return None
+        return w
+
+    def container_run(self, namespace: str, name: str, container: str) -> ContainerRun | None:
+        """A container of a pod on this node."""
+        w = self.workers.get((namespace, name))
+        return w.container(container) if w else None
+
+    def container_log(self, namespace: str, name: str, container: str, previous: bool = False) -> LogBuffer | None:
+        """The current (or previous) instance's log of a container, or None."""
+        c = self.container_run(namespace, name, container)
+        if c is None:
+            return None
+        index = -2 if previous else -1
+        return c.logs[index] if len(c.logs) >= (2 if previous else 1) else None
+
+    # -- used by the pod workers --------------------------------------------------------
+
+    def lookup(self, kind: str, namespace: str, name: str) -> Obj | None:
+        """A ConfigMap / Secret from the store."""
+        return self.store.get(kind, namespace, name)
+
+    def bound_pods(self, exclude: PodWorker | None = None) -> list[Obj]:
+        """Pods that hold node resources (scheduled and not terminal)."""
+        return [{"spec": w.spec} for w in self.workers.values()
+                if w is not exclude and w.bound and not w.terminal]
+
+    def release(self, worker: PodWorker) -> None:
+        """A pod stopped holding resources: let Pending pods try again."""
+        worker.bound = False
+        if self._capacity_freed is not None:
+            self._capacity_freed.set()
+            self._capacity_freed = None
+
+    async def wait_for_capacity(self) -> None:
+        """Wait until some pod releases resources (the scheduler's retry)."""
+        if self._capacity_freed is None:
+            self._capacity_freed = asyncio.Event()
+        await self._capacity_freed.wait()
+
+    def allocate_ip(self) -> str:
+        """The next pod IP in 10.244.0.0/16."""
+        self._ip_counter += 1
+        n = self._ip_counter % (254 * 256)
+        return f"10.244.{n // 254}.{n % 254 + 1}"
+
+    def _forget(self, worker: PodWorker) -> None:
+        if self.workers.get((worker.namespace, worker.name)) is worker:
+            del self.workers[(worker.namespace, worker.name)]
+        self.release(worker)

@@ -1,0 +1,238 @@
+"""The kubelet's HTTP endpoints as the apiserver proxies them: pod ``log``, ``exec``, ``attach``.
+
+Errors are the apiserver's: 404 for a missing pod, 400 with the real
+messages for a missing or unknown container name, a container that is
+waiting to start, a missing previous instance, or a plain GET on exec.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from kpodtui.sim import errors
+from kpodtui.sim.exec import run_attach, run_exec
+from kpodtui.sim.logs import LogBuffer, parse_ts
+
+if TYPE_CHECKING:
+    from kpodtui.sim.kubelet import Kubelet
+    from kpodtui.sim.podworker import ContainerRun
+
+Obj = dict[str, Any]
+POD_PATH = "/api/v1/namespaces/{namespace}/pods/{name}"
+
+
+def add_routes(app: web.Application, kubelet: Kubelet) -> None:
+    """Register the log, exec and attach routes for ``kubelet`` on ``app``."""
+    api = KubeletApi(kubelet)
+    app.router.add_get(POD_PATH + "/log", api.log)
+    for verb in ("exec", "attach"):
+        handler = api.exec if verb == "exec" else api.attach
+        app.router.add_get(f"{POD_PATH}/{verb}", handler)
+        app.router.add_post(f"{POD_PATH}/{verb}", handler)
+
+
+def _flag(query: Any, name: str) -> bool:
+    return str(query.get(name, "")).lower() in ("true", "1", "yes")
+
+
+def _int_param(query: Any, name: str, minimum: int) -> int | None:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise errors.bad_request(f'invalid value "{raw}" for {name}: strconv.ParseInt: parsing '
+                                 f'"{raw}": invalid syntax') from None
+    if value < minimum:
+        what = "greater than 0" if minimum == 1 else "greater than or equal to 0"
+        raise errors.ApiError(422, f'PodLogOptions "" is invalid: {name}: Invalid value: {value}: must be {what}',
+                              "Invalid")
+    return value
+
+
+def _names(containers: list[Obj]) -> str:
+    return " ".join(c.get("name", "") for c in containers)
+
+
+def choose_container(pod: Obj, requested: str | None) -> str:
+    """The container a log/exec request means, or the apiserver's 400."""
+    spec = pod.get("spec") or {}
+    name = pod["metadata"]["name"]
+    containers = spec.get("containers") or []
+    inits = spec.get("initContainers") or []
+    if not requested:
+        if len(containers) == 1:
+            return str(containers[0].get("name", ""))
+        msg = f"a container name must be specified for pod {name}, choose one of: [{_names(containers)}]"
+        if inits:
+            msg += f" or one of the init containers: [{_names(inits)}]"
+        raise errors.bad_request(msg)
+    if not any(c.get("name") == requested for c in containers + inits):
+        raise errors.bad_request(f"container {requested} is not valid for pod {name}")
+    return requested
+
+
+class KubeletApi:
+    """Handlers bound to one kubelet."""
+
+    def __init__(self, kubelet: Kubelet) -> None:
+        self.kubelet = kubelet
+
+    def _pod(self, request: web.Request) -> Obj:
+        ns, name = request.match_info["namespace"], request.match_info["name"]
+        pod = self.kubelet.store.get("pods", ns, name)
+        if pod is None:
+            raise errors.not_found("pods", name)
+        return pod
+
+    def _container(self, pod: Obj, container: str) -> ContainerRun | None:
+        meta = pod["metadata"]
+        worker = self.kubelet.worker(meta["namespace"], meta["name"], meta.get("uid"))
+        return worker.container(container) if worker else None
+
+    # -- logs --------------------------------------------------------------------------
+
+    def _log_buffer(self, pod: Obj, container: str, previous: bool) -> LogBuffer | None:
+        """Which instance's log to serve, with the kubelet's errors; None: an empty log."""
+        name = pod["metadata"]["name"]
+        c = self._container(pod, container)
+        if c is None:
+            return None
+        state = c.state_kind()
+        last = (c.status.get("lastState") or {}).get("terminated")
+        if previous:
+            if last is None or len(c.logs) < 1:
+                raise errors.bad_request(f'previous terminated container "{container}" in pod "{name}" not found')
+            return c.logs[-1] if state == "waiting" or len(c.logs) < 2 else c.logs[-2]
+        if c.logs and (state != "waiting" or last is not None):
+            return c.logs[-1]
+        reason = (c.status["state"].get("waiting") or {}).get("reason", "ContainerCreating")
+        detail = {"ErrImagePull": "image can't be pulled",
+                  "ImagePullBackOff": "trying and failing to pull image"}.get(reason, reason)
+        raise errors.bad_request(f'container "{container}" in pod "{name}" is waiting to start: {detail}')
+
+    async def log(self, request: web.Request) -> web.StreamResponse:
+        """GET .../log: follow, timestamps, sinceTime/sinceSeconds, tailLines, limitBytes, previous."""
+        pod = self._pod(request)
+        q = request.query
+        container = choose_container(pod, q.get("container"))
+        follow, timestamps, previous = _flag(q, "follow"), _flag(q, "timestamps"), _flag(q, "previous")
+        tail = _int_param(q, "tailLines", 0)
+        limit = _int_param(q, "limitBytes", 1)
+        since_s = _int_param(q, "sinceSeconds", 1)
+        since_ns: int | None = None
+        if q.get("sinceTime"):
+            if since_s is not None:
+                raise errors.bad_request("at most one of `sinceTime` or `sinceSeconds` may be specified")
+            try:
+                since_ns = parse_ts(q["sinceTime"])
+            except ValueError:
+                raise errors.bad_request(f'parsing time "{q["sinceTime"]}" as RFC3339: cannot parse') from None
+        elif since_s is not None:
+            since_ns = time.time_ns() - since_s * 1_000_000_000
+        buf = self._log_buffer(pod, container, previous) if (pod.get("spec") or {}).get("nodeName") else None
+        if buf is None:
+            return web.Response(body=b"", content_type="text/plain")
+        start = buf.start_offset(since_ns, tail)
+        view = buf.view(timestamps)
+        pos = buf.stamped_offset(start) if timestamps else start
+        if not follow:
+            end = len(view) if limit is None else min(len(view), pos + limit)
+            return web.Response(body=bytes(view[pos:end]), content_type="text/plain")
+        return await self._follow(request, pod, container, buf, view, pos, limit)
+
+    async def _follow(self, request: web.Request, pod: Obj, container: str, buf: LogBuffer,
+                      view: bytearray, pos: int, limit: int | None) -> web.StreamResponse:
+        resp = web.StreamResponse(headers={"Content-Type": "text/plain"})
+        resp.enable_chunked_encoding()
+        await resp.prepare(request)
+        faults = self.kubelet.faults
+        lines_left = faults.take_log_cut(pod["metadata"]["name"], container) if faults is not None else None
+        bytes_left = limit
+        try:
+            while True:
+                end = len(view)
+                done = False
+                if lines_left is not None and end > pos:
+                    cut = _after_lines(view, pos, end, lines_left)
+                    if cut is not None:
+                        end, done = cut, True
+                    else:
+                        lines_left -= view.count(b"\n", pos, end)
+                if bytes_left is not None and end - pos >= bytes_left:
+                    end, done = pos + bytes_left, True
+                if end > pos:
+                    # everything available goes out as one chunk: no per-line work or awaits
+                    await resp.write(view[pos:end])
+                    if bytes_left is not None:
+                        bytes_left -= end - pos
+                    pos = end
+                if done or (buf.closed and pos >= len(view)):
+                    break
+                await buf.wait_for_more(view, pos)
+        except ConnectionResetError:
+            return resp  # the client went away
+        with contextlib.suppress(ConnectionResetError):
+            await resp.write_eof()
+        return resp
+
+    # -- exec / attach -------------------------------------------------------------------
+
+    def _running_container(self, request: web.Request) -> tuple[Obj, ContainerRun]:
+        pod = self._pod(request)
+        container = choose_container(pod, request.query.get("container"))
+        phase = (pod.get("status") or {}).get("phase")
+        if phase in ("Succeeded", "Failed"):
+            raise errors.bad_request(f"cannot exec into a container in a completed pod; current phase is {phase}")
+        c = self._container(pod, container)
+        if c is None or c.state_kind() == "waiting" and not c.running:
+            reason = ((c.status["state"].get("waiting") or {}).get("reason") if c else None) or "ContainerCreating"
+            raise errors.bad_request(f'container "{container}" in pod "{pod["metadata"]["name"]}" is waiting '
+                                     f"to start: {reason}")
+        if not c.running:
+            raise errors.ApiError(500, f'unable to upgrade connection: container not found ("{container}")',
+                                  "InternalError")
+        return pod, c
+
+    @staticmethod
+    def _require_upgrade(request: web.Request) -> None:
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            raise errors.bad_request("Upgrade request required")
+
+    async def exec(self, request: web.Request) -> web.StreamResponse:
+        """GET/POST .../exec as a websocket: run ``command`` in the container."""
+        q = request.query
+        command = q.getall("command", [])
+        _pod, c = self._running_container(request)
+        if not command:
+            raise errors.bad_request("you must specify at least 1 command")
+        use_stdin, use_stdout, use_stderr = _flag(q, "stdin"), _flag(q, "stdout"), _flag(q, "stderr")
+        if not (use_stdin or use_stdout or use_stderr):
+            raise errors.bad_request("you must specify at least 1 of stdin, stdout, stderr")
+        self._require_upgrade(request)
+        assert c.process is not None
+        return await run_exec(request, c, list(command), use_stdin, use_stdout, use_stderr,
+                              _flag(q, "tty"), dict(c.process.env))
+
+    async def attach(self, request: web.Request) -> web.StreamResponse:
+        """GET/POST .../attach as a websocket: the container's output from now on."""
+        _pod, c = self._running_container(request)
+        self._require_upgrade(request)
+        return await run_attach(request, c)
+
+
+def _after_lines(view: bytearray, pos: int, end: int, n: int) -> int | None:
+    """The offset just after the ``n``-th newline in ``view[pos:end]``, or None if fewer."""
+    if n <= 0:
+        return pos
+    for _ in range(n):
+        nl = view.find(b"\n", pos, end)
+        if nl < 0:
+            return None
+        pos = nl + 1
+    return pos
