@@ -23,7 +23,6 @@ from textual.worker import get_current_worker
 from kpodtui import paths
 from kpodtui.engine.events import RunFinished
 from kpodtui.tui.backend import Backend, RunHandle, RunRecord
-from kpodtui.tui.commands import KpodCommands
 from kpodtui.tui.messages import (
     ActionFailed,
     BackendReady,
@@ -34,11 +33,27 @@ from kpodtui.tui.messages import (
     TasksLoaded,
 )
 from kpodtui.tui.run_model import OUTCOME, RunFeed, RunModel
-from kpodtui.tui.screens.runs_screen import RunsScreen
-from kpodtui.tui.screens.tasks_screen import TasksScreen
-from kpodtui.tui.tasks import discover_tasks
 
 BackendFactory = Callable[[], Backend]
+
+
+# Screens and the palette provider load on first use: the first frame needs only one screen.
+def _commands():
+    from kpodtui.tui.commands import KpodCommands
+
+    return KpodCommands
+
+
+def _tasks_screen():
+    from kpodtui.tui.screens.tasks_screen import TasksScreen
+
+    return TasksScreen()
+
+
+def _runs_screen():
+    from kpodtui.tui.screens.runs_screen import RunsScreen
+
+    return RunsScreen()
 
 
 @dataclass
@@ -55,8 +70,8 @@ class KpodApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "kpodtui"
-    COMMANDS = App.COMMANDS | {KpodCommands}
-    MODES = {"tasks": TasksScreen, "runs": RunsScreen}
+    COMMANDS = App.COMMANDS | {_commands}
+    MODES = {"tasks": _tasks_screen, "runs": _runs_screen}
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("f2", "switch_mode('tasks')", "Tasks", id="tasks"),
@@ -91,10 +106,15 @@ class KpodApp(App[int]):
     def on_mount(self) -> None:
         self.switch_mode(self._start_mode)
         self.set_interval(self._drain_interval, self.drain_feeds, name="drain-feeds")
-        self.load_tasks()
+        # Disk, engine and kubernetes client work waits for the first frame: worker
+        # threads share the GIL with it.
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
         self.load_history()
-        # The engine and the kubernetes client load after the first frame.
-        self.call_after_refresh(self._load_backend)
+        self.load_tasks()
+        # the engine and the kubernetes client (about a second of imports) come last
+        self.set_timer(0.05, self._load_backend)
 
     def _load_backend(self) -> None:
         self.run_worker(self._build_backend, thread=True, exit_on_error=False, group="backend", name="backend")
@@ -133,13 +153,15 @@ class KpodApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="tasks", exclusive=True)
     def load_tasks(self) -> None:
+        from kpodtui.tui.tasks import discover_tasks
+
         self.post_message(TasksLoaded(discover_tasks(self.spec_paths)))
 
     @on(TasksLoaded)
     def _tasks_loaded(self, message: TasksLoaded) -> None:
         self.tasks = message.entries
         for screen in self._all_screens():
-            if isinstance(screen, TasksScreen):
+            if type(screen).__name__ == "TasksScreen":
                 screen.show_tasks(message.entries)
 
     @work(thread=True, exit_on_error=False, group="history", exclusive=True)
@@ -173,7 +195,7 @@ class KpodApp(App[int]):
     def _runs_loaded(self, message: RunsLoaded) -> None:
         self.run_rows = message.rows
         for screen in self._all_screens():
-            if isinstance(screen, RunsScreen):
+            if type(screen).__name__ == "RunsScreen":
                 screen.show_runs(message.rows, set(self.sessions))
 
     def _all_screens(self) -> list:
