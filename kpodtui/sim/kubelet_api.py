@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 Obj = dict[str, Any]
 POD_PATH = "/api/v1/namespaces/{namespace}/pods/{name}"
+#: the largest chunk a follow stream writes at once (bounds the copies of a big backlog)
+CHUNK = 1 << 20
 
 
 def add_routes(app: web.Application, kubelet: Kubelet) -> None:
@@ -166,12 +168,13 @@ class KubeletApi:
                         lines_left -= view.count(b"\n", pos, end)
                 if bytes_left is not None and end - pos >= bytes_left:
                     end, done = pos + bytes_left, True
-                if end > pos:
-                    # everything available goes out as one chunk: no per-line work or awaits
-                    await resp.write(view[pos:end])
+                while pos < end:
+                    # everything available goes out in big chunks: no per-line work or awaits
+                    step = min(end, pos + CHUNK)
+                    await resp.write(view[pos:step])
                     if bytes_left is not None:
-                        bytes_left -= end - pos
-                    pos = end
+                        bytes_left -= step - pos
+                    pos = step
                 if done or (buf.closed and pos >= len(view)):
                     break
                 await buf.wait_for_more(view, pos)
