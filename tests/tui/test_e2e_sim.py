@@ -140,3 +140,28 @@ async def test_spec_with_errors_cannot_be_launched(sim, tmp_path):
         await pilot.press("ctrl+r")
         await pilot.pause(0.3)
         assert app.screen is editor and not app.sessions
+
+
+@needs_kubelet
+async def test_quit_detached_then_restart_reattaches(sim, tmp_path):
+    import subprocess
+    import sys
+
+    spec = tmp_path / "counter.yaml"
+    spec.write_text(LOOP_SPEC.replace("600", "120"))
+    driver = Path(__file__).with_name("detach_driver.py")
+    out = subprocess.run(
+        [sys.executable, str(driver), str(sim.kubeconfig_path), str(spec)],
+        capture_output=True, text=True, timeout=120,
+    )
+    run_id, seen = out.stdout.split()[-2:]
+    assert int(seen) >= 10, out.stderr[-2000:]
+    app = engine_app(sim)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: run_id in app.sessions, timeout=60, what="reattached")
+        model = app.sessions[run_id].model
+        assert model.reattached
+        await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="verdict")
+        assert model.finished.outcome == "succeeded"
+        texts = [line.text for _, line in model.logs.iter_from(model.logs.first)]
+        assert texts == [f"tick {i}" for i in range(120)]  # continued: nothing lost, nothing twice
