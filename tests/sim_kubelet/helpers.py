@@ -45,9 +45,9 @@ def wait_phase(api: Any, name: str, phases: tuple[str, ...] = ("Succeeded", "Fai
 
 
 def container_status(p: Any, name: str, init: bool = False) -> Any:
-    """The status of container ``name`` of pod ``p``."""
+    """The status of container ``name`` of pod ``p`` (None before the kubelet reports it)."""
     statuses = p.status.init_container_statuses if init else p.status.container_statuses
-    return next(s for s in statuses or [] if s.name == name)
+    return next((s for s in statuses or [] if s.name == name), None)
 
 
 def events(api: Any, name: str) -> list[tuple[str, str, str]]:

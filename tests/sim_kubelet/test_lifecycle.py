@@ -54,8 +54,8 @@ def test_containers_run_together_and_a_sidecar_keeps_the_pod_running(api):
 
     def a_done():
         p = api.read_namespaced_pod("duo", "default")
-        a = container_status(p, "a").state.terminated
-        return p if a is not None else None
+        a = container_status(p, "a")
+        return p if a is not None and a.state.terminated is not None else None
 
     p = wait_for(a_done, what="container a to finish")
     assert container_status(p, "a").state.terminated.exit_code == 0
@@ -223,7 +223,8 @@ def test_active_deadline_seconds_fails_the_pod(api):
     assert p.status.message == "Pod was active on the node longer than the specified deadline"
     wait_event(api, "late", "DeadlineExceeded")
     p = wait_for(lambda: (q := api.read_namespaced_pod("late", "default"))
-                 and container_status(q, "main").state.terminated and q, what="main terminated")
+                 and container_status(q, "main") and container_status(q, "main").state.terminated and q,
+                 what="main terminated")
     assert container_status(p, "main").state.terminated.exit_code == 143
 
 
