@@ -17,6 +17,7 @@ import os
 import signal
 import struct
 import termios
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +31,7 @@ PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io", "v3.channel.k8s.io", "v2.
              "channel.k8s.io")
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
 _READ = 1 << 16
+ATTACH_REPLAY_SECONDS = 2.0
 
 SUCCESS: dict[str, Any] = {"metadata": {}, "status": "Success"}
 
@@ -215,7 +217,10 @@ async def run_attach(request: web.Request, c: ContainerRun) -> web.WebSocketResp
     await ws.prepare(request)
     buf = c.logs[-1]
     view = buf.raw
-    pos = len(view)
+    # A real runtime starts containers slowly enough that an attach right after the start
+    # (kubectl run --attach) sees the first output; the sim's start in milliseconds, so a
+    # fresh container's output so far is replayed.
+    pos = 0 if time.monotonic() - c.started_mono < ATTACH_REPLAY_SECONDS else len(view)
 
     async def ignore_client() -> None:
         async for _msg in ws:

@@ -61,6 +61,8 @@ class ContainerRun:
     process: ContainerProcess | None = None
     exit_task: asyncio.Task[int] | None = None
     forced_exit: int | None = None
+    #: time.monotonic() when the current instance started
+    started_mono: float = 0.0
     image_ref: images.ImageRef | None = None
 
     @property
@@ -472,6 +474,7 @@ class PodWorker:
             self.publish()
             return 128
         started_at = now()
+        c.started_mono = time.monotonic()
         c.status["state"] = {"running": {"startedAt": started_at}}
         c.status["ready"] = True
         c.status["started"] = True

@@ -154,3 +154,13 @@ def test_kubectl_exec_cat_and_logs(api, running, sim_kubeconfig):
     out = subprocess.run(["kubectl", "exec", running, "--", "sh", "-c", "exit 3"],
                          capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 3, out.stderr
+
+
+def test_attach_streams_the_container_output_until_it_ends(api):
+    api.create_namespaced_pod("default", pod("att", sh("main", "echo one; sleep 0.3; echo two")))
+    wait_phase(api, "att", ("Running",))
+    ws = stream(api.connect_get_namespaced_pod_attach, "att", "default", container="main",
+                stdout=True, stderr=True, stdin=False, tty=False, _preload_content=False)
+    ws.run_forever(timeout=10)
+    assert ws.returncode == 0
+    assert ws.read_stdout() == "one\ntwo\n"
