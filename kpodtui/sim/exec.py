@@ -14,6 +14,7 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import signal
 import struct
 import termios
@@ -132,8 +133,10 @@ async def run_exec(request: web.Request, c: ContainerRun, command: list[str], us
         stdio = {"stdin": asyncio.subprocess.PIPE if use_stdin else asyncio.subprocess.DEVNULL,
                  "stdout": asyncio.subprocess.PIPE, "stderr": asyncio.subprocess.PIPE}
     try:
+        # with a terminal, the command gets it as its controlling tty (job control, ^C)
+        argv = ["setsid", "--ctty", "--wait", "--", *command] if tty and shutil.which("setsid") else list(command)
         proc = await asyncio.create_subprocess_exec(
-            *process.exec_argv(command, workdir), env=env, start_new_session=True,
+            *process.exec_argv(argv, workdir), env=env, start_new_session=True,
             cwd=None if process.isolated else workdir, **stdio)
     except OSError as e:
         await _finish(ws, internal_error(f"error executing command in container: {e}"))

@@ -164,3 +164,14 @@ def test_attach_streams_the_container_output_until_it_ends(api):
     ws.run_forever(timeout=10)
     assert ws.returncode == 0
     assert ws.read_stdout() == "one\ntwo\n"
+
+
+def test_exec_with_a_terminal(api, running):
+    ws = stream(api.connect_get_namespaced_pod_exec, running, "default", command=["sh"],
+                stdin=True, stdout=True, stderr=True, tty=True, _preload_content=False)
+    ws.write_channel(4, '{"Width":100,"Height":30}')
+    ws.write_stdin("stty size; echo to-stderr >&2; exit 3\n")
+    ws.run_forever(timeout=10)
+    assert ws.returncode == 3
+    out = ws.read_stdout()
+    assert "30 100\r\n" in out and "to-stderr\r\n" in out  # a terminal merges stderr into stdout
