@@ -3,7 +3,7 @@
 ``callbacks: "module:Class"`` names a class with any of the reference's static
 methods (``on_pod_manifest_created``, ``on_pod_creation``, ``on_pod_starting``,
 ``on_pod_completion``, ``on_pod_teardown``, ``on_pod_cleanup``,
-``progress_callback``); each is called with keyword arguments as the reference
+``on_sync_client_creation``, ``progress_callback``); each is called with keyword arguments as the reference
 passes them (``pod``, ``client``, ``mode="sync"``, ``operator``, ``context``).
 ``on_pod_cleanup`` fires on every ending, failures and skips included (the
 reference skips it then). A callback that raises is reported, never fatal.
@@ -48,6 +48,26 @@ class Callbacks:
         self.classes = classes
         self.progress = progress
         self.report = report
+        #: passed as ``client=`` (the reference passes its ``CoreV1Api``); see :meth:`bind_client`
+        self.client: Any = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the spec has any callback at all."""
+        return bool(self.classes or self.progress)
+
+    def bind_client(self, api_client: Any) -> None:
+        """Give callbacks a ``CoreV1Api`` on the run's connection (``on_sync_client_creation``).
+
+        Only done when the spec has callbacks: building ``CoreV1Api`` loads the
+        client's whole model set (about a second), which plain runs never pay.
+        """
+        if not self.active:
+            return
+        from kubernetes.client import CoreV1Api
+
+        self.client = CoreV1Api(api_client)
+        self.fire("on_sync_client_creation", client=self.client)
 
     @classmethod
     def from_spec(cls, spec: Any, report: Callable[[str], None], search_dir: str | Path | None = None) -> Callbacks:
@@ -65,7 +85,7 @@ class Callbacks:
 
     def fire(self, method: str, **kwargs: Any) -> None:
         """Call ``method`` on every callback class that has it."""
-        kwargs.setdefault("client", None)
+        kwargs.setdefault("client", self.client)
         kwargs.setdefault("mode", "sync")
         kwargs.setdefault("operator", None)
         kwargs.setdefault("context", None)
@@ -86,7 +106,7 @@ class Callbacks:
         """``progress_callback`` for one log line."""
         for fn in self.progress:
             try:
-                fn(line=text, client=None, mode="sync", container_name=container, timestamp=timestamp, pod=pod)
+                fn(line=text, client=self.client, mode="sync", container_name=container, timestamp=timestamp, pod=pod)
             except Exception as exc:
                 self.report(f"progress_callback failed: {exc!r}")
                 self.progress = [f for f in self.progress if f is not fn]

@@ -7,6 +7,7 @@ reasons are fatal, which containers' logs to follow, and how a run ends
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -35,6 +36,9 @@ TRANSIENT_PULL_MARKERS = (
 )
 # Better than the reference: a missing ConfigMap / Secret never heals by waiting.
 CONFIG_REASONS = frozenset({"CreateContainerConfigError"})
+# The same for a volume of a missing ConfigMap / Secret: the kubelet only says so in
+# FailedMount events ('secret "x" not found') while the pod sits in ContainerCreating.
+_MISSING_SOURCE = re.compile(r'\b(secret|configmap)s? "([^"]+)" not found', re.IGNORECASE)
 
 
 def _statuses(pod: Json, init: bool) -> list[Json]:
@@ -127,6 +131,17 @@ def fatal_waiting(pod: Json) -> str | None:
         if cs.reason in CONFIG_REASONS:
             return f"{kind} {cs.name} cannot be created: {cs.reason}: {cs.message or ''}".rstrip(": ")
     return None
+
+
+def fatal_event(event_type: str, reason: str, message: str) -> str | None:
+    """A failure to report at once for a pod event (a volume of a missing ConfigMap / Secret)."""
+    if event_type != "Warning" or reason != "FailedMount":
+        return None
+    m = _MISSING_SOURCE.search(message or "")
+    if m is None:
+        return None
+    kind = "Secret" if m.group(1).lower() == "secret" else "ConfigMap"
+    return f"a volume cannot be mounted: {kind} {m.group(2)!r} does not exist (FailedMount: {message})"
 
 
 def pending_reason(pod: Json) -> str | None:

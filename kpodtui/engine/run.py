@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kpodtui.engine import steps
+from kpodtui.engine import observe, steps
 from kpodtui.engine.callbacks import Callbacks
 from kpodtui.engine.events import (
     ClusterEvent,
@@ -29,7 +29,7 @@ from kpodtui.engine.events import (
     StatusMessage,
 )
 from kpodtui.engine.logpump import LogPump
-from kpodtui.engine.outcome import container_states, pending_reason, phase
+from kpodtui.engine.outcome import container_states, fatal_event, pending_reason, phase
 from kpodtui.engine.session import ClusterSession
 from kpodtui.history import History, RunRecord, new_run_id
 
@@ -39,6 +39,10 @@ Subscriber = Callable[[RunEvent], None]
 
 class RunAbort(Exception):
     """The run cannot go on; ``str(exc)`` is the cause shown in the failure report."""
+
+
+class RunDetached(Exception):
+    """:meth:`Run.detach_now` was called: stop following, leave the run live."""
 
 
 class Run:
@@ -79,6 +83,7 @@ class Run:
         self.reattached = False
         self.killed = False
         self.events: list[ClusterEvent] = []
+        self.fatal_event: str | None = None  # an event that means the pod can never start
         self.result: RunFinished | None = None
         self.xcom_value: Any = None
         self.cond = threading.Condition()
@@ -91,6 +96,8 @@ class Run:
         self._pending: str | None = None
         self._thread: threading.Thread | None = None
         self._we_delete = False
+        self._detach_requested = False
+        self.lock = history.run_lock(self.run_id)
         self.done = threading.Event()
 
     # -- subscribers -----------------------------------------------------------------
@@ -152,14 +159,41 @@ class Run:
 
     # -- the lifecycle -------------------------------------------------------------------
 
+    def detach_now(self) -> None:
+        """Stop following without a verdict: the pod goes on, the run stays live in the history.
+
+        A later ``attach`` (or the app) takes the run up again from the log files' ends.
+        """
+        with self.cond:
+            self._detach_requested = True
+            self.cond.notify_all()
+
+    def check_detach(self) -> None:
+        """Raise :class:`RunDetached` if :meth:`detach_now` was called."""
+        if self._detach_requested:
+            raise RunDetached()
+
+    # -- the lifecycle -------------------------------------------------------------------
+
     def execute(self) -> RunFinished | None:
-        """Carry the pod through its lifecycle; the verdict (None when detached)."""
+        """Carry the pod through its lifecycle; the verdict (None when detached).
+
+        Only the process holding the run's lock (:mod:`kpodtui.history.runlock`)
+        writes its logs and judges it; another process following the same run
+        observes (:mod:`kpodtui.engine.observe`) until it can take over.
+        """
         cause: str | None = None
         error: BaseException | None = None
+        judge = False
         try:
             steps.prepare(self)
+            if not observe.become_owner(self):
+                return self.result
+            self.record_owner()
+            judge = True
             steps.reattach_or_create(self)
             if self.detach and not self.reattached:
+                judge = False
                 self.history.update_run(self.run_id, detached=1, owner_pid=None)
                 self.say(f"detached: run {self.run_id} goes on in pod {self.namespace}/{self.pod_name}")
                 return None
@@ -171,19 +205,33 @@ class Run:
             self._fire("on_pod_teardown", pod=self.pod)
             if self.spec.do_xcom_push and not self.killed:
                 steps.extract_xcom(self)
+        except RunDetached:
+            judge = False
+            self._leave()
         except RunAbort as exc:
             cause = str(exc)
         except BaseException as exc:  # cluster errors, bad input, Ctrl-C: judged, then re-raised
             error = exc
             cause = str(exc) or type(exc).__name__
         finally:
-            if not (self.detach and not self.reattached and error is None and cause is None):
+            if judge:
                 self.result = steps.cleanup(self, cause)
             self._untrack()
+            self.lock.release()  # after the verdict is recorded: followers read it, not take over
             self.done.set()
         if error is not None:
             raise error
         return self.result
+
+    def _leave(self) -> None:
+        """Detached on request: record that nobody follows the run any more."""
+        if self.pump is not None:
+            self.pump.close()
+        try:
+            self.history.update_run(self.run_id, owner_pid=None)
+        except Exception:  # noqa: BLE001 - the history is advisory here
+            pass
+        self.say(f"stopped following run {self.run_id}; its pod goes on (attach to follow it again)")
 
     # -- plumbing used by the steps ------------------------------------------------------
 
@@ -194,13 +242,13 @@ class Run:
         if self.callbacks is not None:
             self.callbacks.fire(method, **kw)
 
-    def _track(self) -> None:
-        """Subscribe to the shared pod and event watches."""
+    def _track(self, wait: bool = True) -> None:
+        """Subscribe to the shared pod and event watches (``wait``: until the pods are listed)."""
         pods = self.session.pods(self.namespace)
         events = self.session.events(self.namespace)
         self._unsubs.append(pods.subscribe(self.pod_name, self._on_pod))
         self._unsubs.append(events.subscribe(self.pod_name, self._on_event))
-        if not pods.wait_synced(30):
+        if wait and not pods.wait_synced(30):
             raise RunAbort("could not list pods to watch the run (is the API server answering?)")
 
     def _untrack(self) -> None:
@@ -260,6 +308,11 @@ class Run:
         self.events.append(ev)
         del self.events[:-200]
         self.publish(ev)
+        fatal = fatal_event(ev.type, ev.reason, ev.message)
+        if fatal and self.fatal_event is None:
+            with self.cond:
+                self.fatal_event = fatal
+                self.cond.notify_all()
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float | None) -> bool:
         """Wait (on pod changes, kill requests) until ``predicate()`` or ``timeout``."""
@@ -272,6 +325,7 @@ class Run:
                 # Wake at least every second: kill requests from other processes
                 # arrive through the history, not through the condition.
                 self.cond.wait(1.0 if left is None else min(left, 1.0))
+                self.check_detach()
                 self._poll_history()
             return True
 
@@ -286,14 +340,17 @@ class Run:
         if rec.kill_requested and not self.killed:
             self.killed = True
 
+    def record_owner(self) -> None:
+        """Note in the history that this process follows the run (it holds the lock)."""
+        self.history.update_run(self.run_id, owner_pid=os.getpid())
+
     def spec_dir(self) -> Path | None:
         path = self.spec_path or (str(self.spec.source_path) if getattr(self.spec, "source_path", None) else None)
         return Path(path).resolve().parent if path else None
 
     def record_start(self) -> None:
-        """Insert this run into the history (or take over a recorded one)."""
+        """Insert this run into the history (a recorded one is already there)."""
         if self.record is not None:
-            self.history.update_run(self.run_id, owner_pid=os.getpid())
             return
         self.history.add_run(
             RunRecord(

@@ -48,6 +48,7 @@ def prepare(run: Run) -> None:
         spec = render_spec(spec, run_id=run.run_id, ts=dt.datetime.now(dt.UTC), try_number=run.try_number)
         run.spec = spec
     run.callbacks = Callbacks.from_spec(spec, lambda text: run.say(text, "warning"), run.spec_dir())
+    run.callbacks.bind_client(run.session.client.api_client)
     manifest = build_pod(spec, RunIdentity(run.run_id, run.try_number))
     meta = manifest.setdefault("metadata", {})
     template_ns = meta.get("namespace") if meta.get("namespace") != "default" else None
@@ -72,6 +73,33 @@ def _start_time(pod: Json) -> str:
     return status.get("startTime") or pod.get("metadata", {}).get("creationTimestamp") or ""
 
 
+def _keep_newest(run: Run, items: list[Json]) -> Json | None:
+    """Of several pods of this run keep the newest; mark the others checked and clean them up.
+
+    The reference (``process_duplicate_label_pods``) orders by start time, or
+    creation time when a pod has not started; it handles one older pod, we
+    retire them all, and say so.
+    """
+    if len(items) <= 1:
+        return items[0] if items else None
+    items = sorted(items, key=_start_time)
+    retired = []
+    for old in items[:-1]:
+        name = old["metadata"]["name"]
+        run.api.patch_labels(run.namespace, name, {CHECKED_LABEL: "True"})
+        state = oc.find_state(old, run.base)
+        code = state.exit_code if state is not None and state.state == "terminated" else None
+        deleted = oc.should_delete(run.on_finish_action, old, code) and run.api.delete_pod(run.namespace, name)
+        retired.append(f"{name} ({'deleted' if deleted else 'kept'})")
+    newest = items[-1]["metadata"]["name"]
+    run.say(
+        f"found {len(items)} pods of this run: kept the newest, {newest}; "
+        f"marked {CHECKED_LABEL} the others: {', '.join(retired)}",
+        "warning",
+    )
+    return items[-1]
+
+
 def reattach_or_create(run: Run) -> None:
     """Find this run's pod again (history identity, then labels), or create it exactly once."""
     from kpodtui.pod import reattach_selector
@@ -79,24 +107,18 @@ def reattach_or_create(run: Run) -> None:
     api = run.api
     try:
         found: Json | None = None
-        if run.record is not None and run.record.pod_name:
+        by_name = run.record is not None and bool(run.record.pod_name)
+        if by_name:
+            # The history remembers the pod: no label search needed (LIFECYCLE 2).
             found = api.get_pod(run.namespace, run.pod_name)
-            if found is None:
-                raise _abort(f"pod {run.namespace}/{run.pod_name} no longer exists; its verdict cannot be read")
-        elif run.spec.reattach_on_restart:
+        if found is None and run.spec.reattach_on_restart:
             from kpodtui.pod import RunIdentity
 
             selector = reattach_selector(run.spec, RunIdentity(run.run_id, run.try_number))
             items = [p for p in api.list_pods(run.namespace, selector).get("items") or [] if not _checked(p)]
-            if len(items) > 1:
-                items.sort(key=_start_time)
-                for old in items[:-1]:
-                    name = old["metadata"]["name"]
-                    api.patch_labels(run.namespace, name, {CHECKED_LABEL: "True"})
-                    if run.on_finish_action == "delete_pod":
-                        api.delete_pod(run.namespace, name)
-                    run.say(f"found {len(items)} pods of this run: kept the newest, retired {name}", "warning")
-            found = items[-1] if items else None
+            found = _keep_newest(run, items)
+        if found is None and by_name:
+            raise _abort(f"pod {run.namespace}/{run.pod_name} no longer exists; its verdict cannot be read")
         if found is not None:
             run.reattached = True
             run.pod_name = found["metadata"]["name"]
@@ -168,7 +190,7 @@ def await_start(run: Run) -> None:
         pod = run.pod
         if run.killed or pod is None:
             return True
-        return oc.has_started(pod) or bool(oc.launch_failure(pod) or oc.fatal_waiting(pod))
+        return oc.has_started(pod) or bool(oc.launch_failure(pod) or oc.fatal_waiting(pod) or run.fatal_event)
 
     while True:
         run.wait_until(ready, 0.25)
@@ -179,6 +201,8 @@ def await_start(run: Run) -> None:
             raise _abort("the pod was deleted before it started")
         assert pod is not None
         failure = oc.launch_failure(pod) or oc.fatal_waiting(pod)
+        if not failure and run.fatal_event and not oc.has_started(pod):
+            failure = run.fatal_event
         if failure:
             raise _abort(failure)
         if oc.has_started(pod):

@@ -198,28 +198,17 @@ def kill_command(args: Any) -> int:
             raise explain(exc, session.client, record.namespace) from exc
         finally:
             session.close()
-    if not _alive(record.owner_pid):
-        # Nobody is following this run: record the verdict ourselves.
-        history.update_run(
-            record.id, state="finished", outcome="killed", failure_report="killed on request", owner_pid=None
-        )
+    lock = history.run_lock(record.id)
+    if lock.try_acquire():
+        # Nobody follows this run (its lock is free): record the verdict ourselves.
+        try:
+            history.update_run(
+                record.id, state="finished", outcome="killed", failure_report="killed on request", owner_pid=None
+            )
+        finally:
+            lock.release()
     print(f"kpodtui: pod {record.namespace}/{record.pod_name} {'was already gone' if gone else 'deleted'}; run {record.id} killed", file=sys.stderr)
     return EXIT_OK
-
-
-def _alive(pid: int | None) -> bool:
-    """Whether a process ``pid`` still runs (a run's owner may have been killed)."""
-    import os
-
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def keep_command(args: Any) -> int:

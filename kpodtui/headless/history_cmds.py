@@ -59,11 +59,9 @@ def logs_command(args: Any) -> int:
     """``kpodtui logs RUN [-c C] [-f]``: from the log files; ``-f`` follows while the run is live."""
     from kpodtui.errors import BadInputError
     from kpodtui.history import History
-    from kpodtui.history.logfiles import read_lines
 
     history = History.open()
     record = history.get_run(args.run)
-    containers = [args.container] if args.container else history.containers(record.id)
     if args.container and args.container not in history.containers(record.id) and not record.live:
         raise BadInputError(f"run {record.id} has no logs of container {args.container!r}")
     out = sys.stdout
@@ -79,18 +77,15 @@ def logs_command(args: Any) -> int:
         out.flush()
         return n
 
-    if not args.follow:
+    if not args.follow or not record.live:
         emit(history.read_log(record.id, args.container))
         return EXIT_OK
-    seen: dict[str, int] = {}
+    # Follow the files while the run is live (whoever writes them: this is read-only).
+    tail = history.tail(record.id, from_end=False, container=args.container)
     while True:
-        if not args.container:
-            containers = history.containers(record.id)
-        for c in containers:
-            seen[c] = seen.get(c, 0) + emit(read_lines(history.log_path(record.id, c), c, seen.get(c, 0)))
+        emit(tail.read())
         if not record.live:
+            emit(tail.read())  # the last lines written before the verdict
             return EXIT_OK
         time.sleep(0.2)
         record = history.get_run(record.id)
-        if not record.live:
-            continue  # one more pass to print the last lines, then stop

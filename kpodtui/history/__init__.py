@@ -19,6 +19,8 @@ Public API (what the app and headless mode use)::
     h.add_run(RunRecord(...)); h.update_run(run_id, state="finished", ...)
     h.open_log(run_id, container)            # -> LogFileWriter (engine only)
     h.save_cursors(run_id, {c: LogCursor}) / h.cursors(run_id)
+    h.run_lock(run_id)                       # -> RunLock: who writes a live run's logs
+    h.tail(run_id, from_end=True)            # -> LogTail: new lines another process wrote
 
 :class:`RunRecord` fields: ``id, task_id, spec_path, spec_text, pod_name,
 namespace, context, kubeconfig, state ('live'|'finished'), phase, created_at,
@@ -41,14 +43,29 @@ from kpodtui.history.store import History, RunRecord, default_home
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford-ish base32: no i, l, o, u
 
 
+_issued: tuple[int, set[str]] = (0, set())  # ids handed out in the current 0.1 s tick
+
+
 def new_run_id() -> str:
-    """A short, unique, time-ordered run id (``"k3f9q2m7x1"``): 6 chars of time, 4 random."""
+    """A short, unique, time-ordered run id (``"k3f9q2m7x1"``): 6 chars of time, 4 random.
+
+    Ids made by this process in the same 0.1 s tick never repeat (4 random
+    characters alone would collide for one in ~5,000 pairs of a burst).
+    """
+    global _issued
     t = int(time.time() * 10)  # 0.1 s resolution, wraps after ~34 years per 6 chars
+    tick = t
     stamp = ""
     for _ in range(6):
         t, r = divmod(t, 32)
         stamp = _ALPHABET[r] + stamp
-    return stamp + "".join(secrets.choice(_ALPHABET) for _ in range(4))
+    if _issued[0] != tick:
+        _issued = (tick, set())
+    while True:
+        run_id = stamp + "".join(secrets.choice(_ALPHABET) for _ in range(4))
+        if run_id not in _issued[1]:
+            _issued[1].add(run_id)
+            return run_id
 
 
 __all__ = ["History", "LogCursor", "LogFileWriter", "RunRecord", "default_home", "new_run_id"]

@@ -16,7 +16,9 @@ from typing import Any
 from kpodtui.engine.events import LogLine
 from kpodtui.errors import BadInputError
 from kpodtui.history.logfiles import LogCursor, LogFileWriter, read_lines
+from kpodtui.history.runlock import LOCK_NAME, RunLock
 from kpodtui.history.schema import migrate
+from kpodtui.history.tail import LogTail
 
 DB_NAME = "history.sqlite3"
 
@@ -216,6 +218,14 @@ class History:
     def open_log(self, run_id: str, container: str) -> LogFileWriter:
         """A writer appending to a container's log file, its cursor at the file's end."""
         return LogFileWriter.open(self.log_path(run_id, container))
+
+    def run_lock(self, run_id: str) -> RunLock:
+        """The writer lock of a run (see :mod:`kpodtui.history.runlock`); not taken yet."""
+        return RunLock(self.log_dir(run_id) / LOCK_NAME)
+
+    def tail(self, run_id: str, from_end: bool = True, container: str | None = None) -> LogTail:
+        """A :class:`LogTail` of a run's log files (all containers, or one)."""
+        return LogTail(self.log_dir(run_id), from_end, [container] if container else None)
 
     def read_log(self, run_id: str, container: str | None = None) -> Iterator[LogLine]:
         """A run's log lines from disk: one container, or all merged by timestamp."""

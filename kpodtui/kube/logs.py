@@ -29,6 +29,29 @@ log = logging.getLogger(__name__)
 
 READ_TIMEOUT = 300  # seconds of silence before a stream is treated as broken and resumed
 _TS_LEN = len("2026-01-01T00:00:00.000000000Z")
+# Inconclusive end checks of a finished container after which its log is taken as
+# complete anyway (a server that keeps answering oddly must not hold the run forever).
+MAX_END_CHECKS = 5
+
+
+def is_complete(cursor: LogCursor, tail: list[tuple[str, str]]) -> bool | None:
+    """Whether ``cursor`` is at the end of a log whose last lines are ``tail``.
+
+    ``tail`` is the answer to ``tailLines = cursor.same_ts + 1`` as (timestamp,
+    text) pairs. Complete: no line newer than the cursor's, and exactly
+    ``same_ts`` lines stamped with it (one more means a line we have not seen).
+    None: the answer is too short to tell (a cut response).
+    """
+    expected = min(cursor.same_ts + 1, cursor.lines)
+    stamps = [normalize_ts(ts) for ts, _ in tail]
+    if any(ts > cursor.last_ts for ts in stamps):
+        return False
+    same = sum(1 for ts in stamps if ts == cursor.last_ts)
+    if same > cursor.same_ts:
+        return False
+    if len(tail) < expected:
+        return None
+    return same == cursor.same_ts
 
 
 def normalize_ts(ts: str) -> str:
@@ -57,12 +80,13 @@ class ResumeFilter:
     stream is in time order), so the hot path is one attribute check.
     """
 
-    __slots__ = ("active", "last_ts", "skip_same")
+    __slots__ = ("active", "last_ts", "skip_same", "skipped")
 
     def __init__(self, cursor: LogCursor) -> None:
         self.active = bool(cursor.last_ts)
         self.last_ts = cursor.last_ts
         self.skip_same = cursor.same_ts
+        self.skipped = 0  # old lines dropped so far
 
     def admit(self, ts: str) -> bool:
         """Whether the line stamped ``ts`` is new."""
@@ -70,9 +94,11 @@ class ResumeFilter:
             return True
         ts = normalize_ts(ts)
         if ts < self.last_ts:
+            self.skipped += 1
             return False
         if ts == self.last_ts and self.skip_same > 0:
             self.skip_same -= 1
+            self.skipped += 1
             return False
         self.active = False
         return True
@@ -125,8 +151,11 @@ class LogFollower:
     """Follows one container's log to its end, resuming broken streams (see module doc).
 
     ``finished()`` says whether the container has terminated for good (from the
-    shared pod watch); a clean stream end while it still runs (restart, log
-    rotation, a server closing long streams) just reconnects.
+    shared pod watch). A clean stream end is not trusted to be the log's end
+    (servers close long streams, logs rotate, the sim cuts streams on purpose):
+    the follower reconnects from its cursor until a stream opened after the
+    container ended brings nothing new. That costs one extra short request
+    per container and makes "no line lost" independent of how streams end.
     """
 
     def __init__(
@@ -194,6 +223,7 @@ class LogFollower:
 
     def _loop(self) -> None:
         failures = 0
+        checks = 0
         broken = False
         while not self._stop.is_set():
             try:
@@ -217,12 +247,18 @@ class LogFollower:
                 return
             if clean:
                 failures = 0
-                if self.finished():
+                if not self.finished():
+                    # Ended while the container still runs (or its end has not
+                    # reached the watch yet): reconnect after a short pause.
+                    self._stop.wait(0.1)
+                    continue
+                # A clean end is not proof of the log's end (servers close long
+                # streams; the sim cuts them on purpose): compare with its last lines.
+                checks += 1
+                done = self._at_end()
+                if done or (done is None and checks >= MAX_END_CHECKS):
                     self.on_state("ended", "")
                     return
-                # The stream ended but the container still runs (or its new state
-                # has not reached the watch yet): reconnect after a short pause.
-                self._stop.wait(0.1)
             else:
                 failures += 1
                 broken = True
@@ -230,8 +266,34 @@ class LogFollower:
                 self.on_state("broken", "log stream broke; resuming")
                 self._stop.wait(min(1.0, 0.02 * 2 ** min(failures, 6)))
 
-    def _read(self, resp: Any) -> bool:
-        """Read one stream to its end; True when it ended cleanly."""
+    def _at_end(self) -> bool | None:
+        """Whether everything the finished container wrote was delivered (None: cannot tell)."""
+        cursor = self.cursor
+        if not cursor.last_ts:
+            return cursor.lines > 0 or None
+        query: list[tuple[str, Any]] = [
+            ("container", self.container),
+            ("timestamps", "true"),
+            ("tailLines", cursor.same_ts + 1),
+        ]
+        try:
+            data = self.api.retrying(
+                lambda: self._get(KubeApi.pods_path(self.namespace, self.pod, "log"), query), "read log tail"
+            )
+        except Exception as exc:
+            return True if exception_status(exc) in (400, 404) else None  # gone: nothing more to read
+        tail = [(ts, text) for ts, _, text in (ln.partition(" ") for ln in data.splitlines())]
+        return is_complete(cursor, tail)
+
+    def _get(self, path: str, query: list[tuple[str, Any]]) -> str:
+        resp = self.api.open("GET", path, query=query)
+        try:
+            return resp.data.decode("utf-8", "replace")
+        finally:
+            resp.release_conn()
+
+    def _read(self, resp: Any) -> tuple[bool, int]:
+        """Read one stream to its end: (ended cleanly, old lines it resent)."""
         self._resp = resp
         splitter = LineSplitter(self.container)
         flt = ResumeFilter(self.cursor)
@@ -243,11 +305,11 @@ class LogFollower:
             lines = splitter.flush(flt)
             if lines:
                 self._deliver(lines)
-            return True
+            return True, flt.skipped
         except Exception as exc:
             if not self._stop.is_set():
                 log.debug("log stream %s/%s broke: %s", self.pod, self.container, exc)
-            return False
+            return False, flt.skipped
         finally:
             self._resp = None
             try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from kpodtui.engine.events import RunFinished, XComResult
@@ -40,14 +42,25 @@ def test_bad_image_fails_fast_with_reason(run_spec):
     assert "ErrImagePull" in result.report or "ImagePullBackOff" in result.report
 
 
-def test_missing_configmap_fails_fast(run_spec):
+def test_missing_secret_volume_fails_fast(run_spec):
+    started = time.monotonic()
     result, _, _ = run_spec("configmap_secret.yaml", "startup_timeout_seconds=60")
     assert result.outcome == "failed"
-    assert "CreateContainerConfigError" in result.report
+    assert "does not exist" in result.report and "demo-secret" in result.report
+    assert time.monotonic() - started < 20
+
+
+def test_missing_configmap_fails_fast(run_spec):
+    spec = "task_id: cm\nimage: busybox\ncmds: [sh, -c, 'echo $COLOR']\nconfigmaps: [no-such-config]\nstartup_timeout_seconds: 60\n"
+    started = time.monotonic()
+    result, _, _ = run_spec(spec)
+    assert result.outcome == "failed"
+    assert "CreateContainerConfigError" in result.report and "no-such-config" in result.report
+    assert time.monotonic() - started < 20
 
 
 def test_unschedulable_names_the_reason(run_spec):
-    spec = "task_id: nowhere\nimage: busybox\ncmds: [true]\nnode_selector: {disk: none}\nschedule_timeout_seconds: 2\n"
+    spec = "task_id: nowhere\nimage: busybox\ncmds: ['true']\nnode_selector: {disk: none}\nschedule_timeout_seconds: 2\n"
     result, _, _ = run_spec(spec)
     assert result.outcome == "failed"
     assert "Unschedulable" in result.report or "FailedScheduling" in result.report
