@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -164,3 +165,7 @@ class Kubelet:
         if self.workers.get((worker.namespace, worker.name)) is worker:
             del self.workers[(worker.namespace, worker.name)]
         self.release(worker)
+        # the pod's volumes (emptyDir data, termination files) go with it, as on a node;
+        # mounts of them live only in the containers' namespaces, so nothing is busy
+        if worker.pod_dir.exists():
+            asyncio.get_running_loop().run_in_executor(None, shutil.rmtree, worker.pod_dir, True)

@@ -1,0 +1,88 @@
+"""Process hygiene: nothing outlives a pod or the sim; the no-namespace fallback still runs pods."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+
+from kpodtui.sim import containers
+
+from .helpers import events, pod, sh, wait_for, wait_phase
+
+
+def _marker() -> str:
+    """A unique sleep duration: the processes of one test are found by their command line."""
+    return f"1000.{random.randrange(10**8):08d}"
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                if marker.encode() in f.read():
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+def _client(sim):
+    from kubernetes import client, config
+
+    return client.CoreV1Api(config.new_client_from_config(str(sim.kubeconfig_path)))
+
+
+def test_stopping_the_sim_kills_every_container_process(make_sim):
+    sim = make_sim()
+    api = _client(sim)
+    marker = _marker()
+    # a background child in its own session, and an exec'd command: all must go with the sim
+    script = f"setsid sleep {marker} & sleep {marker}; wait"
+    api.create_namespaced_pod("default", pod("lingering", sh("main", script)))
+    wait_phase(api, "lingering", ("Running",))
+    wait_for(lambda: len(_processes_with(marker)) >= 2, what="the container's processes")
+    sim.stop()
+    wait_for(lambda: not _processes_with(marker), timeout=5, what="no process left")
+
+
+def test_deleting_a_pod_kills_its_background_processes(api):
+    marker = _marker()
+    api.create_namespaced_pod("default", pod("bg", sh("main", f"sleep {marker} & wait")))
+    wait_phase(api, "bg", ("Running",))
+    wait_for(lambda: _processes_with(marker), what="the background process")
+    api.delete_namespaced_pod("bg", "default", grace_period_seconds=0)
+    wait_for(lambda: not _processes_with(marker), timeout=5, what="no process left")
+
+
+@pytest.fixture
+def no_namespaces(monkeypatch):
+    """Pretend the host cannot give containers namespaces (not root, no unshare)."""
+    monkeypatch.setattr(containers, "_probe_result", False)
+
+
+def test_fallback_without_namespaces_runs_pods_and_says_volumes_are_not_mounted(no_namespaces, make_sim):
+    sim = make_sim()
+    api = _client(sim)
+    c = sh("main", "echo plain; exit 5", volumeMounts=[{"name": "v", "mountPath": "/tmp/kpodtui-sim/fallback"}])
+    api.create_namespaced_pod("default", pod("flat", c, volumes=[{"name": "v", "emptyDir": {}}]))
+    p = wait_phase(api, "flat")
+    assert p.status.phase == "Failed"
+    assert p.status.container_statuses[0].state.terminated.exit_code == 5
+    assert api.read_namespaced_pod_log("flat", "default") == "plain\n"
+    assert any(e[1] == "VolumesNotMounted" and e[0] == "Warning" for e in events(api, "flat"))
+
+
+def test_fallback_delete_signals_the_process_group(no_namespaces, make_sim):
+    sim = make_sim()
+    api = _client(sim)
+    marker = _marker()
+    api.create_namespaced_pod("default", pod("grp", sh("main", f"sleep {marker} & wait")))
+    wait_phase(api, "grp", ("Running",))
+    wait_for(lambda: _processes_with(marker), what="the background process")
+    api.delete_namespaced_pod("grp", "default", grace_period_seconds=5)
+    wait_for(lambda: not _processes_with(marker), timeout=5, what="no process left")
