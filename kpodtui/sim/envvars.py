@@ -106,7 +106,7 @@ def field_value(pod: Obj, path: str) -> str:
 def resource_value(pod: Obj, container_name: str, ref: Obj, node: NodeConfig) -> str:
     """A ``resourceFieldRef`` value: the container's limit (node allocatable if none) / divisor."""
     resource = ref.get("resource", "")
-    container = next(
+    container: Obj = next(
         (c for c in (pod["spec"].get("containers") or []) + (pod["spec"].get("initContainers") or [])
          if c.get("name") == (ref.get("containerName") or container_name)),
         {},

@@ -86,7 +86,8 @@ class Kubelet:
         workers = list(self.workers.values())
         for w in workers:
             w.kill_now()
-        tasks = [c.exit_task for w in workers for c in w.containers if c.exit_task is not None]
+        tasks: list[asyncio.Task[Any]] = [c.exit_task for w in workers for c in w.containers
+                                          if c.exit_task is not None]
         tasks += [w.task for w in workers if w.task is not None]
         if tasks:
             with contextlib.suppress(Exception):
