@@ -313,6 +313,7 @@ class PodWorker:
         msg = "Pod was active on the node longer than the specified deadline"
         self.event("Warning", "DeadlineExceeded", msg)
         self.phase_override, self.reason, self.message = "Failed", "DeadlineExceeded", msg
+        self.publish()  # the kubelet reports Failed/DeadlineExceeded at once, then kills with grace
         await self.stop(self._grace())
 
     def _grace(self) -> int:
