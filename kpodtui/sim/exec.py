@@ -153,7 +153,12 @@ async def run_exec(request: web.Request, c: ContainerRun, command: list[str], us
         pumps.append(asyncio.create_task(_pump(proc.stderr, ws, STDERR) if use_stderr else _drain(proc.stderr)))
     reader = asyncio.create_task(_read_client(ws, proc, v5, master))
     waiter = asyncio.create_task(proc.wait())
-    await asyncio.wait([waiter, reader], return_when=asyncio.FIRST_COMPLETED)
+    try:
+        await asyncio.wait([waiter, reader], return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:  # the server is stopping
+        _kill_group(proc)
+        reader.cancel()
+        raise
     if not waiter.done():
         # the client went away: the command goes too
         _kill_group(proc)

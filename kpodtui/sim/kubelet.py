@@ -13,6 +13,7 @@ import contextlib
 import logging
 import shutil
 import time
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,8 @@ class Kubelet:
         self._ip_counter = 0
         self._created = now()
         self._stopped = False
+        #: clean-up tasks that must finish before the loop closes
+        self._background: set[asyncio.Task[Any]] = set()
 
     # -- called by the API server ------------------------------------------------------
 
@@ -92,6 +95,11 @@ class Kubelet:
         if tasks:
             with contextlib.suppress(Exception):
                 await asyncio.wait(tasks, timeout=5)
+        # cancelled workers leave reaping tasks behind; they must end before the loop does
+        await asyncio.sleep(0)
+        if self._background:
+            with contextlib.suppress(Exception):
+                await asyncio.wait(list(self._background), timeout=5)
         self.workers.clear()
 
     def kill_container(self, namespace: str, pod: str, container: str,
@@ -155,6 +163,12 @@ class Kubelet:
         if self._capacity_freed is None:
             self._capacity_freed = asyncio.Event()
         await self._capacity_freed.wait()
+
+    def track(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run a clean-up coroutine that :meth:`shutdown` waits for."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def allocate_ip(self) -> str:
         """The next pod IP in 10.244.0.0/16."""

@@ -461,7 +461,7 @@ class PodWorker:
                 await asyncio.shield(starting)
             except asyncio.CancelledError:
                 # the pod is going: whatever got started must not outlive it
-                starting.add_done_callback(lambda _t: proc.kill())
+                self.kubelet.track(_reap(starting, proc))
                 raise
             except StartError as e:
                 c.process = None
@@ -557,6 +557,16 @@ class PodWorker:
         c.forced_exit = exit_code if exit_code is not None else 128 + int(sig or signal.SIGKILL)
         c.process.kill()
         return True
+
+
+async def _reap(starting: asyncio.Task[None], proc: ContainerProcess) -> None:
+    """Finish a start that was abandoned half-way: kill what it started and collect it."""
+    with contextlib.suppress(Exception):
+        await starting
+    proc.kill()
+    if proc.proc is not None:
+        with contextlib.suppress(Exception):
+            await proc.wait()
 
 
 def _read_message(path: Path) -> str:
