@@ -86,3 +86,14 @@ def test_fallback_delete_signals_the_process_group(no_namespaces, make_sim):
     wait_for(lambda: _processes_with(marker), what="the background process")
     api.delete_namespaced_pod("grp", "default", grace_period_seconds=5)
     wait_for(lambda: not _processes_with(marker), timeout=5, what="no process left")
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_stopping_the_sim_while_pods_start_leaves_nothing_behind(make_sim):
+    sim = make_sim()
+    api = _client(sim)
+    marker = _marker()
+    for i in range(20):
+        api.create_namespaced_pod("default", pod(f"rush{i}", sh("main", f"sleep {marker}")))
+    sim.stop()
+    wait_for(lambda: not _processes_with(marker), timeout=5, what="no process left")
