@@ -320,12 +320,11 @@ class PodWorker:
         value = self.spec.get("terminationGracePeriodSeconds")
         return 30 if value is None else int(value)
 
-    def _should_restart(self, code: int) -> bool:
-        if self.stopping or self.phase_override:
+    def _should_restart(self, c: ContainerRun, code: int) -> bool:
+        if self.stopping or self.phase_override or self.restart_policy == "Never":
             return False
-        if self.restart_policy == "Always":
-            return True
-        return self.restart_policy == "OnFailure" and code != 0
+        # init containers are retried until they succeed, whatever the policy (but Never)
+        return code != 0 or (self.restart_policy == "Always" and not c.init)
 
     async def _run_container(self, c: ContainerRun) -> int:
         """Run ``c`` until it ends for good (restarts included); its last exit code."""
@@ -334,7 +333,7 @@ class PodWorker:
             await self._pull(c)
             env = await self._resolve_env(c)
             code = await self._start_and_wait(c, env)
-            if not self._should_restart(code):
+            if not self._should_restart(c, code):
                 return code
             term = c.status["state"]["terminated"]
             msg = f"back-off {int(backoff)}s restarting failed container={c.name} pod={self.name}_{self.namespace}({self.uid})"

@@ -323,3 +323,12 @@ def test_restart_policy_on_failure_restarts_with_backoff(make_sim):
     assert api.read_namespaced_pod_log("crashy", "default") == "second\n"
     assert api.read_namespaced_pod_log("crashy", "default", previous=True) == "first\n"
     wait_event(api, "crashy", "BackOff")
+
+
+def test_restart_policy_always_runs_init_containers_once(api):
+    body = pod("svc", sh("main", "while true; do sleep 0.05; done"), init=[sh("prep", "echo prepared")],
+               restart="Always")
+    api.create_namespaced_pod("default", body)
+    p = wait_phase(api, "svc", ("Running",))
+    init = container_status(p, "prep", init=True)
+    assert init.restart_count == 0 and init.state.terminated.reason == "Completed"
