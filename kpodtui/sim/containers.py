@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import shlex
 import shutil
@@ -41,6 +42,12 @@ from kpodtui.sim.volumes import Mount
 
 _READ_SIZE = 1 << 18
 _probe_result: bool | None = None
+
+
+@functools.cache
+def tool(name: str) -> str:
+    """The absolute path of a host tool: a container's own PATH must not decide which runs."""
+    return shutil.which(name, path=os.environ.get("PATH", "") + ":/usr/sbin:/usr/bin:/sbin:/bin") or name
 
 
 async def namespaces_supported() -> bool:
@@ -83,22 +90,25 @@ def _setup_script(mounts: Sequence[Mount], hostname: str, workdir: str, isolated
     q = shlex.quote
     lines = ["exec 5>&2 2>&3", "set -e"]
     if isolated:
-        lines.append("mount -t proc proc /proc")
+        mount, mkdir = q(tool("mount")), q(tool("mkdir"))
+        lines.append(f"{mount} -t proc proc /proc")
         for m in mounts:
             if os.path.isdir(m.source):
-                lines.append(f"mkdir -p {q(m.target)}")
+                lines.append(f"{mkdir} -p {q(m.target)}")
             else:
-                lines.append(f"mkdir -p {q(os.path.dirname(m.target) or '/')}")
+                lines.append(f"{mkdir} -p {q(os.path.dirname(m.target) or '/')}")
                 lines.append(f"[ -e {q(m.target)} ] || : > {q(m.target)}")
-            lines.append(f"mount --bind {q(m.source)} {q(m.target)}")
+            lines.append(f"{mount} --bind {q(m.source)} {q(m.target)}")
             if m.read_only:
-                lines.append(f"mount -o remount,bind,ro {q(m.target)}")
-        lines.append(f"hostname {q(hostname)}")
-    lines.append(f"mkdir -p {q(workdir)} && cd {q(workdir)}")
+                lines.append(f"{mount} -o remount,bind,ro {q(m.target)}")
+        lines.append(f"{q(tool('hostname'))} {q(hostname)}")
+    if workdir != "/":
+        lines.append(f"{q(tool('mkdir'))} -p {q(workdir)}")
+    lines.append(f"cd {q(workdir)}")
     lines.append("echo ok >&3")
     lines.append("exec 2>&5 5>&- 3>&-")
     # the parent-death signal makes PID 1 (and so the whole namespace) die with the outer shell
-    lines.append('exec setpriv --pdeathsig KILL -- "$@"' if isolated else 'exec "$@"')
+    lines.append(f'exec {q(tool("setpriv"))} --pdeathsig KILL -- "$@"' if isolated else 'exec "$@"')
     return "\n".join(lines)
 
 
@@ -132,7 +142,7 @@ class ContainerProcess:
         script = _setup_script(self.mounts, self.hostname, self.workdir, self.isolated)
         if self.isolated:
             outer = f"exec 3>&0 </dev/null\n(\n{script}\n)\nexit $?"
-            argv = ["setpriv", "--pdeathsig", "KILL", "--", "unshare", "--mount", "--uts", "--pid",
+            argv = [tool("setpriv"), "--pdeathsig", "KILL", "--", tool("unshare"), "--mount", "--uts", "--pid",
                     "--propagation", "private", "--", "/bin/sh", "-c", outer, "sh", *self.argv]
         else:
             outer = f"exec 3>&0 </dev/null\n{script}"
@@ -222,7 +232,7 @@ class ContainerProcess:
         """The host argv that runs ``command`` inside this container's namespaces."""
         if not self.isolated or not self.pid1:
             return list(command)
-        return ["nsenter", "--target", str(self.pid1), "--mount", "--pid", "--uts",
+        return [tool("nsenter"), "--target", str(self.pid1), "--mount", "--pid", "--uts",
                 f"--wd={workdir or self.workdir}", "--", *command]
 
 

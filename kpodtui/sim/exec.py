@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from kpodtui.sim.containers import exit_code_of, find_executable
+from kpodtui.sim.containers import exit_code_of, find_executable, tool
 from kpodtui.sim.podworker import ContainerRun
 
 #: offered in preference order; aiohttp picks the first of the client's list that is here
@@ -134,7 +134,8 @@ async def run_exec(request: web.Request, c: ContainerRun, command: list[str], us
                  "stdout": asyncio.subprocess.PIPE, "stderr": asyncio.subprocess.PIPE}
     try:
         # with a terminal, the command gets it as its controlling tty (job control, ^C)
-        argv = ["setsid", "--ctty", "--wait", "--", *command] if tty and shutil.which("setsid") else list(command)
+        argv = [tool("setsid"), "--ctty", "--wait", "--", *command] if tty and shutil.which(tool("setsid")) \
+            else list(command)
         proc = await asyncio.create_subprocess_exec(
             *process.exec_argv(argv, workdir), env=env, start_new_session=True,
             cwd=None if process.isolated else workdir, **stdio)

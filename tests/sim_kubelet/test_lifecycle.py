@@ -332,3 +332,20 @@ def test_restart_policy_always_runs_init_containers_once(api):
     p = wait_phase(api, "svc", ("Running",))
     init = container_status(p, "prep", init=True)
     assert init.restart_count == 0 and init.state.terminated.reason == "Completed"
+
+
+def test_a_container_path_without_system_dirs_still_starts(api):
+    c = {"name": "main", "image": "busybox", "command": ["/bin/sh", "-c", "echo $PATH"],
+         "env": [{"name": "PATH", "value": "/nowhere"}]}
+    api.create_namespaced_pod("default", pod("oddpath", c))
+    assert wait_phase(api, "oddpath").status.phase == "Succeeded"
+    assert api.read_namespaced_pod_log("oddpath", "default") == "/nowhere\n"
+
+
+def test_unknown_command_is_a_start_error(api):
+    api.create_namespaced_pod("default", pod("nocmd", {"name": "main", "image": "busybox",
+                                                        "command": ["no-such-binary-xyz"]}))
+    p = wait_phase(api, "nocmd")
+    term = container_status(p, "main").state.terminated
+    assert (p.status.phase, term.reason, term.exit_code) == ("Failed", "StartError", 128)
+    assert 'exec: "no-such-binary-xyz": executable file not found in $PATH' in term.message
