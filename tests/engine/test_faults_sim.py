@@ -1,0 +1,105 @@
+"""Runs against the sim's faults: cut log streams, ended watches, 410s, 429/503 bursts,
+an API server restart, and a create whose reply is lost. Every run must end with the
+right verdict and exactly the lines the container wrote."""
+
+from __future__ import annotations
+
+import pytest
+
+from kpodtui.engine.run import Run
+from kpodtui.engine.session import ClusterSession
+from kpodtui.history import History
+from kpodtui.kube.config import ClusterTarget
+from kpodtui.sim.kubeconfig import write_kubeconfig
+from kpodtui.spec import load_spec_text
+from tests.engine.conftest import Collector
+from tests.engine.proxy import LosingProxy
+
+N = 40
+
+
+def ticking(n: int = N, delay: float = 0.05, exit_code: int = 0) -> str:
+    """A task printing ``tick-0..n-1`` over about ``n * delay`` seconds."""
+    return (
+        "task_id: ticks\nimage: busybox\n"
+        f"cmds: [sh, -c, 'i=0; while [ $i -lt {n} ]; do echo tick-$i; i=$((i+1)); sleep {delay}; done; exit {exit_code}']\n"
+    )
+
+
+def expected(n: int = N) -> list[str]:
+    return [f"tick-{i}" for i in range(n)]
+
+
+def _started_run(run_spec, source: str = ""):
+    run, col = run_spec(source or ticking(), start=True)
+    assert run.wait_until(lambda: len(col.lines("base")) >= 3, 20), "the task never started logging"
+    return run, col
+
+
+def test_cut_log_streams_many_times_mid_run(run_spec, sim):
+    cut = sim.cut_logs(after_lines=4, times=6)
+    result, col, run = run_spec(ticking())
+    assert cut.times == 0, "every cut happened"
+    assert result.outcome == "succeeded"
+    assert col.lines("base") == expected()
+    assert [ln.text for ln in run.history.read_log(run.run_id, "base")] == expected()
+
+
+def test_ended_watches_and_expired_versions_do_not_stall(run_spec, sim):
+    run, col = _started_run(run_spec)
+    sim.end_watches()
+    sim.expire_resource_versions()
+    assert run.wait_until(lambda: len(col.lines("base")) >= 10, 20)
+    sim.expire_resource_versions()
+    sim.end_watches()
+    result = run.wait(30)
+    assert result is not None and result.outcome == "succeeded"
+    assert col.lines("base") == expected()
+
+
+@pytest.mark.parametrize(("status", "count"), [(503, 6), (429, 3)])
+def test_error_bursts_are_ridden_out(run_spec, sim, status, count):
+    run, col = _started_run(run_spec)
+    sim.fail_next(count, status, retry_after=1 if status == 429 else None)
+    sim.end_watches()  # the re-watch and re-list run into the burst
+    result = run.wait(40)
+    assert result is not None and result.outcome == "succeeded", result and result.report
+    assert col.lines("base") == expected()
+
+
+def test_api_server_restart_mid_run(run_spec, sim):
+    run, col = _started_run(run_spec)
+    sim.restart_apiserver()
+    result = run.wait(40)
+    assert result is not None and result.outcome == "succeeded", result and result.report
+    assert col.lines("base") == expected()
+
+
+def test_api_server_restart_mid_run_failing_task(run_spec, sim):
+    run, col = _started_run(run_spec, ticking(exit_code=5))
+    sim.restart_apiserver()
+    result = run.wait(40)
+    assert result is not None and (result.outcome, result.exit_code) == ("failed", 5)
+    assert col.lines("base") == expected()
+
+
+def test_lost_create_reply_makes_no_second_pod(make_sim, tmp_path):
+    sim = make_sim(tls=False)
+    proxy = LosingProxy(sim.port, b"POST /api/v1/namespaces/default/pods ")
+    kubeconfig = write_kubeconfig(tmp_path / "kc", f"http://127.0.0.1:{proxy.port}", sim.token)
+    session = ClusterSession.open(ClusterTarget(kubeconfig=str(kubeconfig)))
+    history = History.open()
+    try:
+        run = Run(load_spec_text(ticking(5, 0.01))[0], session, history)
+        col = Collector()
+        run.subscribe(col)
+        result = run.execute()
+        assert proxy.lost.is_set(), "the proxy never dropped the create reply"
+        assert result.outcome == "succeeded"
+        assert col.lines("base") == expected(5)
+        creates = sim.counters().get("POST /api/v1/namespaces/{namespace}/pods", 0)
+        assert creates == 1, sim.counters()
+    finally:
+        session.close()
+        history.close()
+        proxy.close()
