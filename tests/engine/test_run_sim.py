@@ -7,7 +7,7 @@ import time
 import pytest
 
 from kpodtui.engine.events import RunFinished, XComResult
-from tests.engine.conftest import needs_kubelet
+from tests.engine.conftest import Collector, needs_kubelet
 
 pytestmark = needs_kubelet
 
@@ -100,3 +100,169 @@ def test_kill_ends_as_killed(run_spec):
     run.kill()
     result = run.wait(30)
     assert result is not None and result.outcome == "killed"
+
+
+CALLBACKS = '''
+CALLS = []
+
+
+class CB:
+    @staticmethod
+    def on_sync_client_creation(*, client, **kw):
+        CALLS.append(("on_sync_client_creation", type(client).__name__))
+
+    @staticmethod
+    def on_pod_manifest_created(*, pod_request, **kw):
+        CALLS.append(("on_pod_manifest_created", pod_request["metadata"]["name"]))
+
+    @staticmethod
+    def on_pod_creation(*, pod, client, mode, **kw):
+        CALLS.append(("on_pod_creation", mode))
+
+    @staticmethod
+    def on_pod_starting(*, pod, **kw):
+        CALLS.append(("on_pod_starting", pod["status"]["phase"]))
+
+    @staticmethod
+    def on_pod_completion(*, pod, **kw):
+        CALLS.append(("on_pod_completion", None))
+
+    @staticmethod
+    def on_pod_teardown(*, pod, **kw):
+        CALLS.append(("on_pod_teardown", None))
+
+    @staticmethod
+    def on_pod_cleanup(*, pod, **kw):
+        CALLS.append(("on_pod_cleanup", None))
+
+    @staticmethod
+    def progress_callback(*, line, client, mode, container_name, timestamp, pod, **kw):
+        CALLS.append(("line", line))
+'''
+
+
+@pytest.mark.parametrize("code", [0, 4])
+def test_callbacks_fire_at_the_reference_points(session, tmp_path, code):
+    import importlib
+    import sys
+
+    from kpodtui.engine.run import Run
+    from kpodtui.history import History
+    from kpodtui.spec import load_specs
+
+    module = f"cbmod{code}"
+    (tmp_path / f"{module}.py").write_text(CALLBACKS)
+    spec_file = tmp_path / "cb.yaml"
+    spec_file.write_text(
+        f"task_id: cb\nimage: busybox\ncmds: [sh, -c, 'echo one; echo two; exit {code}']\ncallbacks: '{module}:CB'\n"
+    )
+    run = Run(load_specs(spec_file)[0], session, History.open(), spec_path=str(spec_file))
+    result = run.execute()
+    assert result.exit_code == code
+    calls = importlib.import_module(module).CALLS
+    sys.modules.pop(module, None)
+    names = [c[0] for c in calls]
+    assert names[:3] == ["on_sync_client_creation", "on_pod_manifest_created", "on_pod_creation"]
+    assert calls[0][1] == "CoreV1Api"
+    assert [c[1] for c in calls if c[0] == "line"] == ["one", "two"]
+    # on_pod_cleanup fires on every ending (the reference skips it on failure), and last
+    assert [n for n in names if n != "line"][3:] == [
+        "on_pod_starting", "on_pod_completion", "on_pod_teardown", "on_pod_cleanup"
+    ]
+    assert names.index("on_pod_starting") < names.index("on_pod_completion") < names.index("on_pod_teardown")
+
+
+def test_cleanup_callback_fires_when_the_pod_never_starts(session, tmp_path):
+    import importlib
+    import sys
+
+    from kpodtui.engine.run import Run
+    from kpodtui.history import History
+    from kpodtui.spec import load_specs
+
+    (tmp_path / "cbfail.py").write_text(CALLBACKS)
+    spec_file = tmp_path / "cb.yaml"
+    spec_file.write_text("task_id: cb\nimage: registry.invalid/x:1\ncmds: [sh]\ncallbacks: 'cbfail:CB'\n")
+    run = Run(load_specs(spec_file)[0], session, History.open(), spec_path=str(spec_file))
+    assert run.execute().outcome == "failed"
+    names = [c[0] for c in importlib.import_module("cbfail").CALLS]
+    sys.modules.pop("cbfail", None)
+    assert "on_pod_starting" not in names and names[-1] == "on_pod_cleanup"
+
+
+def test_xcom_sidecar_is_stopped_cleanly(run_spec, sim):
+    result, _, run = run_spec("xcom.yaml", "on_finish_action=keep_pod")
+    assert result.xcom == {"answer": 42, "items": ["a", "b"]}
+
+    def sidecar_exit():
+        pod = sim.get("pods", "default", run.pod_name) or {}
+        for cs in pod.get("status", {}).get("containerStatuses") or []:
+            if cs["name"] == "airflow-xcom-sidecar" and "terminated" in cs["state"]:
+                return cs["state"]["terminated"]["exitCode"]
+        return None
+
+    assert run.wait_until(lambda: sidecar_exit() is not None, 10), "the sidecar was not stopped"
+    assert sidecar_exit() == 0  # SIGINT -> its trap -> exit 0
+
+
+def test_detached_run_then_attach(run_spec, session):
+    from kpodtui.engine.run import Run
+
+    spec = "task_id: later\nimage: busybox\ncmds: [sh, -c, 'for i in 1 2 3 4 5; do echo n-$i; sleep 0.1; done']\ndeferrable: true\n"
+    result, col, run = run_spec(spec)
+    assert result is None and run.history.get_run(run.run_id).live
+    record = run.history.get_run(run.run_id)
+    again = Run(run.spec, session, run.history, record=record, detach=False)
+    col2 = Collector()
+    again.subscribe(col2)
+    final = again.execute()
+    assert final.outcome == "succeeded"
+    assert col2.lines("base") == [f"n-{i}" for i in range(1, 6)]
+
+
+def test_detach_now_leaves_the_run_live_and_attach_continues(run_spec, session):
+    from kpodtui.engine.run import Run
+
+    spec = "task_id: long\nimage: busybox\ncmds: [sh, -c, 'for i in $(seq 30); do echo n-$i; sleep 0.05; done']\n"
+    run, col = run_spec(spec, start=True)
+    assert run.wait_until(lambda: len(col.lines("base")) >= 3, 20)
+    run.detach_now()
+    assert run.wait(10) is None and run.done.is_set()
+    record = run.history.get_run(run.run_id)
+    assert record.live and record.owner_pid is None
+    again = Run(run.spec, session, run.history, record=record, detach=False)
+    col2 = Collector()
+    again.subscribe(col2)
+    assert again.execute().outcome == "succeeded"
+    assert col.lines("base") + col2.lines("base") == [f"n-{i}" for i in range(1, 31)]
+
+
+def test_duplicate_pods_keep_the_newest(run_spec, session, sim):
+    import datetime as dt
+
+    from kpodtui.engine.events import StatusMessage
+    from kpodtui.engine.run import Run
+    from kpodtui.history import History, RunRecord
+    from kpodtui.pod import RunIdentity, build_pod
+    from kpodtui.spec import load_spec_text, render_spec
+
+    spec = load_spec_text("task_id: dup\nimage: busybox\ncmds: [sh, -c, 'echo from $HOSTNAME; sleep 0.3']\n")[0]
+    history = History.open()
+    history.add_run(RunRecord(id="dup0000001", task_id="dup", created_at=time.time()))
+    rendered = render_spec(spec, run_id="dup0000001", ts=dt.datetime.now(dt.UTC), try_number=1)
+    names = []
+    for _ in range(2):  # two pods of the same run, as a worker killed mid-create could leave
+        manifest = build_pod(rendered, RunIdentity("dup0000001", 1))
+        names.append(manifest["metadata"]["name"])
+        session.api.create_pod("default", manifest, lambda: None)
+        time.sleep(1.1)  # creation times one second apart: the second is the newest
+    record = history.get_run("dup0000001")
+    run = Run(spec, session, history, record=record)
+    col = Collector()
+    run.subscribe(col)
+    assert run.execute().outcome == "succeeded"
+    assert run.pod_name == names[1]
+    said = [e.text for e in col.of(StatusMessage)]
+    assert any("found 2 pods of this run" in t and names[0] in t for t in said), said
+    old = sim.get("pods", "default", names[0])
+    assert old is None or old["metadata"]["labels"]["already_checked"] == "True"
