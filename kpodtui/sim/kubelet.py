@@ -50,7 +50,7 @@ class Kubelet:
 
     def pod_added(self, pod: Obj) -> None:
         """Start the life of a new pod (in a task on the running loop)."""
-        if self._stopped:
+        if self._stopped or not self.node.scheduler_running:
             return
         meta = pod["metadata"]
         worker = PodWorker(self, pod)

@@ -43,6 +43,9 @@ class NodeConfig:
     #: how long a "pull" takes; real pulls are slower, but tests should not wait
     pull_seconds: float = 0.0
     kubelet_version: str = "v1.31.4"
+    #: False: the scheduler is stopped, so new pods stay Pending with no status at all (as on a
+    #: control plane whose scheduler is down). API-level tests use it to see only their own writes.
+    scheduler_running: bool = True
 
     def __post_init__(self) -> None:
         base = {

@@ -48,3 +48,20 @@ def pod_body(name: str, labels: dict[str, str] | None = None, **spec: Any) -> di
     """A minimal pod manifest."""
     spec.setdefault("containers", [{"name": "main", "image": "busybox:1.36", "command": ["true"]}])
     return {"metadata": {"name": name, "labels": labels or {}}, "spec": spec}
+
+
+def stopped_scheduler_sim(tmp_path_factory):
+    """A sim whose scheduler is stopped: pods stay exactly as the test wrote them.
+
+    API-level tests (watch sequences, resourceVersions, events) use it as their
+    ``sim`` fixture so that the kubelet's status writes do not interleave.
+    """
+    from kpodtui.sim.cluster import SimCluster
+    from kpodtui.sim.node import NodeConfig
+
+    cluster = SimCluster.start(workdir=tmp_path_factory.mktemp("sim"),
+                               node=NodeConfig(scheduler_running=False))
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

@@ -22,7 +22,8 @@ def kubectl(sim, *args: str, timeout: float = 30) -> subprocess.CompletedProcess
 
 
 def test_kubectl_get_pods_shows_a_server_side_table(v1, sim):
-    v1.create_namespaced_pod("default", pod_body("alpha"))
+    # A nodeSelector no node matches keeps it Pending, as on a real cluster.
+    v1.create_namespaced_pod("default", pod_body("alpha", nodeSelector={"disk": "none"}))
     out = kubectl(sim, "get", "pods")
     assert out.returncode == 0, out.stderr
     header, row = out.stdout.splitlines()[:2]

@@ -9,7 +9,10 @@ import pytest
 from kubernetes import client, watch
 from kubernetes.client.exceptions import ApiException, NotFoundException
 
-from .helpers import pod_body
+from .helpers import pod_body, stopped_scheduler_sim
+
+# Pods here must stay as written: no kubelet status writes interleaving with the API checks.
+sim = pytest.fixture(name="sim")(stopped_scheduler_sim)
 
 
 def _record(sim, pod, reason: str, message: str, type_: str = "Normal", field_path: str | None = None):

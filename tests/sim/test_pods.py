@@ -8,7 +8,10 @@ import pytest
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException, ConflictException, NotFoundException
 
-from .helpers import pod_body
+from .helpers import pod_body, stopped_scheduler_sim
+
+# Pods here must stay as written: no kubelet status writes interleaving with the API checks.
+sim = pytest.fixture(name="sim")(stopped_scheduler_sim)
 
 
 def test_create_fills_server_fields_and_defaults(v1):

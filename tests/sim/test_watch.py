@@ -9,7 +9,10 @@ import pytest
 from kubernetes import watch
 from kubernetes.client.exceptions import ApiException
 
-from .helpers import pod_body
+from .helpers import pod_body, stopped_scheduler_sim
+
+# Pods here must stay as written: no kubelet status writes interleaving with the API checks.
+sim = pytest.fixture(name="sim")(stopped_scheduler_sim)
 
 
 def _collect(v1, timeout_seconds: int = 1, **kwargs) -> list[tuple[str, str]]:
