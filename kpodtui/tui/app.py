@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App
@@ -21,7 +22,6 @@ from textual.binding import Binding
 from textual.worker import get_current_worker
 
 from kpodtui import paths
-from kpodtui.engine.events import RunFinished
 from kpodtui.tui.backend import Backend, RunHandle, RunRecord
 from kpodtui.tui.messages import (
     ActionFailed,
@@ -32,7 +32,10 @@ from kpodtui.tui.messages import (
     RunsLoaded,
     TasksLoaded,
 )
-from kpodtui.tui.run_model import OUTCOME, RunFeed, RunModel
+
+if TYPE_CHECKING:
+    # The run model (and the engine's event classes) load with the first run, not before the first frame.
+    from kpodtui.tui.run_model import RunFeed, RunModel
 
 BackendFactory = Callable[[], Backend]
 
@@ -87,6 +90,10 @@ class KpodApp(App[int]):
         drain_hz: float = 30.0,
         reattach_on_start: bool = True,
     ) -> None:
+        start = start_mode or ("tasks" if spec_paths else "runs")
+        # The first screen is the start mode itself: switching modes from on_mount would
+        # hold the first frame back (switch_mode delays updates by 50 ms and reparses the CSS).
+        self.DEFAULT_MODE = start  # type: ignore[misc]
         super().__init__()
         self._backend_factory = backend_factory
         self.backend: Backend | None = None
@@ -97,22 +104,39 @@ class KpodApp(App[int]):
         self.records: dict[str, RunSession] = {}  # finished runs opened from history
         self.tasks: list = []
         self.run_rows: list = []
-        self._start_mode = start_mode or ("tasks" if spec_paths else "runs")
         self._drain_interval = 1.0 / drain_hz
         self._reattach_on_start = reattach_on_start
+        self._background_started = False
 
     # -- start-up --------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.switch_mode(self._start_mode)
         self.set_interval(self._drain_interval, self.drain_feeds, name="drain-feeds")
+
+    def on_ready(self) -> None:
         # Disk, engine and kubernetes client work waits for the first frame: worker
-        # threads share the GIL with it.
+        # threads share the GIL with it. Frames drawn while the app mounts are held
+        # back (a batch update); Ready comes after that batch, and the refresh after
+        # it is the first frame the terminal receives.
         self.call_after_refresh(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
-        self.load_history()
-        self.load_tasks()
+        # What the first screen shows loads alone; the rest waits until it is on screen
+        # (worker threads share the GIL with the event loop).
+        if self.current_mode == "tasks":
+            self.load_tasks()
+        else:
+            self.load_history()
+
+    def _start_background(self) -> None:
+        """Once the first screen's data is shown (or failed to load): the rest of start-up."""
+        if self._background_started:
+            return
+        self._background_started = True
+        if self.current_mode == "tasks":
+            self.load_history()
+        else:
+            self.load_tasks()
         # the engine and the kubernetes client (about a second of imports) come last
         self.set_timer(0.05, self._load_backend)
 
@@ -155,7 +179,13 @@ class KpodApp(App[int]):
     def load_tasks(self) -> None:
         from kpodtui.tui.tasks import discover_tasks
 
-        self.post_message(TasksLoaded(discover_tasks(self.spec_paths)))
+        try:
+            entries = discover_tasks(self.spec_paths)
+        except Exception as exc:
+            self.post_message(ActionFailed("listing tasks", f"{exc}"))
+            self.call_from_thread(self._start_background)
+            return
+        self.post_message(TasksLoaded(entries))
 
     @on(TasksLoaded)
     def _tasks_loaded(self, message: TasksLoaded) -> None:
@@ -163,10 +193,12 @@ class KpodApp(App[int]):
         for screen in self._all_screens():
             if type(screen).__name__ == "TasksScreen":
                 screen.show_tasks(message.entries)
+        self.call_after_refresh(self._start_background)
 
     @work(thread=True, exit_on_error=False, group="history", exclusive=True)
     def load_history(self) -> None:
         """The history straight from disk (sqlite only), before the engine has loaded."""
+        rows = None
         try:
             from kpodtui.history import History
             from kpodtui.tui.history_rows import rows_from_history
@@ -177,9 +209,11 @@ class KpodApp(App[int]):
             finally:
                 history.close()
         except Exception:
-            return  # the backend's listing follows
-        if not self._backend_ready.is_set():
+            pass  # the backend's listing follows
+        if rows is not None and not self._backend_ready.is_set():
             self.post_message(RunsLoaded(rows))
+        else:
+            self.call_from_thread(self._start_background)
 
     @work(thread=True, exit_on_error=False, group="runs", exclusive=True)
     def refresh_runs(self, reattach: bool = False) -> None:
@@ -197,6 +231,7 @@ class KpodApp(App[int]):
         for screen in self._all_screens():
             if type(screen).__name__ == "RunsScreen":
                 screen.show_runs(message.rows, set(self.sessions))
+        self.call_after_refresh(self._start_background)
 
     def _all_screens(self) -> list:
         screens = list(self.screen_stack)
@@ -207,6 +242,8 @@ class KpodApp(App[int]):
     # -- runs --------------------------------------------------------------------
 
     def _new_session(self, run_id: str, task_id: str = "", spec_path: str | None = None) -> RunSession:
+        from kpodtui.tui.run_model import RunFeed, RunModel
+
         session = RunSession(RunModel(run_id, task_id=task_id, spec_path=spec_path), RunFeed())
         self.sessions[run_id] = session
         return session
@@ -217,6 +254,8 @@ class KpodApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="launch")
     def _launch_worker(self, path: Path | None, text: str, task_id: str | None, overrides: list[str]) -> None:
+        from kpodtui.tui.run_model import RunFeed
+
         try:
             backend = self.wait_backend()
             feed = RunFeed()
@@ -231,6 +270,8 @@ class KpodApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="reattach")
     def _reattach_worker(self, run_id: str) -> None:
+        from kpodtui.tui.run_model import RunFeed
+
         try:
             backend = self.wait_backend()
             record = backend.get_run(run_id)
@@ -253,6 +294,8 @@ class KpodApp(App[int]):
     def _attach_session(
         self, handle: RunHandle, feed: RunFeed, task_id: str, spec_path: str | None, reattached: bool
     ) -> None:
+        from kpodtui.tui.run_model import RunModel
+
         old = self.records.pop(handle.run_id, None)
         session = RunSession(RunModel(handle.run_id, task_id=task_id, spec_path=spec_path), feed, handle)
         if old is not None:
@@ -300,6 +343,8 @@ class KpodApp(App[int]):
 
     @on(RunRecordLoaded)
     def _record_loaded(self, message: RunRecordLoaded) -> None:
+        from kpodtui.engine.events import RunFinished
+        from kpodtui.tui.run_model import RunFeed, RunModel
         from kpodtui.tui.screens.run_screen import RunScreen
 
         record: RunRecord = message.record
@@ -329,6 +374,9 @@ class KpodApp(App[int]):
 
     def drain_feeds(self) -> None:
         """Fold what the engine delivered since the last tick into the models (one update per frame)."""
+        if not self.sessions:
+            return  # and the run view's modules (pygments among them) stay unimported until needed
+        from kpodtui.tui.run_model import OUTCOME
         from kpodtui.tui.screens.run_screen import RunScreen
 
         finished = False

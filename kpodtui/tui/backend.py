@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from kpodtui.engine.events import LogLine, RunEvent
+if TYPE_CHECKING:  # the engine's event classes are not needed before the first frame
+    from kpodtui.engine.events import LogLine, RunEvent
 
-Subscriber = Callable[[RunEvent], None]
+Subscriber = Callable[["RunEvent"], None]
 
 
 @dataclass(frozen=True)

@@ -46,3 +46,43 @@ def test_app_module_imports_no_kubernetes():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+FIRST_FRAME_PROBE = """
+import asyncio, json, sys
+from pathlib import Path
+import kpodtui.tui.app
+from kpodtui.tui.app import KpodApp
+
+class Probe(KpodApp):
+    CSS_PATH = str(Path(kpodtui.tui.app.__file__).parent / "app.tcss")
+
+    def _after_first_frame(self):
+        self.seen = sorted(sys.modules)
+        self.exit()
+
+async def main():
+    app = Probe(lambda: None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not hasattr(app, "seen"):
+            await pilot.pause(0.01)
+    print(json.dumps(app.seen))
+
+asyncio.run(main())
+"""
+
+
+def test_first_frame_needs_only_the_first_screen(tmp_path):
+    """History, engine and the run view (pygments for syntax) load after the first frame, not before."""
+    probe = tmp_path / "probe.py"  # a file: Textual looks up the app class's source file
+    probe.write_text(FIRST_FRAME_PROBE)
+    out = subprocess.run([sys.executable, str(probe)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    mods = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "kpodtui.tui.screens.runs_screen" in mods  # the probe did reach the first screen
+    early = [
+        m
+        for m in mods
+        if m.startswith(("pygments", "kpodtui.engine", "kpodtui.history", "kubernetes", "kpodtui.tui.screens.run_screen"))
+    ]
+    assert early == []

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from kpodtui.tui.backend import RunRow
 from kpodtui.tui.clock import format_duration, now
 from kpodtui.tui.commands import PaletteEntry
-from kpodtui.tui.widgets.run_header import PHASE_STYLES
+from kpodtui.tui.phase_styles import PHASE_STYLES
 
 if TYPE_CHECKING:
     from kpodtui.tui.app import KpodApp

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
 from kpodtui.tui.clock import format_duration
-from kpodtui.tui.run_model import RunModel
+from kpodtui.tui.phase_styles import PHASE_STYLES
 
-PHASE_STYLES = {
-    "Pending": "yellow",
-    "Running": "bold cyan",
-    "Succeeded": "bold green",
-    "succeeded": "bold green",
-    "Failed": "bold red",
-    "failed": "bold red",
-    "killed": "bold red",
-    "skipped": "bold yellow",
-    "Unknown": "magenta",
-}
+if TYPE_CHECKING:
+    from kpodtui.tui.run_model import RunModel
 
 
 def container_style(description: str) -> str:
