@@ -70,6 +70,8 @@ class LogPump:
         """Start followers for selected containers that have started (called on each pod change)."""
         if pod is None or self._closed:
             return
+        for f in list(self.followers.values()):
+            f.notify()
         with self._lock:
             for name in self.selected:
                 if name in self.followers:

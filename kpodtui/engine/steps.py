@@ -111,7 +111,9 @@ def reattach_or_create(run: Run) -> None:
         if by_name:
             # The history remembers the pod: no label search needed (LIFECYCLE 2).
             found = api.get_pod(run.namespace, run.pod_name)
-        if found is None and run.spec.reattach_on_restart:
+        # A fresh run id cannot label any pod yet: the label search is for a recorded run
+        # taken up again (attach, the app after a restart) whose pod the history lacks.
+        if found is None and run.spec.reattach_on_restart and run.record is not None:
             from kpodtui.pod import RunIdentity
 
             selector = reattach_selector(run.spec, RunIdentity(run.run_id, run.try_number))

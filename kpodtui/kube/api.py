@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -126,14 +127,25 @@ class KubeApi:
         """Create a pod exactly once.
 
         A create whose reply is lost (connection cut, timeout, 5xx) may still
-        have made the pod, so before every retry ``find_existing`` (a lookup by
-        the run's labels / the pod's unique name) is asked first; a 409 means
-        our own earlier attempt won and the pod is fetched instead.
+        have made the pod, so before retrying it ``find_existing`` (a lookup of
+        the pod's unique name and run label) is asked first; a 409 means our own
+        earlier attempt won and the pod is fetched instead. A create that never
+        left (connection refused) is simply retried. Attempts and total time
+        follow the retry policy.
         """
+        from kpodtui.kube.retry import retry_delay
+
         name = manifest.get("metadata", {}).get("name", "?")
+        started = time.monotonic()
         attempt = 0
+        maybe_created = False
         while True:
             try:
+                if maybe_created:
+                    found = find_existing()
+                    if found is not None:
+                        log.info("create of %s: reply lost, pod found by lookup", name)
+                        return found
                 resp = self.open("POST", self.pods_path(ns), body=manifest)
                 try:
                     return json.loads(resp.data)
@@ -141,19 +153,17 @@ class KubeApi:
                     resp.release_conn()
             except Exception as exc:
                 status = exception_status(exc)
-                ambiguous = status == 409 or is_connection_error(exc) or (status or 0) >= 500 or status == 429
-                if not ambiguous:
+                if status == 409:
+                    # Ours from an earlier attempt (or an earlier process), if the lookup says so.
+                    found = find_existing()
+                    if found is not None:
+                        return found
                     raise
                 attempt += 1
-                found = self.retrying(find_existing, f"look up pod {name}")
-                if found is not None:
-                    log.info("create of %s: reply lost, pod found by lookup", name)
-                    return found
-                if status == 409 or attempt >= self.policy.attempts:
+                delay = retry_delay(exc, attempt, self.policy)
+                if delay is None or time.monotonic() - started + delay > self.policy.budget:
                     raise
-                from kpodtui.kube.retry import retry_delay
-
-                delay = retry_delay(exc, attempt, self.policy) or self.policy.base
+                maybe_created = maybe_created or not never_sent(exc)
                 if self.on_retry is not None:
                     self.on_retry(f"create pod {name}", exc, delay)
                 if self.stop.wait(delay):
@@ -196,6 +206,17 @@ class KubeApi:
             query.append(("fieldSelector", f"involvedObject.name={pod_name},involvedObject.kind=Pod"))
         path = f"/api/v1/namespaces/{quote(ns, safe='')}/events"
         return self.json("GET", path, "list events", query=query)
+
+
+def never_sent(exc: BaseException) -> bool:
+    """Whether a request failed before reaching the server (so it cannot have had an effect)."""
+    reason = getattr(exc, "reason", None)  # urllib3's MaxRetryError wraps the cause
+    for e in (exc, reason):
+        if e is None:
+            continue
+        if isinstance(e, ConnectionRefusedError) or type(e).__name__ in ("NewConnectionError", "NameResolutionError"):
+            return True
+    return "Connection refused" in str(exc)
 
 
 def explain(exc: BaseException, client: KubeClient, ns: str | None = None) -> ClusterError:

@@ -180,6 +180,7 @@ class LogFollower:
         self.reconnects = 0
         self.done = threading.Event()
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set on pod changes: ends a pause early
         self._resp: Any = None
         self._thread = threading.Thread(target=self._run, name=f"logs-{pod}-{container}", daemon=True)
 
@@ -196,6 +197,10 @@ class LogFollower:
                 resp.shutdown()
             except Exception:  # noqa: BLE001 - racing with the stream's own end
                 pass
+
+    def notify(self) -> None:
+        """The pod changed: a follower pausing before a reconnect looks again at once."""
+        self._wake.set()
 
     def join(self, timeout: float | None = None) -> bool:
         return self.done.wait(timeout)
@@ -248,10 +253,14 @@ class LogFollower:
             if clean:
                 failures = 0
                 if not self.finished():
-                    # Ended while the container still runs (or its end has not
-                    # reached the watch yet): reconnect after a short pause.
-                    self._stop.wait(0.1)
-                    continue
+                    # Ended while the container still runs, or its end has not
+                    # reached the watch yet (the usual order: the log ends first):
+                    # a short pause, cut short by the pod's next change.
+                    self._wake.clear()
+                    if not self.finished():
+                        self._wake.wait(0.1)
+                    if not self.finished():
+                        continue  # still running: reconnect
                 # A clean end is not proof of the log's end (servers close long
                 # streams; the sim cuts them on purpose): compare with its last lines.
                 checks += 1
