@@ -28,10 +28,14 @@ READ_COMMAND = [
     "-c",
     f"if [ -s {XCOM_FILE} ]; then cat {XCOM_FILE}; else echo {EMPTY_SENTINEL}; fi",
 ]
-# SIGINT the sidecar's loop (its trap turns it into exit 0). Processes are
-# matched by command line and by this container's HOSTNAME, so where containers
-# share a PID space (a simulated node) no other pod's sidecar is touched; on a
-# real node the container sees only its own processes anyway.
+# SIGINT the sidecar's loop (its trap turns it into exit 0). Not simply
+# `kill -s INT 1`: with `shareProcessNamespace: true` PID 1 is the pod's pause
+# process, which exits on SIGINT and takes the whole sandbox down; and the sim
+# gives containers their own PID namespace only when it runs as root. So the
+# loop is found by its command line, and by this container's HOSTNAME so that
+# in a shared host PID space (the sim without root) no other pod's sidecar is
+# touched. Checked on the sim both ways; on a real node the container sees its
+# own processes (or its pod's) only.
 STOP_COMMAND = [
     "sh",
     "-c",
