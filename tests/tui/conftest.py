@@ -61,6 +61,25 @@ async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 10.0, 
         await pilot.pause(0.02)
 
 
+async def settled(pilot, frames: int = 3, timeout: float = 10.0) -> None:
+    """Pause until the screen stops changing: ``frames`` screenshots in a row, 30 ms apart, identical.
+
+    A snapshot taken right after the data arrived can catch a frame in which a
+    widget shows its new content at its old size (the layout pass runs on the
+    screen's next update, later under load). Call this last in ``run_before``,
+    after waiting for the condition that says the data is all there.
+    """
+    deadline = asyncio.get_running_loop().time() + timeout
+    last, same = None, 0
+    while same < frames:
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the screen kept changing")
+        await pilot.pause(0.03)
+        shot = pilot.app.export_screenshot()
+        same = same + 1 if shot == last else 0
+        last = shot
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function):
     """Run ``async def`` tests of this folder in a fresh event loop (no asyncio plugin needed)."""

@@ -14,8 +14,9 @@ from kpodtui.tui.backend import RunRecord, RunRow
 from kpodtui.tui.screens.editor_screen import EditorScreen
 from kpodtui.tui.screens.run_screen import RunScreen
 from kpodtui.tui.widgets.log_view import LogView
+from kpodtui.tui.widgets.result_panes import OutcomePane, XComPane
 
-from .conftest import FROZEN_AT, wait_for
+from .conftest import FROZEN_AT, settled, wait_for
 from .fakes import FakeBackend, finished_events, live_run_events
 
 SIZE = (130, 36)
@@ -47,6 +48,7 @@ def test_runs_empty_history(snap_compare):
     async def run_before(pilot):
         await ready(pilot)
         await wait_for(pilot, lambda: pilot.app.screen.query_one("#runs-empty").display)
+        await settled(pilot)
 
     assert snap_compare(app_with(FakeBackend()), terminal_size=SIZE, run_before=run_before)
 
@@ -55,6 +57,7 @@ def test_runs_history_live_first(snap_compare):
     async def run_before(pilot):
         await ready(pilot)
         await wait_for(pilot, lambda: pilot.app.screen.query_one("#runs-table").row_count == 3)
+        await settled(pilot)
 
     assert snap_compare(app_with(FakeBackend(history_rows())), terminal_size=SIZE, run_before=run_before)
 
@@ -67,6 +70,7 @@ def test_tasks_with_preview(snap_compare, monkeypatch):
         await wait_for(pilot, lambda: len(pilot.app.tasks) == 2, what="tasks")
         await wait_for(pilot, lambda: pilot.app.screen.previewed is not None,
                        what="preview")
+        await settled(pilot)
 
     app = app_with(FakeBackend(), spec_paths=[DATA / "tasks"])
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
@@ -82,7 +86,7 @@ async def _launched(pilot, backend: FakeBackend, *more) -> RunScreen:
         backend.handles["run1"].emit(ev)
     await wait_for(pilot, lambda: screen.session is not None and not screen.session.feed, what="drained")
     await wait_for(pilot, lambda: screen.query_one(LogView).count == 30, what="lines")
-    await pilot.pause()
+    await settled(pilot)
     return screen
 
 
@@ -99,7 +103,10 @@ def test_run_finished_with_xcom(snap_compare):
     backend = FakeBackend(script=live_run_events("x"))
 
     async def run_before(pilot):
-        await _launched(pilot, backend, *finished_events("run1"))
+        screen = await _launched(pilot, backend, *finished_events("run1"))
+        # the JSON's four lines are laid out, not just painted into the pane's old one-line box
+        await wait_for(pilot, lambda: screen.query_one("#xcom-body").size.height == 4
+                       and screen.query_one(XComPane).size.height == 4, what="XCom pane laid out")
 
     assert snap_compare(app_with(backend, start_mode="tasks"), terminal_size=SIZE, run_before=run_before)
 
@@ -108,7 +115,10 @@ def test_run_failed_with_report(snap_compare):
     backend = FakeBackend(script=live_run_events("x"))
 
     async def run_before(pilot):
-        await _launched(pilot, backend, *finished_events("run1", failed=True))
+        screen = await _launched(pilot, backend, *finished_events("run1", failed=True))
+        # the whole report is laid out (7 rows at this width), not painted into the pane's old box
+        await wait_for(pilot, lambda: screen.query_one("#outcome-body").size.height == 7
+                       and screen.query_one(OutcomePane).size.height == 7, what="outcome pane laid out")
 
     assert snap_compare(app_with(backend, start_mode="tasks"), terminal_size=SIZE, run_before=run_before)
 
@@ -119,7 +129,8 @@ def test_run_search_timestamps_json(snap_compare):
     async def run_before(pilot):
         await _launched(pilot, backend)
         await pilot.press("t", "J", "slash", *"item 4", "enter")
-        await pilot.pause()
+        await wait_for(pilot, lambda: pilot.app.screen.query_one(LogView).match_count > 0, what="search")
+        await settled(pilot)
 
     assert snap_compare(app_with(backend, start_mode="tasks"), terminal_size=SIZE, run_before=run_before)
 
@@ -131,7 +142,7 @@ def test_kill_confirmation(snap_compare):
         screen = await _launched(pilot, backend)
         await pilot.press("x")
         await wait_for(pilot, lambda: pilot.app.screen is not screen, what="dialog")
-        await pilot.pause()
+        await settled(pilot)
 
     assert snap_compare(app_with(backend, start_mode="tasks"), terminal_size=SIZE, run_before=run_before)
 
@@ -145,7 +156,7 @@ def test_editor_with_error(snap_compare):
         await pilot.app.push_screen(screen)
         await wait_for(pilot, lambda: screen.checked_generation == screen.generation and screen.problems,
                        what="validation")
-        await pilot.pause()
+        await settled(pilot)
 
     assert snap_compare(app_with(FakeBackend(), start_mode="tasks"), terminal_size=SIZE, run_before=run_before)
 
@@ -166,6 +177,6 @@ def test_finished_run_from_history(snap_compare):
         await pilot.press("down", "down", "enter")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, RunScreen)
                        and pilot.app.screen.query_one(LogView).count == 12, what="history logs")
-        await pilot.pause()
+        await settled(pilot)
 
     assert snap_compare(app_with(backend), terminal_size=SIZE, run_before=run_before)
