@@ -133,6 +133,25 @@ def fatal_waiting(pod: Json) -> str | None:
     return None
 
 
+def unschedulable(pod: Json) -> str | None:
+    """The scheduler's verdict when it found no node for the pod, or None.
+
+    ``PodScheduled=False`` with reason ``Unschedulable`` (too big for every node,
+    a nodeSelector or affinity nothing matches...). The reference only times out
+    after ``schedule_timeout``; kpodtui reports it at once unless the caller has
+    a reason to wait (see ``await_start``).
+    """
+    for cond in (pod.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "PodScheduled" and cond.get("status") == "False" \
+                and cond.get("reason") == "Unschedulable":
+            return f"the pod cannot be scheduled: Unschedulable: {cond.get('message') or 'no node fits'}"
+    return None
+
+
+# Events of a cluster autoscaler that is adding a node for the pod: worth waiting for.
+SCALE_UP_REASONS = frozenset({"TriggeredScaleUp"})
+
+
 def fatal_event(event_type: str, reason: str, message: str) -> str | None:
     """A failure to report at once for a pod event (a volume of a missing ConfigMap / Secret)."""
     if event_type != "Warning" or reason != "FailedMount":

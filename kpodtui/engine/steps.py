@@ -188,11 +188,22 @@ def await_start(run: Run) -> None:
     started = time.monotonic()
     scheduled_at: float | None = None
     run.say(f"waiting up to {schedule_timeout:g}s for the pod to be scheduled")
+    # Unschedulable fails fast (the reference waits out schedule_timeout with no
+    # reason given) unless waiting can help: the user wrote schedule_timeout_seconds
+    # (they expect to wait for capacity), or an autoscaler is adding a node.
+    wait_for_capacity = spec.written("schedule_timeout_seconds")
+
+    def unschedulable(pod: dict[str, Any]) -> str | None:
+        if wait_for_capacity or any(e.reason in oc.SCALE_UP_REASONS for e in run.events):
+            return None
+        return oc.unschedulable(pod)
+
     def ready() -> bool:
         pod = run.pod
         if run.killed or pod is None:
             return True
-        return oc.has_started(pod) or bool(oc.launch_failure(pod) or oc.fatal_waiting(pod) or run.fatal_event)
+        return oc.has_started(pod) or bool(
+            oc.launch_failure(pod) or oc.fatal_waiting(pod) or run.fatal_event or unschedulable(pod))
 
     while True:
         run.wait_until(ready, 0.25)
@@ -205,6 +216,8 @@ def await_start(run: Run) -> None:
         failure = oc.launch_failure(pod) or oc.fatal_waiting(pod)
         if not failure and run.fatal_event and not oc.has_started(pod):
             failure = run.fatal_event
+        if not failure and not oc.is_scheduled(pod):
+            failure = unschedulable(pod)
         if failure:
             raise _abort(failure)
         if oc.has_started(pod):

@@ -80,10 +80,13 @@ class HeadlessPrinter:
         if isinstance(event, XComResult):
             return f"xcom error: {event.error}" if event.error else f"xcom: {json.dumps(event.value)}"
         if isinstance(event, RunFinished):
-            text = f"run {event.run_id} {event.outcome}" + (f" (exit code {event.exit_code})" if event.exit_code is not None else "")
+            verdict = f"run {event.run_id} {event.outcome}" + (
+                f" (exit code {event.exit_code})" if event.exit_code is not None else "")
             if event.report:
-                text += "\n" + event.report
-            return text
+                # The report (possibly a long pod dump) first, the verdict last: the
+                # line a person (or `tail -1`) looks for is at the bottom.
+                return f"{event.run_id} failure report:\n{event.report}\nkpodtui: {verdict}"
+            return verdict
         return None
 
 

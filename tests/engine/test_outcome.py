@@ -89,3 +89,13 @@ def test_report_names_everything_and_masks_secrets():
     assert "BackOff" in text and "Pulled" not in text
     assert "hunter2" not in text and "fast" not in text and MASK in text
     assert mask_pod(p)["spec"]["containers"][0]["env"][1]["value"] == "fast"
+
+
+def test_unschedulable_is_read_from_the_pod_scheduled_condition():
+    cond = [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+             "message": "0/1 nodes are available: 1 Insufficient cpu."}]
+    assert oc.unschedulable({"status": {"phase": "Pending", "conditions": cond}}) == (
+        "the pod cannot be scheduled: Unschedulable: 0/1 nodes are available: 1 Insufficient cpu.")
+    scheduled = [{"type": "PodScheduled", "status": "True"}]
+    assert oc.unschedulable({"status": {"phase": "Pending", "conditions": scheduled}}) is None
+    assert oc.unschedulable({"status": {"phase": "Pending"}}) is None
