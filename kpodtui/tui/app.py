@@ -409,6 +409,38 @@ class KpodApp(App[int]):
         self.refresh_runs()
 
     @work(thread=True, exit_on_error=False, group="run-actions")
+    def detach_run(self, run_id: str) -> None:
+        """Stop following a live run: its pod goes on, history keeps it live, ``a`` takes it up again."""
+        session = self.sessions.get(run_id)
+        if session is None or session.handle is None or not session.model.live:
+            self.post_message(Notice(f"run {run_id} is not followed live here", "warning"))
+            return
+        try:
+            session.handle.detach()
+        except Exception as exc:
+            self.post_message(ActionFailed(f"detach {run_id}", f"{exc}"))
+            return
+        self.call_from_thread(self._detached, run_id)
+
+    def _detached(self, run_id: str) -> None:
+        from kpodtui.tui.run_model import HEADER, LOGS, OUTCOME
+        from kpodtui.tui.screens.run_screen import RunScreen
+
+        session = self.sessions.pop(run_id, None)
+        if session is None:
+            return
+        changes = session.model.apply(session.feed.drain())  # what came before the engine let go
+        session.handle = None
+        session.model.detached = True
+        self.records[run_id] = session  # still viewable; a reattach replaces it
+        for screen in self._all_screens():
+            if isinstance(screen, RunScreen) and screen.run_id == run_id:
+                screen.model_changed(changes | {HEADER, OUTCOME, LOGS})
+        if session.model.live:
+            self.notify(f"run {run_id} detached: its pod goes on (a: reattach)", timeout=4)
+        self.refresh_runs()
+
+    @work(thread=True, exit_on_error=False, group="run-actions")
     def keep_run(self, run_id: str) -> None:
         try:
             session = self.sessions.get(run_id)

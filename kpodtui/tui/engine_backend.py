@@ -35,15 +35,15 @@ class EngineHandle:
     def keep(self) -> None:
         self.run.keep()
 
-    def detach(self) -> None:
+    def detach(self, timeout: float = 10.0) -> None:
         """Stop following; the pod goes on and the run stays live in history.
 
-        The run's thread is a daemon: leaving the process ends it without a
-        verdict, and the next start reattaches from the log files' ends.
+        Returns once the engine has let go (its log files flushed, its lock
+        released, nobody recorded as following), so an attach from here or from
+        another process continues from the log files' ends.
         """
-        detach = getattr(self.run, "detach_now", None)
-        if detach is not None:
-            detach()
+        self.run.detach_now()
+        self.run.wait(timeout)
 
 
 class EngineBackend:

@@ -98,6 +98,7 @@ class RunModel:
     finished_at: float | None = None
     live: bool = True
     from_history: bool = False
+    detached: bool = False  # live, but this app stopped following it
     capacity: int = DEFAULT_CAPACITY
     logs: LogBuffer = field(init=False)
 

@@ -80,6 +80,17 @@ async def settled(pilot, frames: int = 3, timeout: float = 10.0) -> None:
         last = shot
 
 
+def rendered_text(widget) -> str:
+    """What a ``Static`` shows, as plain text (its content printed at the widget's width)."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=max(widget.size.width, 40), file=io.StringIO(), record=True, color_system=None)
+    console.print(widget.content)
+    return console.export_text()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function):
     """Run ``async def`` tests of this folder in a fresh event loop (no asyncio plugin needed)."""

@@ -113,11 +113,12 @@ async def test_kill_deletes_the_pod(sim, tmp_path):
 @needs_kubelet
 async def test_keep_leaves_the_pod(sim, tmp_path):
     spec = tmp_path / "short.yaml"
-    spec.write_text(LOOP_SPEC.replace("600", "30"))
+    spec.write_text(LOOP_SPEC.replace("600", "60"))  # 3 s: still live when "k" is pressed, even under load
     async with engine_app(sim).run_test(size=(140, 40)) as pilot:
         screen = await launch(pilot, spec)
         model = screen.session.model
         await wait_for(pilot, lambda: model.pod_name is not None, timeout=60, what="pod")
+        assert model.finished is None, "the run ended before keep was pressed: the test proves nothing"
         await pilot.press("k")
         await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="verdict")
         assert model.finished.outcome == "succeeded"
@@ -164,4 +165,28 @@ async def test_quit_detached_then_restart_reattaches(sim, tmp_path):
         await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="verdict")
         assert model.finished.outcome == "succeeded"
         texts = [line.text for _, line in model.logs.iter_from(model.logs.first)]
+        assert texts == [f"tick {i}" for i in range(120)]  # continued: nothing lost, nothing twice
+
+
+@needs_kubelet
+async def test_detach_one_run_then_reattach_continues_its_log(sim, tmp_path):
+    spec = tmp_path / "counter.yaml"
+    spec.write_text(LOOP_SPEC.replace("600", "120"))
+    app = engine_app(sim)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await launch(pilot, spec)
+        run_id, model = screen.run_id, screen.session.model
+        await wait_for(pilot, lambda: len(model.logs) >= 10, timeout=60, what="lines")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: run_id not in app.sessions, timeout=30, what="detached")
+        assert pod_exists(sim, model.namespace, model.pod_name)  # the pod goes on
+        record = app.backend.get_run(run_id)
+        assert record is not None and record.row.live  # history keeps it live
+        await pilot.press("a")
+        await wait_for(pilot, lambda: run_id in app.sessions, timeout=30, what="reattached")
+        again = app.sessions[run_id].model
+        assert screen.session is app.sessions[run_id]  # the same view follows it again
+        await wait_for(pilot, lambda: again.finished is not None, timeout=60, what="verdict")
+        assert again.finished.outcome == "succeeded"
+        texts = [line.text for _, line in again.logs.iter_from(again.logs.first)]
         assert texts == [f"tick {i}" for i in range(120)]  # continued: nothing lost, nothing twice

@@ -7,7 +7,7 @@ from kpodtui.tui.app import KpodApp
 from kpodtui.tui.screens.run_screen import RunScreen
 from kpodtui.tui.widgets.log_view import LogView
 
-from .conftest import wait_for
+from .conftest import rendered_text, wait_for
 from .fakes import FakeBackend, finished_events, live_run_events
 
 
@@ -18,7 +18,9 @@ def make_app(backend: FakeBackend) -> KpodApp:
 async def launch(app: KpodApp, pilot) -> RunScreen:
     app.launch(None, "task_id: hello\n", "hello")
     await wait_for(pilot, lambda: isinstance(app.screen, RunScreen), what="run screen")
-    return app.screen  # type: ignore[return-value]
+    screen = app.screen
+    await wait_for(pilot, lambda: screen.session is not None, what="run screen attached")  # composed, too
+    return screen  # type: ignore[return-value]
 
 
 async def test_lines_reach_the_log_pane_and_phase_shows():
@@ -96,3 +98,26 @@ async def test_kill_asks_first():
         await wait_for(pilot, lambda: backend.handles["run1"].killed)
         await wait_for(pilot, lambda: screen.session.model.finished is not None)
         assert screen.session.model.finished.outcome == "killed"
+
+
+async def test_detach_then_reattach():
+    backend = FakeBackend(script=live_run_events("x"))
+    app = make_app(backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await launch(app, pilot)
+        view = screen.query_one(LogView)
+        await wait_for(pilot, lambda: view.count == 30, what="lines")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: "run1" not in app.sessions, what="detached")
+        assert backend.handles["run1"].detached and not backend.handles["run1"].killed
+        # the view stays, with its lines, and says what happened and what to do
+        assert app.screen is screen and view.count == 30
+        await wait_for(pilot, lambda: "detached" in rendered_text(screen.query_one("#run-header")))
+        assert "a: reattach" in rendered_text(screen.query_one("#outcome-body"))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: "run1" in app.sessions, what="reattached")
+        assert backend.handles["run1"] is not None and not backend.handles["run1"].detached  # a new handle
+        handle = backend.handles["run1"]
+        handle.emit(LogBatch("run1", (LogLine("base", "", "after reattach"),)))
+        await wait_for(pilot, lambda: screen.session is app.sessions["run1"], what="view follows again")
+        await wait_for(pilot, lambda: any(line.text == "after reattach" for line in view.visible_lines()))

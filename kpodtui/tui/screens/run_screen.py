@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from kpodtui.tui.app import KpodApp, RunSession
 
 
+# One footer entry for the three display toggles ("t w J Time/Wrap/JSON"): the footer is full.
+_TOGGLES = Binding.Group("Time/Wrap/JSON", compact=False)
+
+
 class RunScreen(Screen[None]):
     """One run. Attaches to the app's session for ``run_id`` (live or loaded from history)."""
 
@@ -34,16 +38,17 @@ class RunScreen(Screen[None]):
         Binding("n", "next_match(1)", "Next", id="log-next", show=False),
         Binding("N", "next_match(-1)", "Prev", id="log-prev", show=False),
         Binding("F", "filter", "Filter", id="log-filter"),
-        Binding("t", "toggle('timestamps')", "Time", id="log-timestamps"),
-        Binding("w", "toggle('wrap')", "Wrap", id="log-wrap"),
-        Binding("J", "toggle('json_mode')", "JSON", id="log-json"),
+        Binding("t", "toggle('timestamps')", "Timestamps", id="log-timestamps", group=_TOGGLES),
+        Binding("w", "toggle('wrap')", "Wrap", id="log-wrap", group=_TOGGLES),
+        Binding("J", "toggle('json_mode')", "JSON", id="log-json", group=_TOGGLES),
         Binding("right_square_bracket", "container(1)", "Next container", id="log-next-container", show=False),
         Binding("left_square_bracket", "container(-1)", "Prev container", id="log-prev-container", show=False),
-        Binding("c", "copy_line", "Copy line", id="copy-line"),
-        Binding("ctrl+s", "save_log", "Save log", id="save-log"),
+        Binding("c", "copy_line", "Copy", id="copy-line"),
+        Binding("ctrl+s", "save_log", "Save", id="save-log"),
         Binding("x", "kill", "Kill", id="kill"),
         Binding("k", "keep", "Keep", id="keep"),
-        Binding("a", "reattach", "Reattach", id="reattach", show=False),
+        Binding("d", "detach", "Detach", id="detach"),
+        Binding("a", "reattach", "Reattach", id="reattach"),
         Binding("r", "rerun", "Rerun", id="rerun"),
         Binding("y", "pod_yaml", "Pod YAML", id="pod-yaml"),
         Binding("m", "maximize_logs", "Max logs", id="maximize-logs", show=False),
@@ -53,6 +58,7 @@ class RunScreen(Screen[None]):
         super().__init__()
         self.run_id = run_id
         self.session: RunSession | None = None
+        self._footer_state: tuple[bool, bool] | None = None
 
     @property
     def kapp(self) -> KpodApp:
@@ -96,10 +102,29 @@ class RunScreen(Screen[None]):
         self.query_one(LogPane).attach(session.model)
         self.model_changed({HEADER, EVENTS, XCOM, OUTCOME, STREAMS})
 
+    # Actions that only make sense for a run followed live here (kill, keep, detach), or for
+    # a live run nobody here follows (reattach), leave the footer otherwise.
+    _FOLLOWED_ONLY = frozenset({"kill", "keep", "detach"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self._FOLLOWED_ONLY:
+            return self._live()
+        if action == "reattach":
+            return self._detached()
+        return True
+
+    def _detached(self) -> bool:
+        model = self.session.model if self.session else None
+        return model is not None and model.live and self.run_id not in self.kapp.sessions
+
     def model_changed(self, changes: set[str]) -> None:
         """Repaint what changed (called by the app once per drained frame)."""
         if self.session is None or not self.is_mounted:
             return
+        state = (self._live(), self._detached())
+        if state != self._footer_state:  # live, finished or detached: the footer shows what applies
+            self._footer_state = state
+            self.refresh_bindings()  # only on a change: the footer rebuilds itself each time
         model = self.session.model
         if changes & {HEADER, STATUS, OUTCOME}:
             self.query_one(RunHeader).show(model)
@@ -203,6 +228,12 @@ class RunScreen(Screen[None]):
             return
         self.kapp.keep_run(self.run_id)
 
+    def action_detach(self) -> None:
+        if not self._live():
+            self.notify("this run is not followed live here", severity="warning")
+            return
+        self.kapp.detach_run(self.run_id)
+
     def action_reattach(self) -> None:
         if self.run_id in self.kapp.sessions:
             self.notify("already following this run", timeout=2)
@@ -219,6 +250,7 @@ class RunScreen(Screen[None]):
         return [
             PaletteEntry("Kill run", "delete the pod now (asks first)", self.action_kill),
             PaletteEntry("Keep pod", "switch this run to keep_pod", self.action_keep),
+            PaletteEntry("Detach", "stop following; the pod goes on (reattach later)", self.action_detach),
             PaletteEntry("Reattach", "follow this run live again", self.action_reattach),
             PaletteEntry("Rerun", "launch the same spec again", self.action_rerun),
             PaletteEntry("Show pod YAML", "the pod as the cluster has it", self.action_pod_yaml),

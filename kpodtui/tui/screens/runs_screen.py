@@ -34,6 +34,7 @@ class RunsScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "open", "Open", id="open-run", priority=False),
         Binding("a", "reattach", "Reattach", id="reattach-run"),
+        Binding("d", "detach", "Detach", id="detach-run", show=False),
         Binding("x", "kill", "Kill", id="kill-run"),
         Binding("r", "rerun", "Rerun", id="rerun-run"),
         Binding("f5", "reload", "Reload", id="reload-runs"),
@@ -117,6 +118,13 @@ class RunsScreen(Screen[None]):
         else:
             self.kapp.reattach_run(row.run_id)
 
+    def action_detach(self) -> None:
+        row = self.selected
+        if row is None or row.run_id not in self.kapp.sessions:
+            self.notify("select a run this app follows live", severity="warning")
+            return
+        self.kapp.detach_run(row.run_id)
+
     def action_kill(self) -> None:
         from kpodtui.tui.dialogs.confirm_dialog import ConfirmDialog
 
@@ -146,6 +154,7 @@ class RunsScreen(Screen[None]):
         return [
             PaletteEntry("Open run", "its run view (logs from disk when finished)", self.action_open),
             PaletteEntry("Reattach run", "follow a detached live run again", self.action_reattach),
+            PaletteEntry("Detach run", "stop following a live run; its pod goes on", self.action_detach),
             PaletteEntry("Kill run", "delete the pod now (asks first)", self.action_kill),
             PaletteEntry("Rerun", "launch the same spec again", self.action_rerun),
             PaletteEntry("Reload history", "", self.action_reload),

@@ -56,7 +56,10 @@ class OutcomePane(VerticalScroll):
         body = self.query_one("#outcome-body", Static)
         fin = model.finished
         if fin is None:
-            body.update(Text("live" if model.live else "no verdict recorded", "dim"))
+            if model.live and (model.detached or model.from_history):
+                body.update(Text("detached: the pod goes on without this view (a: reattach)", "yellow"))
+            else:
+                body.update(Text("live" if model.live else "no verdict recorded", "dim"))
             return
         head = Text()
         head.append(f" {fin.outcome.upper()} ", VERDICT_STYLES.get(fin.outcome, "bold"))

@@ -55,7 +55,7 @@ class RunHeader(Static):
         line.append(format_duration(model.elapsed))
         if model.reattached:
             line.append("  reattached", "italic magenta")
-        if model.from_history and model.live:
+        if model.live and (model.detached or model.from_history):
             line.append("  detached", "italic yellow")
         grid.add_row(line)
         states = Text()
