@@ -225,10 +225,23 @@ def validate_file(path: str | Path, overrides: Sequence[str] = ()) -> list[SpecE
     return errors
 
 
-def load_spec_text(text: str, source: str = "<editor>", base_dir: Path | None = None) -> list[TaskSpec]:
-    """Specs from text (the app's editor); raises the first :class:`SpecError` (with .line/.column/.key)."""
-    specs, errors = _load_text(text, source, None, base_dir, ())
+def load_spec_text(text: str, source: str = "<editor>", base_dir: Path | None = None,
+                   overrides: Sequence[str] = ()) -> list[TaskSpec]:
+    """Specs from text (the app's editor), with ``--set``-style ``overrides``; raises the
+    first :class:`SpecError` (with .line/.column/.key). :func:`check_spec_text` lists them all."""
+    specs, errors = _load_text(text, source, None, base_dir, overrides)
     if errors:
         raise errors[0]
     return specs
+
+
+def check_spec_text(text: str, source: str = "<editor>", base_dir: Path | None = None,
+                    overrides: Sequence[str] = ()) -> list[SpecError]:
+    """Every problem of spec text (empty when it is valid), as :func:`validate_file` for a file;
+    never raises for bad input (a YAML syntax error or a bad override is the one problem)."""
+    try:
+        _specs, errors = _load_text(text, source, None, base_dir, overrides)
+    except SpecError as exc:
+        return [exc]
+    return errors
 

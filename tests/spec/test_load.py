@@ -11,6 +11,7 @@ from kpodtui.spec import (
     PARAMS,
     SpecError,
     TaskSpec,
+    check_spec_text,
     load_spec_text,
     load_specs,
     render_spec,
@@ -126,6 +127,28 @@ def test_editor_errors_carry_line_column_key():
     err = info.value
     assert (err.line, err.column, err.key) == (5, 5, "env_vars[1]")
     assert str(err).startswith("<editor>:5:5: env_vars[1]:")
+
+
+def test_check_spec_text_lists_every_problem_with_its_line():
+    text = (
+        "task_id: t\n"
+        "image: b\n"
+        "cmdz: [sh]\n"                      # unknown key
+        "startup_timeout_seconds: soon\n"   # wrong type
+        "---\n"
+        "task_id: u\n"                      # second document: no image
+    )
+    problems = check_spec_text(text, "t.yaml")
+    assert [p.line for p in problems] == [3, 4, 6]
+    assert problems[0].key == "cmdz" and problems[1].key == "startup_timeout_seconds"
+    assert check_spec_text("task_id: t\nimage: b\n") == []
+    # overrides are checked as well, and can fix what the text lacks
+    assert check_spec_text("task_id: t\n", overrides=["image=busybox"]) == []
+    assert check_spec_text("task_id: t\nimage: b\n", overrides=["get_logs=maybe"])[0].source == "--set get_logs=maybe"
+    # a YAML syntax error is the one problem, never an exception
+    (syntax,) = check_spec_text("task_id: [t\nimage: b\n")
+    assert syntax.line is not None
+    assert load_spec_text("task_id: t\n", overrides=["image=alpine:3"])[0].image == "alpine:3"
 
 
 def test_multi_document_files_and_overrides(tmp_path):
