@@ -112,23 +112,12 @@ class EngineBackend:
 
     def _specs(self, path: Path | None, text: str, overrides: Sequence[str]) -> list[Any]:
         from kpodtui.spec import load_spec_text, load_specs
-        from kpodtui.spec.errors import SpecError
 
         if path is not None and path.is_file() and path.read_text(encoding="utf-8") == text:
             return load_specs(path, overrides)
-        if overrides:
-            # Unsaved editor text with overrides: the loader's text entry point takes them too.
-            from kpodtui.spec.loader import _load_text
-
-            source = str(path) if path else "<editor>"
-            specs, errors = _load_text(text, source, path, path.parent if path else Path.cwd(), overrides)
-            if errors:
-                raise errors[0]
-            return specs
-        try:
-            return load_spec_text(text, str(path) if path else "<editor>", path.parent if path else Path.cwd())
-        except SpecError:
-            raise
+        # unsaved editor text
+        source = str(path) if path else "<editor>"
+        return load_spec_text(text, source, path.parent if path else Path.cwd(), overrides)
 
     def launch(
         self, path: Path | None, text: str, task_id: str | None, overrides: Sequence[str], subscriber: Subscriber

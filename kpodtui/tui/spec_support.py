@@ -7,6 +7,7 @@ lazy so the app starts without them.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,17 +37,16 @@ def _problem(exc: Exception) -> Problem:
     return Problem(" ".join(str(what).split()), getattr(exc, "line", None), getattr(exc, "column", None), getattr(exc, "key", None))
 
 
-def check_text(text: str, path: Path | None) -> tuple[list[Problem], list]:
-    """Validate editor text; returns (problems, task specs)."""
-    from kpodtui.spec.errors import SpecError
-    from kpodtui.spec.loader import load_spec_text
+def check_text(text: str, path: Path | None, overrides: Sequence[str] = ()) -> tuple[list[Problem], list]:
+    """Validate editor text (with ``--set``-style overrides); returns (every problem, task specs)."""
+    from kpodtui.spec import check_spec_text, load_spec_text
 
     source = str(path) if path else "<editor>"
     base = path.parent if path else Path.cwd()
-    try:
-        return [], load_spec_text(text, source, base)
-    except SpecError as exc:
-        return [_problem(exc)], []
+    errors = check_spec_text(text, source, base, overrides)
+    if errors:
+        return [_problem(exc) for exc in errors], []
+    return [], load_spec_text(text, source, base, overrides)
 
 
 def dry_run(path: Path, index: int = 0) -> tuple[str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,9 +24,11 @@ class OverridesDialog(ModalScreen[list[str] | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="overrides-cancel")]
 
-    def __init__(self, task_id: str) -> None:
+    def __init__(self, task_id: str, check: Callable[[list[str]], list[str]] | None = None) -> None:
+        """``check(overrides)`` returns the problems the spec would have with them (shown, not launched)."""
         super().__init__()
         self.task_id = task_id
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -43,6 +47,10 @@ class OverridesDialog(ModalScreen[list[str] | None]):
         bad = [i for i in items if "=" not in i]
         if bad:
             self.query_one("#overrides-error", Label).update(f"not KEY=VALUE: {' '.join(bad)}")
+            return
+        problems = self.check(items) if self.check is not None else []
+        if problems:
+            self.query_one("#overrides-error", Label).update("\n".join(problems))
             return
         self.dismiss(items)
 

@@ -17,6 +17,7 @@ from textual.widgets import Footer, Header, Static, TextArea
 
 from kpodtui.tui.commands import PaletteEntry
 from kpodtui.tui.spec_support import Problem
+from kpodtui.tui.widgets.spec_editor import SpecEditor
 
 if TYPE_CHECKING:
     from kpodtui.tui.app import KpodApp
@@ -37,8 +38,11 @@ class EditorScreen(Screen[None]):
         Binding("ctrl+s", "save", "Save", id="editor-save"),
         Binding("ctrl+r", "launch", "Launch", id="editor-launch"),
         Binding("ctrl+o", "launch_with_overrides", "Launch with --set", id="editor-launch-overrides"),
+        Binding("f8", "next_problem", "Next problem", id="editor-next-problem"),
         Binding("escape", "back", "Back", id="back"),
     ]
+
+    MAX_LISTED = 7  # problems listed under the editor; the rest are counted (every line is marked)
 
     @dataclass
     class Checked(Message):
@@ -65,7 +69,7 @@ class EditorScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield TextArea.code_editor(self.initial, language="yaml", id="editor", soft_wrap=False)
+        yield SpecEditor.code_editor(self.initial, language="yaml", id="editor", soft_wrap=False)
         yield Static(id="editor-problems")
         yield Footer()
 
@@ -113,17 +117,33 @@ class EditorScreen(Screen[None]):
             panel.update(Text(f"✓ valid: {tasks}", "green"))
             panel.set_class(False, "-errors")
         else:
-            text = Text()
-            for i, p in enumerate(self.problems):
+            count = len(self.problems)
+            text = Text(f"{count} problem{'s' if count > 1 else ''} (f8: next)\n", "bold")
+            for i, p in enumerate(self.problems[: self.MAX_LISTED]):
                 if i:
                     text.append("\n")
                 text.append("✗ ", "bold red")
                 text.append(p.describe())
+            if count > self.MAX_LISTED:
+                text.append(f"\n… and {count - self.MAX_LISTED} more", "dim")
             panel.update(text)
             panel.set_class(True, "-errors")
-        editor = self.query_one(TextArea)
-        first = next((p.line for p in self.problems if p.line), None)
-        editor.set_class(first is not None, "-has-errors")
+        editor = self.query_one(SpecEditor)
+        lines = [p.line for p in self.problems if p.line]
+        editor.mark_lines(lines)
+        editor.set_class(bool(self.problems), "-has-errors")
+
+    def action_next_problem(self) -> None:
+        """Move the cursor to the next problem's line (wrapping around)."""
+        located = sorted({(p.line, p.column or 1) for p in self.problems if p.line})
+        if not located:
+            self.notify("no problems with a line number" if self.problems else "no problems", timeout=2)
+            return
+        editor = self.query_one(SpecEditor)
+        row = editor.cursor_location[0] + 1
+        line, column = next(((ln, col) for ln, col in located if ln > row), located[0])
+        editor.move_cursor((line - 1, column - 1), center=True)
+        editor.focus()
 
     @property
     def valid(self) -> bool:
@@ -168,7 +188,12 @@ class EditorScreen(Screen[None]):
             if overrides is not None:
                 self._launch(overrides)
 
-        self.app.push_screen(OverridesDialog(self.task_ids[0]), got)
+        self.app.push_screen(OverridesDialog(self.task_ids[0], self._check_overrides), got)
+
+    def _check_overrides(self, overrides: list[str]) -> list[str]:
+        from kpodtui.tui.spec_support import check_text
+
+        return [p.describe() for p in check_text(self.text, self.path, overrides)[0]]
 
     def action_back(self) -> None:
         self.dismiss()

@@ -150,7 +150,16 @@ class TasksScreen(Screen[None]):
             if overrides is not None:
                 self._launch(overrides)
 
-        self.app.push_screen(OverridesDialog(entry.task_id), got)
+        def check(overrides: list[str]) -> list[str]:
+            from kpodtui.tui.spec_support import check_text
+
+            try:
+                text = entry.path.read_text(encoding="utf-8")
+            except OSError as exc:
+                return [f"cannot read {entry.path}: {exc.strerror or exc}"]
+            return [p.describe() for p in check_text(text, entry.path, overrides)[0]]
+
+        self.app.push_screen(OverridesDialog(entry.task_id, check), got)
 
     def action_edit(self) -> None:
         from kpodtui.tui.screens.editor_screen import EditorScreen
