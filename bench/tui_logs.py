@@ -15,7 +15,17 @@ Phases (kpodtui's log pane, then a baseline in the same run: Textual's own
    process RSS at the end (the ring keeps the last 200k lines; the rest is
    counted as dropped, as in the app).
 
-Run: ``.venv/bin/python bench/tui_logs.py`` (``--quick`` for a short run).
+``--pod``: a real pod instead of the producer thread. An in-process simulated
+cluster runs a container (a host ``python3``) that writes ``--pod-lines`` lines
+of 100 bytes as fast as it can; the real engine follows its log stream (HTTP
+from the sim's kubelet, log files and cursors in a temporary history) and the
+app shows it in its run view, launched as a person would. Printed: lines/s
+reaching the pane between its first and last line, keypress latency while the
+lines flow, whether every line arrived, RSS; then the synthetic figures above,
+in the same run, for comparison.
+
+Run: ``.venv/bin/python bench/tui_logs.py`` (``--quick`` for a short run;
+``--pod [--pod-lines N]`` for the real pod).
 """
 
 from __future__ import annotations
@@ -218,6 +228,107 @@ async def bench_textual_log(rate: float, seconds: float, total: int) -> dict:
     return out
 
 
+# -- a real pod on the simulated cluster, through the real engine -----------------------------
+
+FLOOD = """\
+import sys
+pad = "x" * 85
+out = sys.stdout
+n = {lines}
+step = 10000
+for start in range(0, n, step):
+    out.write("".join(f"line {{i:09d}} {{pad}}\\n" for i in range(start, min(n, start + step))))
+out.flush()
+"""
+
+
+async def bench_pod(lines: int, work) -> dict:
+    """Launch the flood task on a sim through the app; measure the pane and the keys meanwhile."""
+    import os
+
+    os.environ["KPODTUI_HOME"] = str(work / "home")  # history and log files of this bench only
+    os.environ["KPODTUI_CONFIG_DIR"] = str(work / "config")
+    from kpodtui.sim.cluster import SimCluster
+    from kpodtui.tui.app import KpodApp
+    from kpodtui.tui.screens.run_screen import RunScreen
+    from kpodtui.tui.widgets.log_view import LogView
+
+    spec = work / "flood.yaml"
+    import json
+
+    spec.write_text(
+        "task_id: flood\nimage: python:3.12-slim\n"
+        f"cmds: [python3, -c, {json.dumps(FLOOD.format(lines=lines))}]\n"
+    )
+    sim = SimCluster.start(workdir=work / "sim")
+
+    def build():
+        from kpodtui.tui.engine_backend import EngineBackend
+
+        return EngineBackend(kubeconfig=str(sim.kubeconfig_path))
+
+    app = KpodApp(build, start_mode="tasks", reattach_on_start=False)
+    out: dict = {}
+    try:
+        async with app.run_test(size=(200, 50)):
+            deadline = time.perf_counter() + 60
+            while app.backend is None:
+                if app.backend_error or time.perf_counter() > deadline:
+                    raise SystemExit(f"engine did not load: {app.backend_error}")
+                await asyncio.sleep(0.02)
+            t_launch = time.perf_counter()
+            app.launch(spec, spec.read_text(), None)
+            while not (isinstance(app.screen, RunScreen) and app.screen.session is not None):
+                await asyncio.sleep(0.005)
+            screen = app.screen
+            model = screen.session.model
+            view = screen.query_one(LogView)
+            while model.logs.total == 0 and model.finished is None:
+                await asyncio.sleep(0.001)
+            t_first = time.perf_counter()
+            latencies: list[float] = []
+            while model.logs.total < lines and model.finished is None:
+                before = view.timestamps
+                k0 = time.perf_counter()
+                app.post_message(events.Key("t", "t"))  # as the terminal driver does
+                while view.timestamps == before:
+                    await asyncio.sleep(0)
+                latencies.append((time.perf_counter() - k0) * 1000)
+                await asyncio.sleep(0.1)
+            # the last lines may still be in the feed when the verdict lands
+            while model.logs.total < lines and time.perf_counter() < t_first + 600:
+                if model.finished is not None and not screen.session.feed:
+                    await asyncio.sleep(0.5)  # a final drain
+                    break
+                await asyncio.sleep(0.002)
+            t_last = time.perf_counter()
+            while model.finished is None and time.perf_counter() < t_last + 60:
+                await asyncio.sleep(0.02)
+            out["lines"] = model.logs.total
+            out["first_line_after"] = t_first - t_launch
+            out["rate"] = model.logs.total / max(t_last - t_first, 1e-9)
+            out["lat"] = latencies or [float("nan")]
+            out["rss"] = rss_mb()
+            out["outcome"] = model.finished.outcome if model.finished else "not finished"
+            out["last"] = model.logs[model.logs.total - 1].text[:14] if len(model.logs) else ""
+    finally:
+        sim.stop()
+    return out
+
+
+def report_pod(r: dict, lines: int) -> None:
+    lat = r["lat"]
+    print(f"\nreal pod on the sim through the engine ({lines:,} lines of 100 bytes, written flat out)")
+    print(f"  first line in the pane {r['first_line_after'] * 1000:.0f} ms after launch (pod creation, start, stream)")
+    print(f"  {r['rate']:,.0f} lines/s reached the pane (first to last line); {r['lines']:,} of {lines:,} arrived; "
+          f"run {r['outcome']}; last line {r['last']!r}")
+    print(
+        f"  keypress latency while lines flow: p50 {statistics.median(lat):.1f} ms, "
+        f"p99 {pct(lat, 0.99):.1f} ms, max {max(lat):.1f} ms (n={len(lat)})"
+    )
+    print(f"  RSS at the end {r['rss']:.0f} MB (app, engine and the in-process sim)")
+
+
 def report(name: str, r: dict, rate: float) -> None:
     lat = r["lat"]
     print(f"\n{name}")
@@ -241,10 +352,31 @@ def main() -> None:
     parser.add_argument("--total", type=int, default=5_000_000)
     parser.add_argument("--baseline-total", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="2 s paced, 1M lines flat out")
-    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the Textual Log baseline")
+    parser.add_argument("--pod", action="store_true", help="a real pod on an in-process sim, then the synthetic run")
+    parser.add_argument("--pod-lines", type=int, default=1_000_000)
+    parser.add_argument("--pod-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
         args.seconds, args.total, args.baseline_total = 2, 1_000_000, 300_000
+    if args.pod_only:
+        import shutil
+        import tempfile
+        from pathlib import Path
+
+        work = Path(tempfile.mkdtemp(prefix="kpodtui-bench-pod-"))
+        try:
+            report_pod(asyncio.run(bench_pod(args.pod_lines, work)), args.pod_lines)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
+    if args.pod:
+        # its own process: the sim, the engine's threads and their memory stay out of the figures below
+        import subprocess
+        import sys
+
+        subprocess.run([sys.executable, __file__, "--pod-only", "--pod-lines", str(args.pod_lines)], check=True)
+        print("\nfor comparison, the synthetic feed (no pod, no engine), in a fresh process:")
     print("100-byte lines, batches of 1,000 from a producer thread, headless 200x50, drain at 30 Hz")
     ours = asyncio.run(bench_kpodtui(args.rate, args.seconds, args.total))
     report("kpodtui log pane (ring buffer 200k lines, Line API view)", ours, args.rate)

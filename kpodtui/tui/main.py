@@ -38,9 +38,14 @@ def backend_factory(args: argparse.Namespace):
 
 
 def main(args: argparse.Namespace) -> int:
+    specs = [Path(p) for p in getattr(args, "specs", None) or []]
+    missing = [str(p) for p in specs if not p.exists()]
+    if missing:  # before the terminal switches to the app: one line, exit 2
+        from kpodtui.errors import BadInputError
+
+        raise BadInputError(f"no such spec file or folder: {', '.join(missing)}")
     from kpodtui.tui.app import KpodApp
 
-    specs = [Path(p) for p in getattr(args, "specs", None) or []]
     app = KpodApp(backend_factory(args), spec_paths=specs)
     result = app.run()
     return int(result or 0)

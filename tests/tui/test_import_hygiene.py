@@ -86,3 +86,13 @@ def test_first_frame_needs_only_the_first_screen(tmp_path):
         if m.startswith(("pygments", "kpodtui.engine", "kpodtui.history", "kubernetes", "kpodtui.tui.screens.run_screen"))
     ]
     assert early == []
+
+
+def test_missing_spec_path_is_one_line_before_the_app_opens(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "kpodtui", "tui", str(tmp_path / "nope.yaml")],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )
+    assert out.returncode == 2
+    assert out.stderr.strip() == f"kpodtui: error: no such spec file or folder: {tmp_path / 'nope.yaml'}"
+    assert "\x1b[" not in out.stdout  # the terminal was never switched to the app

@@ -35,8 +35,7 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from kpodtui.engine.events import LogLine
-from kpodtui.tui.log_buffer import LogBuffer, LogIndex
+from kpodtui.tui.log_buffer import HeldLine, LogBuffer, LogIndex
 
 PALETTE = ("cyan", "magenta", "green", "yellow", "bright_blue", "bright_red", "bright_cyan", "orange1")
 _JSON = JSONHighlighter()
@@ -109,7 +108,7 @@ class LogView(ScrollView, can_focus=True):
         """A line was opened (Enter or double click) to be shown whole."""
 
         view: LogView
-        line: LogLine
+        line: HeldLine
 
     def __init__(self, buffer: LogBuffer | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -162,7 +161,7 @@ class LogView(ScrollView, can_focus=True):
             return self._index.row_of(absolute)
         return max(0, absolute - self.buffer.first)
 
-    def visible_lines(self) -> list[LogLine]:
+    def visible_lines(self) -> list[HeldLine]:
         """The lines currently on screen, top to bottom (tests and copy use this)."""
         seen: list[int] = []
         for row in self._rows():
@@ -170,7 +169,7 @@ class LogView(ScrollView, can_focus=True):
                 seen.append(row.absolute)
         return [self.buffer[a] for a in seen if a >= self.buffer.first]
 
-    def _predicate(self) -> Callable[[LogLine], bool] | None:
+    def _predicate(self) -> Callable[[HeldLine], bool] | None:
         container, rx = self.container, self._filter_re
         if container is None and rx is None:
             return None
@@ -209,7 +208,7 @@ class LogView(ScrollView, can_focus=True):
             self.scroll_to(y=self.row_of(top), animate=False)
         self._invalidate()
 
-    def _shows(self, line: LogLine) -> bool:
+    def _shows(self, line: HeldLine) -> bool:
         return self.container is None or line.container == self.container
 
     def _prefix_width(self) -> int:
@@ -365,7 +364,7 @@ class LogView(ScrollView, can_focus=True):
         if self.cursor is not None and self.cursor >= self.buffer.first:
             self.post_message(self.LineOpened(self, self.buffer[self.cursor]))
 
-    def current_line(self) -> LogLine | None:
+    def current_line(self) -> HeldLine | None:
         """The cursor line, else the last visible line."""
         if self.cursor is not None and self.cursor >= self.buffer.first:
             return self.buffer[self.cursor]
