@@ -5,11 +5,12 @@ Same bearer token as the API. Every endpoint answers JSON.
     GET    /_sim/counters                 request counters {"GET /api/v1/...": n}
     DELETE /_sim/counters                 reset them
     POST   /_sim/faults/fail              {"n", "status", "verb"?, "path"?, "retry_after"?}
+    POST   /_sim/faults/forbid            RBAC denial (403): {"namespace"?, "verbs"?, "resources"?}
     POST   /_sim/faults/latency           {"seconds"}
     POST   /_sim/faults/end-watches
     POST   /_sim/faults/expire            expire resourceVersions (410 for older ones)
     POST   /_sim/faults/cut-logs          {"after_lines", "times"?, "pod"?, "container"?}
-    POST   /_sim/faults/clear             remove request faults, latency and log cuts
+    POST   /_sim/faults/clear             remove request faults, denials, latency and log cuts
     POST   /_sim/kill                     {"namespace"?, "pod", "container", "exit_code"?, "signal"?}
     POST   /_sim/restart-apiserver        drop connections and listen again (state kept)
 """
@@ -54,6 +55,14 @@ def add_admin_routes(app: web.Application, ctx: ServerContext) -> None:
             raise errors.bad_request(f"bad fault: {exc!r}") from None
         return json_response(ok)
 
+    async def forbid(request: web.Request) -> web.Response:
+        b = await body(request)
+        verbs, resources = b.get("verbs"), b.get("resources")
+        if not all(v is None or isinstance(v, list) for v in (verbs, resources)):
+            raise errors.bad_request("bad rule: verbs and resources are lists")
+        ctx.faults.forbid(b.get("namespace"), verbs, resources)
+        return json_response(ok)
+
     async def latency(request: web.Request) -> web.Response:
         ctx.faults.latency = float((await body(request)).get("seconds", 0))
         return json_response(ok)
@@ -94,6 +103,7 @@ def add_admin_routes(app: web.Application, ctx: ServerContext) -> None:
     r.add_get("/_sim/counters", counters)
     r.add_delete("/_sim/counters", reset_counters)
     r.add_post("/_sim/faults/fail", fail)
+    r.add_post("/_sim/faults/forbid", forbid)
     r.add_post("/_sim/faults/latency", latency)
     r.add_post("/_sim/faults/end-watches", end_watches)
     r.add_post("/_sim/faults/expire", expire)

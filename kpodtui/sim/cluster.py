@@ -238,6 +238,11 @@ class SimCluster:
         """Answer the next ``n`` matching requests with ``status`` (429 gets a Retry-After)."""
         self.call(self.faults.fail_next, n, status, verb, path, retry_after)
 
+    def forbid(self, namespace: str | None, verbs: list[str] | None = None,
+               resources: list[str] | None = None) -> None:
+        """RBAC: deny ``verbs`` on ``resources`` in ``namespace`` (None: all) with a real 403."""
+        self.call(self.faults.forbid, namespace, verbs, resources)
+
     def end_watches(self) -> None:
         """End every open watch now (cleanly)."""
         self.call(self.store.end_watches)

@@ -58,11 +58,35 @@ class LogCut:
     container: str | None = None
 
 
+@dataclass
+class Forbid:
+    """RBAC as the sim plays it: deny ``verbs`` on ``resources`` in ``namespace``.
+
+    ``None`` matches everything (``namespace=None``: every namespace and the
+    cluster-scoped paths). Resources are RBAC names: ``pods``, ``pods/log``,
+    ``pods/exec``, ``events``... A denied request gets the real apiserver's 403,
+    ``pods is forbidden: User "kpodtui-sim" cannot create resource "pods" in API
+    group "" in the namespace "locked"``.
+    """
+
+    namespace: str | None = None
+    verbs: frozenset[str] | None = None
+    resources: frozenset[str] | None = None
+
+    def denies(self, kube_verb: str, namespace: str | None, resource: str) -> bool:
+        return (
+            (self.namespace is None or self.namespace == namespace)
+            and (self.verbs is None or kube_verb in self.verbs)
+            and (self.resources is None or resource in self.resources)
+        )
+
+
 class Faults:
     """The shared fault settings. See module docstring."""
 
     def __init__(self) -> None:
         self.request_faults: list[RequestFault] = []
+        self.forbidden: list[Forbid] = []
         #: seconds added before every API request is handled
         self.latency: float = 0.0
         self.log_cut: LogCut | None = None
@@ -94,9 +118,26 @@ class Faults:
                 return fault
         return None
 
+    def forbid(
+        self, namespace: str | None, verbs: list[str] | None = None, resources: list[str] | None = None
+    ) -> Forbid:
+        """Deny ``verbs`` (Kubernetes verbs: create, get, list, watch...) on ``resources`` in ``namespace``."""
+        rule = Forbid(
+            namespace,
+            None if verbs is None else frozenset(v.lower() for v in verbs),
+            None if resources is None else frozenset(resources),
+        )
+        self.forbidden.append(rule)
+        return rule
+
+    def is_forbidden(self, kube_verb: str, namespace: str | None, resource: str) -> bool:
+        """Whether an RBAC rule of :meth:`forbid` denies this request."""
+        return any(rule.denies(kube_verb, namespace, resource) for rule in self.forbidden)
+
     def clear(self) -> None:
-        """Remove every fault: request faults, latency and log cuts."""
+        """Remove every fault: request faults, RBAC denials, latency and log cuts."""
         self.request_faults.clear()
+        self.forbidden.clear()
         self.latency = 0.0
         self.log_cut = None
 

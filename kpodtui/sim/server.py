@@ -78,6 +78,40 @@ def _route_template(request: web.Request) -> str:
     return resource.canonical
 
 
+#: the user name the sim's kubeconfig authenticates as (what RBAC messages name)
+SIM_USER = "kpodtui-sim"
+
+
+def _rbac_target(path: str) -> tuple[str | None, str, str | None]:
+    """``(namespace, RBAC resource, name)`` of an API path (``pods/log`` for a subresource)."""
+    parts = [p for p in path.split("/") if p]
+    if parts[:2] != ["api", "v1"]:
+        return None, "", None
+    rest = parts[2:]
+    namespace = None
+    if len(rest) >= 3 and rest[0] == "namespaces":
+        namespace, rest = rest[1], rest[2:]
+    if not rest:
+        return namespace, "", None
+    resource, name = rest[0], rest[1] if len(rest) > 1 else None
+    if len(rest) > 2:
+        resource = f"{resource}/{rest[2]}"
+    return namespace, resource, name
+
+
+def _forbidden(kube_verb: str, namespace: str | None, resource: str, name: str | None) -> errors.ApiError:
+    """The real apiserver's RBAC denial."""
+    kind = resource.split("/")[0]
+    what = f'{kind} "{name}"' if name else kind
+    where = f' in the namespace "{namespace}"' if namespace else " at the cluster scope"
+    return errors.ApiError(
+        403,
+        f'{what} is forbidden: User "{SIM_USER}" cannot {kube_verb} resource "{resource}" in API group ""{where}',
+        "Forbidden",
+        {"name": name, "kind": kind} if name else {"kind": kind},
+    )
+
+
 def _fault_error(status: int, retry_after: int | None) -> errors.ApiError:
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
     if status == 429:
@@ -108,9 +142,14 @@ def build_app(ctx: ServerContext) -> web.Application:
             if not admin:
                 if ctx.faults.latency > 0:
                     await asyncio.sleep(ctx.faults.latency)
-                fault = ctx.faults.take_request_fault(request.method, _kube_verb(request), request.path)
+                kube_verb = _kube_verb(request)
+                fault = ctx.faults.take_request_fault(request.method, kube_verb, request.path)
                 if fault is not None:
                     raise _fault_error(fault.status, fault.retry_after)
+                if ctx.faults.forbidden:
+                    namespace, resource, name = _rbac_target(request.path)
+                    if resource and ctx.faults.is_forbidden(kube_verb, namespace, resource):
+                        raise _forbidden(kube_verb, namespace, resource, name)
             return await handler(request)
         except errors.ApiError as exc:
             return error_response(exc)

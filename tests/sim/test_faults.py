@@ -163,3 +163,27 @@ def test_client_go_retries_honour_retry_after_for_500(sim):
     with client.ApiClient(cfg) as api:
         assert client.CoreV1Api(api).list_namespaced_pod("default").items == []
     assert sim.counters()["GET /api/v1/namespaces/{namespace}/pods"] == 3
+
+
+def test_forbid_answers_real_rbac_403s(v1, sim, raw):
+    sim.create_namespace("locked")
+    sim.forbid("locked")
+    with pytest.raises(ApiException) as info:
+        v1.create_namespaced_pod("locked", pod_body("p"))
+    body = json.loads(info.value.body)
+    assert info.value.status == 403 and body["reason"] == "Forbidden"
+    assert body["message"] == (
+        'pods is forbidden: User "kpodtui-sim" cannot create resource "pods" in API group "" '
+        'in the namespace "locked"'
+    )
+    v1.create_namespaced_pod("default", pod_body("p"))  # other namespaces are allowed
+    # A narrower rule: reading logs is denied, the pod itself is not.
+    assert raw("POST", "/_sim/faults/forbid",
+               json.dumps({"namespace": "default", "verbs": ["get"], "resources": ["pods/log"]})).status == 200
+    assert v1.read_namespaced_pod("p", "default").metadata.name == "p"
+    with pytest.raises(ApiException) as info:
+        v1.read_namespaced_pod_log("p", "default")
+    assert 'pods "p" is forbidden' in json.loads(info.value.body)["message"]
+    assert 'resource "pods/log"' in json.loads(info.value.body)["message"]
+    sim.clear_faults()
+    v1.create_namespaced_pod("locked", pod_body("q"))
