@@ -26,6 +26,7 @@ from kpodtui.kube.retry import (
     call_with_retry,
     exception_status,
     is_connection_error,
+    tls_failure,
 )
 
 log = logging.getLogger(__name__)
@@ -220,14 +221,34 @@ def never_sent(exc: BaseException) -> bool:
 
 
 def explain(exc: BaseException, client: KubeClient, ns: str | None = None) -> ClusterError:
-    """Turn an API or transport failure into one line naming the problem and the fix."""
+    """Turn an API or transport failure into one line naming the problem and the fix.
+
+    The one place where ``ApiException`` / urllib3 / ssl errors become what a user
+    reads: every message is a single line (no ``HTTPSConnectionPool(...)`` repr),
+    says what went wrong, and what to do about it.
+    """
     status = exception_status(exc)
     where = f"{client.server}" + (f" (context {client.context})" if client.context else "")
+    tls = tls_failure(exc)
+    if tls is not None:
+        kind, detail = tls
+        if kind == "ca":
+            return ClusterError(
+                f"TLS: the certificate authority for {where} cannot be loaded ({detail}): "
+                "fix certificate-authority / certificate-authority-data of this cluster in the kubeconfig"
+            )
+        return ClusterError(
+            f"TLS: the server at {where} is not trusted ({detail}): check that the kubeconfig's "
+            "certificate-authority(-data) is this cluster's CA and its server address is right"
+        )
     if status in (401,):
         return ClusterError(f"the cluster at {where} refused the credentials (401): log in again or fix the kubeconfig user")
     if status == 403:
-        msg = _status_message(exc) or "forbidden"
-        return ClusterError(f"{msg} (403): ask for access to pods in namespace {ns!r} or choose another with -n")
+        msg = _one_line(_status_message(exc)) or "forbidden"
+        if "forbidden" not in msg.lower():
+            msg = f"forbidden: {msg}"
+        can_i = "kubectl auth can-i --list" + (f" -n {ns}" if ns else "")
+        return ClusterError(f"{msg} (403): check your RBAC permissions (`{can_i}`) or pick another namespace with -n")
     if status == 404 and ns and "namespaces" in _status_message(exc).lower():
         return ClusterError(f"namespace {ns!r} does not exist on {where}: create it or choose another with -n")
     if is_connection_error(exc):
@@ -235,8 +256,12 @@ def explain(exc: BaseException, client: KubeClient, ns: str | None = None) -> Cl
             f"cannot reach the cluster at {where}: {_short(exc)}; is it running? "
             "(check `kubectl cluster-info`, or try --sim)"
         )
-    msg = _status_message(exc) or _short(exc)
+    msg = _one_line(_status_message(exc)) or _short(exc)
     return ClusterError(f"the API server at {where} answered {status}: {msg}")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _status_message(exc: BaseException) -> str:
@@ -250,8 +275,15 @@ def _status_message(exc: BaseException) -> str:
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    for marker in ("Connection refused", "Name or service not known", "timed out", "No route to host"):
-        if marker in str(exc):
+    text = str(exc)
+    markers = ("Connection refused", "Name or service not known", "Temporary failure in name resolution",
+               "timed out", "No route to host", "Connection reset by peer", "Network is unreachable")
+    for marker in markers:
+        if marker in text:
             return marker.lower()
-    return text[:160]
+    # urllib3's MaxRetryError says "HTTPSConnectionPool(...): Max retries exceeded ... (Caused by X)":
+    # X alone is what matters.
+    reason = getattr(exc, "reason", None)
+    if isinstance(reason, BaseException):
+        text = str(reason)
+    return _one_line(text)[:160] or type(exc).__name__

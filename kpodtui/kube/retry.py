@@ -12,6 +12,7 @@ exceptions; :func:`call_with_retry` is the loop the API layer wraps calls in.
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -60,6 +61,48 @@ def is_connection_error(exc: BaseException) -> bool:
     return status == 0 and "Handshake status" not in str(getattr(exc, "reason", ""))
 
 
+# An OpenSSL error as urllib3 / the kubernetes client render it:
+#   "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate (_ssl.c:1006)"
+#   "[X509: NO_CERTIFICATE_OR_CRL_FOUND] no certificate or crl found (_ssl.c:4154)"
+_SSL_ERROR = re.compile(r"\[(SSL|X509|PEM)(?:: ?([A-Z_]+))?\] (.+?)\.?\s*(?:\(_ssl\.c:\d+\)|$)", re.M)
+# Codes that no retry can fix: the server's certificate is not trusted, or the CA
+# given in the kubeconfig cannot even be loaded. (An EOF or reset mid-handshake, as
+# an API server restarting gives, stays transient.)
+_TLS_FINAL = ("CERTIFICATE_VERIFY_FAILED", "NO_CERTIFICATE_OR_CRL_FOUND", "PEM", "X509")
+
+
+def tls_failure(exc: BaseException) -> tuple[str, str] | None:
+    """``(kind, detail)`` when ``exc`` is a TLS failure that retrying cannot fix, else None.
+
+    ``kind`` is ``"verify"`` (the server's certificate is not trusted, or is for
+    another host) or ``"ca"`` (the kubeconfig's certificate authority cannot be
+    loaded); ``detail`` is OpenSSL's own words. The client reports these as
+    urllib3's ``MaxRetryError(SSLError(...))``, as ``ApiException(status=0,
+    reason="SSLError\n...")``, or as a bare ``ssl.SSLError`` when the CA is loaded.
+    """
+    texts = [str(exc), str(getattr(exc, "reason", "") or "")]
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None:
+        texts.append(str(cause))
+    for text in texts:
+        for m in _SSL_ERROR.finditer(text):
+            lib, code, detail = m.group(1), m.group(2) or "", m.group(3).strip()
+            if code == "CERTIFICATE_VERIFY_FAILED":
+                return "verify", detail
+            if lib in ("X509", "PEM") or code in _TLS_FINAL:
+                return "ca", detail
+    return None
+
+
+def refused(exc: BaseException) -> bool:
+    """Whether the cluster answered ``exc`` for good: an HTTP error that is not transient
+    (401, 403, 404...) or a TLS failure no retry can fix. Waiting will not help."""
+    status = exception_status(exc)
+    if status is not None and status >= 400:
+        return status not in TRANSIENT_STATUSES
+    return tls_failure(exc) is not None
+
+
 def retry_after_seconds(exc: BaseException) -> float | None:
     """The ``Retry-After`` the server sent with ``exc`` (seconds), if any."""
     headers = getattr(exc, "headers", None)
@@ -84,7 +127,7 @@ def retry_delay(exc: BaseException, attempt: int, policy: RetryPolicy = DEFAULT_
         if after is not None:
             return min(after, policy.max_retry_after)
         return policy.backoff(attempt)
-    if is_connection_error(exc):
+    if is_connection_error(exc) and tls_failure(exc) is None:
         return policy.backoff(attempt)
     return None
 

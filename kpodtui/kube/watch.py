@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kpodtui.kube.api import KubeApi
-from kpodtui.kube.retry import exception_status
+from kpodtui.kube.retry import exception_status, refused
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,9 @@ class Watcher:
         self._rv: str | None = None
         self._stop = threading.Event()
         self._synced = threading.Event()
+        # Set when the first list is loaded, or has failed in a way retrying will not
+        # fix (403, 401, an untrusted certificate): waiters learn that at once.
+        self._settled = threading.Event()
         self._resp: Any = None
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None  # last error, for diagnostics
@@ -84,8 +87,13 @@ class Watcher:
         return self
 
     def wait_synced(self, timeout: float) -> bool:
-        """Wait until the first list has been loaded."""
-        return self._synced.wait(timeout)
+        """Wait until the first list has been loaded.
+
+        False after ``timeout``, or as soon as the list failed for good (see
+        :attr:`error`); the watcher goes on retrying in the background either way.
+        """
+        self._settled.wait(timeout)
+        return self._synced.is_set()
 
     def subscribe(self, key: str, handler: Handler, replay: bool = True) -> Callable[[], None]:
         """Call ``handler`` for every change of objects with ``key``; returns an unsubscribe.
@@ -150,6 +158,8 @@ class Watcher:
                 if exception_status(exc) == 410:
                     self._rv = None  # expired: re-list, then watch from the fresh version
                     continue
+                if refused(exc):
+                    self._settled.set()  # final (403, 401, TLS...): tell waiters now
                 failures += 1
                 delay = min(2.0, 0.05 * (2 ** min(failures, 6)))
                 log.debug("watch %s/%s failed (%s); retrying in %.2fs", self.namespace, self.resource, exc, delay)
@@ -178,6 +188,7 @@ class Watcher:
                     if ident not in fresh.get(key, {}):
                         notes.append(("DELETED", key, obj))
         self._synced.set()
+        self._settled.set()
         for kind, key, obj in notes:
             self._notify(kind, key, obj)
 

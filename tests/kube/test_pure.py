@@ -8,7 +8,7 @@ from kubernetes.client.exceptions import ApiException
 from kpodtui.engine.events import LogLine
 from kpodtui.history import LogCursor
 from kpodtui.kube.logs import LineSplitter, ResumeFilter, normalize_ts, since_time
-from kpodtui.kube.retry import RetryPolicy, call_with_retry, retry_delay
+from kpodtui.kube.retry import RetryPolicy, call_with_retry, refused, retry_delay, tls_failure
 
 
 def _api(status: int, retry_after: str | None = None) -> ApiException:
@@ -61,3 +61,16 @@ def test_timestamps_and_since_time():
     assert normalize_ts(TS) == TS
     assert since_time(LogCursor(TS, 1, 1)) == "2026-01-01T00:00:01Z"
     assert since_time(LogCursor()) is None
+
+
+def test_tls_failures_are_final_but_a_cut_handshake_is_not():
+    untrusted = urllib3.exceptions.MaxRetryError(None, "/api", urllib3.exceptions.SSLError(
+        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate (_ssl.c:1006)"))
+    bad_ca = ApiException(status=0, reason="SSLError\n[X509: NO_CERTIFICATE_OR_CRL_FOUND] no certificate or crl found (_ssl.c:4154)")
+    cut = urllib3.exceptions.MaxRetryError(None, "/api", urllib3.exceptions.SSLError(
+        "[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in violation of protocol (_ssl.c:1006)"))
+    assert tls_failure(untrusted) == ("verify", "certificate verify failed: unable to get local issuer certificate")
+    assert tls_failure(bad_ca) == ("ca", "no certificate or crl found")
+    assert retry_delay(untrusted, 1) is None and retry_delay(bad_ca, 1) is None
+    assert tls_failure(cut) is None and retry_delay(cut, 1) is not None  # an API server restarting
+    assert refused(untrusted) and refused(_api(403)) and not refused(_api(503)) and not refused(cut)
