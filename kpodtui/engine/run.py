@@ -32,6 +32,8 @@ from kpodtui.engine.logpump import LogPump
 from kpodtui.engine.outcome import container_states, fatal_event, pending_reason, phase
 from kpodtui.engine.session import ClusterSession
 from kpodtui.history import History, RunRecord, new_run_id
+from kpodtui.kube.api import explain
+from kpodtui.kube.retry import refused
 
 Json = dict[str, Any]
 Subscriber = Callable[[RunEvent], None]
@@ -85,6 +87,8 @@ class Run:
         self.events: list[ClusterEvent] = []
         self.fatal_event: str | None = None  # an event that means the pod can never start
         self.result: RunFinished | None = None
+        #: the exception that ended the run (a cluster error...), re-raised by execute()
+        self.failed_with: BaseException | None = None
         self.xcom_value: Any = None
         self.cond = threading.Condition()
         self.pump: LogPump | None = None
@@ -211,7 +215,7 @@ class Run:
         except RunAbort as exc:
             cause = str(exc)
         except BaseException as exc:  # cluster errors, bad input, Ctrl-C: judged, then re-raised
-            error = exc
+            error = self.failed_with = exc
             cause = str(exc) or type(exc).__name__
         finally:
             if judge:
@@ -249,6 +253,9 @@ class Run:
         self._unsubs.append(pods.subscribe(self.pod_name, self._on_pod))
         self._unsubs.append(events.subscribe(self.pod_name, self._on_event))
         if wait and not pods.wait_synced(30):
+            if pods.error is not None and refused(pods.error):
+                # Refused for good (RBAC, credentials, TLS): a cluster error, said the usual way.
+                raise explain(pods.error, self.session.client, self.namespace)
             raise RunAbort("could not list pods to watch the run (is the API server answering?)")
 
     def _untrack(self) -> None:

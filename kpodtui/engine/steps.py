@@ -18,8 +18,8 @@ from kpodtui.engine.events import PodAssigned, RunFinished
 from kpodtui.engine.logpump import LogPump
 from kpodtui.engine.report import failure_report
 from kpodtui.engine.xcom import extract_xcom, quit_istio
-from kpodtui.kube.api import explain
-from kpodtui.kube.retry import exception_status, is_connection_error
+from kpodtui.kube.api import explain, never_sent
+from kpodtui.kube.retry import exception_status, is_connection_error, refused
 
 if TYPE_CHECKING:
     from kpodtui.engine.run import Run
@@ -105,6 +105,7 @@ def reattach_or_create(run: Run) -> None:
     from kpodtui.pod import reattach_selector
 
     api = run.api
+    creating = False
     try:
         found: Json | None = None
         by_name = run.record is not None and bool(run.record.pod_name)
@@ -135,9 +136,16 @@ def reattach_or_create(run: Run) -> None:
                 labels = (pod or {}).get("metadata", {}).get("labels") or {}
                 return pod if pod is not None and labels.get("run_id") == run.manifest["metadata"]["labels"].get("run_id") else None
 
+            creating = True
             run.pod = api.create_pod(run.namespace, run.manifest, lookup)
             run.say(f"created pod {run.namespace}/{run.pod_name}")
     except Exception as exc:
+        if creating and (refused(exc) or never_sent(exc)):
+            # The API said no, or the request never left: no pod exists. Forget the
+            # name recorded for crash recovery, so neither the history nor the
+            # report shows a pod that never was.
+            run.pod_name = ""
+            run.history.update_run(run.run_id, pod_name=None)
         if exception_status(exc) is not None or is_connection_error(exc):
             raise explain(exc, run.session.client, run.namespace) from exc
         raise
@@ -293,7 +301,9 @@ def cleanup(run: Run, cause: str | None) -> RunFinished:
     if cause and outcome in ("succeeded", "skipped"):
         outcome = "failed"
     report = None
-    if outcome == "failed":
+    if outcome == "failed" and not run.pod_name:
+        report = f"no pod was created: {cause or 'unknown cause'}"
+    elif outcome == "failed":
         report = failure_report(
             run.pod_name or "(none)", pod, run.base, cause, run.events,
             include_events=bool(run.spec.log_events_on_failure) or not oc.has_started(pod or {}),
@@ -320,10 +330,14 @@ def cleanup(run: Run, cause: str | None) -> RunFinished:
         run.run_id, outcome, exit_code, report, xcom, deleted or run.killed,
         {"pod": run.pod_name, "namespace": run.namespace, "cause": cause},
     )  # fmt: skip
+    if run.failed_with is not None:
+        # execute() re-raises it: the caller says it (one line), not only this verdict.
+        result.detail["error"] = type(run.failed_with).__name__
     try:
         run.history.update_run(
             run.run_id, state="finished", finished_at=time.time(), outcome=outcome, exit_code=exit_code,
-            failure_report=report, xcom=xcom, phase=oc.phase(pod) if pod else "Deleted", owner_pid=None,
+            failure_report=report, xcom=xcom, phase=oc.phase(pod) if pod else ("Deleted" if run.pod_name else None),
+            owner_pid=None,
         )  # fmt: skip
     except Exception as exc:  # noqa: BLE001
         run.say(f"could not record the verdict: {exc}", "error")

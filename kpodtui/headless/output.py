@@ -80,6 +80,10 @@ class HeadlessPrinter:
         if isinstance(event, XComResult):
             return f"xcom error: {event.error}" if event.error else f"xcom: {json.dumps(event.value)}"
         if isinstance(event, RunFinished):
+            if event.detail.get("error"):
+                # The run ended on an error the command prints as its one error line
+                # (`kpodtui: error: ...`); the report (in the history) would repeat it.
+                return None
             verdict = f"run {event.run_id} {event.outcome}" + (
                 f" (exit code {event.exit_code})" if event.exit_code is not None else "")
             if event.report:

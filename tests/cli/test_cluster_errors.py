@@ -1,0 +1,133 @@
+"""A cluster that cannot be used: one line naming the problem and the fix, exit 4, a consistent history.
+
+Everything goes through the real CLI (``kpodtui.cli.main``) against the simulated
+cluster; the faults are the sim's own (a wrong CA, RBAC-style 403s, a missing
+namespace).
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from pathlib import Path
+
+import yaml
+
+from kpodtui.cli import main
+from kpodtui.history import History
+from kpodtui.sim.tls import make_certs, openssl_available
+
+ROOT = Path(__file__).resolve().parents[2]
+HELLO = str(ROOT / "sample_tasks/hello.yaml")
+
+
+def _error_lines(err: str) -> list[str]:
+    """The lines a user reads as the problem: everything but the progress status lines."""
+    return [ln for ln in err.splitlines() if ln.startswith("kpodtui: error:") or not ln.startswith("kpodtui: ")]
+
+
+def _assert_one_line_error(err: str, *needles: str) -> str:
+    assert "Traceback" not in err, err
+    lines = _error_lines(err)
+    assert len(lines) == 1, f"expected one error line, got {lines!r}"
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+def _only_run() -> object:
+    runs = History.open().list_runs()
+    assert len(runs) == 1, runs
+    return runs[0]
+
+
+def test_wrong_ca_fails_at_once_naming_tls_and_the_kubeconfig(sim, tmp_path, capsys):
+    if not openssl_available():
+        import pytest
+
+        pytest.skip("the sim serves plain http without openssl")
+    other_ca = make_certs(tmp_path / "other").ca_pem()
+    cfg = yaml.safe_load(sim.kubeconfig_path.read_text())
+    cfg["clusters"][0]["cluster"]["certificate-authority-data"] = base64.b64encode(other_ca).decode()
+    kc = tmp_path / "wrong-ca.kubeconfig"
+    kc.write_text(yaml.safe_dump(cfg))
+
+    started = time.monotonic()
+    assert main(["run", HELLO, "--kubeconfig", str(kc)]) == 4
+    took = time.monotonic() - started
+    line = _assert_one_line_error(capsys.readouterr().err, "certificate", "certificate-authority")
+    assert "HTTPSConnectionPool" not in line and "Max retries" not in line
+    # A certificate that is not trusted will not become trusted by retrying.
+    assert took < 5, f"took {took:.1f}s: a TLS verification failure was retried"
+    record = _only_run()
+    assert record.outcome == "failed" and not record.pod_name
+    assert "certificate" in (record.failure_report or "")
+
+
+def test_garbage_ca_data_says_the_ca_cannot_be_loaded(sim, tmp_path, capsys):
+    if not openssl_available():
+        import pytest
+
+        pytest.skip("the sim serves plain http without openssl")
+    cfg = yaml.safe_load(sim.kubeconfig_path.read_text())
+    cfg["clusters"][0]["cluster"]["certificate-authority-data"] = base64.b64encode(b"not a cert").decode()
+    kc = tmp_path / "garbage-ca.kubeconfig"
+    kc.write_text(yaml.safe_dump(cfg))
+    assert main(["run", HELLO, "--kubeconfig", str(kc)]) == 4
+    _assert_one_line_error(capsys.readouterr().err, "certificate-authority")
+
+
+def test_missing_namespace_is_one_line_and_recorded_without_a_pod(sim_kubeconfig, capsys):
+    assert main(["run", HELLO, "-n", "nope"]) == 4
+    err = capsys.readouterr().err
+    _assert_one_line_error(err, "namespace 'nope' does not exist", "-n")
+    assert "returned a failure" not in err  # no pod ever existed to fail
+    record = _only_run()
+    assert record.state == "finished" and record.outcome == "failed"
+    assert not record.pod_name, "a pod that was never created is not shown as the run's pod"
+    assert "namespace 'nope' does not exist" in (record.failure_report or "")
+
+
+def test_wrong_token_is_one_line_401(sim, tmp_path, capsys):
+    cfg = yaml.safe_load(sim.kubeconfig_path.read_text())
+    cfg["users"][0]["user"]["token"] = "wrong-token-123"
+    kc = tmp_path / "badtoken.kubeconfig"
+    kc.write_text(yaml.safe_dump(cfg))
+    assert main(["run", HELLO, "--kubeconfig", str(kc)]) == 4
+    out = capsys.readouterr()
+    _assert_one_line_error(out.err, "401", "credentials")
+    for token in ("wrong-token-123", sim.token):
+        assert token not in out.err + out.out
+
+
+def test_forbidden_namespace_says_forbidden_and_what_to_do(sim, sim_kubeconfig, capsys):
+    sim.create_namespace("locked")
+    sim.forbid("locked")  # RBAC: this user may do nothing in "locked"
+    assert main(["run", HELLO, "-n", "locked"]) == 4
+    line = _assert_one_line_error(capsys.readouterr().err, "forbidden", "RBAC", "-n")
+    assert 'cannot create resource "pods"' in line and '"locked"' in line
+    record = _only_run()
+    assert record.outcome == "failed" and not record.pod_name
+
+
+def test_forbidden_watch_fails_fast_as_a_cluster_error(sim, sim_kubeconfig, capsys):
+    # RBAC that lets the user create pods but not list/watch them: the run cannot be followed.
+    sim.forbid("default", verbs=["list", "watch"], resources=["pods"])
+    started = time.monotonic()
+    assert main(["run", HELLO]) == 4
+    assert time.monotonic() - started < 10, "a 403 on the watch was waited out"
+    _assert_one_line_error(capsys.readouterr().err, "forbidden", 'cannot list resource "pods"', "RBAC")
+    record = _only_run()
+    assert record.state == "finished" and record.outcome == "failed"
+    # The pod it had created does not outlive the run.
+    pod = sim.get("pods", "default", record.pod_name)
+    assert pod is None or pod["metadata"].get("deletionTimestamp"), pod
+
+
+def test_previously_recorded_runs_survive_cluster_errors(sim, sim_kubeconfig, capsys):
+    assert main(["run", HELLO]) == 0
+    first = History.open().list_runs()[0]
+    assert main(["run", HELLO, "-n", "nope"]) == 4
+    runs = {r.id: r for r in History.open().list_runs()}
+    assert len(runs) == 2
+    assert runs[first.id].outcome == "succeeded" and runs[first.id].pod_name == first.pod_name
