@@ -68,6 +68,40 @@ def _existing(paths: str) -> list[str]:
     return [p for p in paths.split(os.pathsep) if p and Path(p).expanduser().exists()]
 
 
+def _absolute(paths: str) -> str:
+    """``paths`` with each entry absolute: the history keeps it for attach / kill from any folder."""
+    return os.pathsep.join(os.path.abspath(os.path.expanduser(p)) for p in paths.split(os.pathsep) if p)
+
+
+def _check_kubeconfig_files(paths: str) -> None:
+    """Each existing kubeconfig file is readable YAML holding a mapping, or one clear line.
+
+    The client's loader would fail later with a multi-line YAML error, or with
+    ``'str' object does not support item assignment`` for a file that is not a mapping.
+    """
+    import yaml
+
+    fix = "fix it or pass another with --kubeconfig"
+    for p in _existing(paths):
+        path = Path(p).expanduser()
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise BadInputError(f"kubeconfig {p} is not valid YAML ({where}{problem}): {fix}") from None
+        except IsADirectoryError:
+            raise BadInputError(f"kubeconfig {p} is a directory, not a file: {fix}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+            raise BadInputError(f"kubeconfig {p} cannot be read ({reason}): {fix}") from None
+        if data is not None and not isinstance(data, dict):
+            raise BadInputError(
+                f"kubeconfig {p} is not a kubeconfig (a YAML mapping with clusters, contexts and users): {fix}"
+            )
+
+
 def connect(target: ClusterTarget) -> KubeClient:
     """Build a client for ``target``; raise a one-line error naming what to fix."""
     from kubernetes import config as kconfig
@@ -75,7 +109,9 @@ def connect(target: ClusterTarget) -> KubeClient:
     from kubernetes.config.config_exception import ConfigException
 
     if target.kubeconfig and not _existing(target.kubeconfig):
-        raise BadInputError(f"kubeconfig {target.kubeconfig!r} does not exist")
+        raise BadInputError(
+            f"kubeconfig {target.kubeconfig!r} does not exist: pass an existing file to --kubeconfig (or try --sim)"
+        )
     paths = kubeconfig_paths(target.kubeconfig)
     use_in_cluster = target.in_cluster is True or (
         target.in_cluster is None and not _existing(paths) and "KUBERNETES_SERVICE_HOST" in os.environ
@@ -92,10 +128,18 @@ def connect(target: ClusterTarget) -> KubeClient:
         return KubeClient(ApiClient(configuration), None, ns or "default", None, configuration.host)
 
     if not _existing(paths):
+        if os.environ.get("KUBECONFIG") and not target.kubeconfig:
+            named = [p for p in paths.split(os.pathsep) if p]
+            missing = f"{named[0]}, which does not exist" if len(named) == 1 else f"{', '.join(named)}, none of which exists"
+            raise ClusterError(
+                f"no kubeconfig found: $KUBECONFIG names {missing}: "
+                "fix KUBECONFIG, pass --kubeconfig, or try --sim"
+            )
         raise ClusterError(
             "no kubeconfig found ($KUBECONFIG and ~/.kube/config are missing): "
             "pass --kubeconfig, set KUBECONFIG, or try --sim"
         )
+    _check_kubeconfig_files(paths)
     try:
         contexts, active = kconfig.list_kube_config_contexts(config_file=paths)
     except ConfigException as exc:
@@ -125,6 +169,6 @@ def connect(target: ClusterTarget) -> KubeClient:
         ApiClient(configuration),
         context=(chosen or {}).get("name"),
         namespace=target.namespace or ctx_ns or "default",
-        kubeconfig=paths,
+        kubeconfig=_absolute(paths),
         server=configuration.host,
     )
