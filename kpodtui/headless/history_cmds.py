@@ -49,10 +49,33 @@ def runs_command(args: Any) -> int:
         ))  # fmt: skip
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     out = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in table]
-    sys.stdout.write("\n".join(out) + "\n")
     if not runs:
+        # No header over nothing: a script reading the table gets no output at all.
         sys.stderr.write("kpodtui: no runs yet (try `kpodtui run --sim sample_tasks/hello.yaml`)\n")
+        return EXIT_OK
+    sys.stdout.write("\n".join(out) + "\n")
     return EXIT_OK
+
+
+def _spec_containers(record: Any) -> list[str]:
+    """The containers of the pod the recorded spec builds (best effort: [] if it cannot be built)."""
+    import datetime as _dt
+    from pathlib import Path
+
+    try:
+        from kpodtui.pod import RunIdentity, build_pod
+        from kpodtui.spec import load_spec_text, render_spec
+
+        base_dir = Path(record.spec_path).parent if record.spec_path else None
+        specs = load_spec_text(record.spec_text or "", source=record.spec_path or "<history>", base_dir=base_dir)
+        spec = next((s for s in specs if s.task_id == record.task_id), None)
+        if spec is None:
+            return []
+        spec = render_spec(spec, run_id=record.id, ts=_dt.datetime.now(_dt.UTC))
+        pod_spec = build_pod(spec, RunIdentity(record.id, 1)).get("spec") or {}
+    except Exception:  # noqa: BLE001 - a spec that no longer loads only narrows the choices
+        return []
+    return [c.get("name", "") for group in ("initContainers", "containers") for c in pod_spec.get(group) or []]
 
 
 def logs_command(args: Any) -> int:
@@ -62,8 +85,16 @@ def logs_command(args: Any) -> int:
 
     history = History.open()
     record = history.get_run(args.run)
-    if args.container and args.container not in history.containers(record.id) and not record.live:
-        raise BadInputError(f"run {record.id} has no logs of container {args.container!r}")
+    if args.container:
+        with_logs = history.containers(record.id)
+        # A live run may not have written a container's first line yet: its pod's
+        # containers (from the recorded spec) are valid choices too.
+        choices = sorted(set(with_logs) | set(_spec_containers(record) if record.live else ()))
+        if args.container not in choices:
+            listed = ", ".join(choices) or "none yet"
+            raise BadInputError(
+                f"run {record.id} has no container {args.container!r} (containers: {listed}): pick one with -c"
+            )
     out = sys.stdout
     stamp = getattr(args, "timestamps", False)
 

@@ -1,0 +1,51 @@
+"""``logs`` / ``runs`` on the history: unknown containers list the choices, empty history is clean."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+from kpodtui.cli import main
+from kpodtui.engine.events import LogLine
+from kpodtui.history import History, RunRecord
+
+TS = "2026-01-01T00:00:0{}.000000000Z"
+
+
+def _seed(home: Path, state: str = "finished") -> None:
+    h = History.open(home)
+    h.add_run(RunRecord(id="run111", task_id="two", pod_name="two-x", namespace="default", state=state,
+                        outcome="succeeded" if state == "finished" else None, created_at=1.0,
+                        spec_text="task_id: two\nimage: busybox\n"))
+    h.open_log("run111", "base").append([LogLine("base", TS.format(1), "one")])
+    h.open_log("run111", "side").append([LogLine("side", TS.format(2), "two")])
+    h.close()
+
+
+def test_logs_of_an_unknown_container_lists_the_choices(_hermetic_home, capsys):
+    _seed(_hermetic_home)
+    assert main(["logs", "run111", "-c", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "'nope'" in err and "base, side" in err
+
+
+def test_logs_follow_of_an_unknown_container_of_a_live_run_says_so_instead_of_hanging(_hermetic_home, capsys):
+    _seed(_hermetic_home, state="live")
+    result: list[int] = []
+    t = threading.Thread(target=lambda: result.append(main(["logs", "run111", "-c", "nope", "-f"])), daemon=True)
+    t.start()
+    t.join(10)
+    assert result == [2], "logs -f -c <unknown> of a live run waited forever"
+    err = capsys.readouterr().err
+    assert "'nope'" in err and "base" in err and "side" in err
+
+
+def test_runs_on_an_empty_history(capsys):
+    assert main(["runs", "--json"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out) == [] and out.err == ""
+    assert main(["runs"]) == 0
+    out = capsys.readouterr()
+    assert out.out == "" and "no runs yet" in out.err
