@@ -32,13 +32,17 @@ class RunsScreen(Screen[None]):
     """The run history. Enter opens a run (live, or its logs from disk)."""
 
     BINDINGS = [
-        Binding("enter", "open", "Open", id="open-run", priority=False),
+        Binding("enter", "open", "Open", id="open-run", priority=True),  # shown: the table's own enter is not
         Binding("a", "reattach", "Reattach", id="reattach-run"),
         Binding("d", "detach", "Detach", id="detach-run", show=False),
         Binding("x", "kill", "Kill", id="kill-run"),
         Binding("r", "rerun", "Rerun", id="rerun-run"),
         Binding("f5", "reload", "Reload", id="reload-runs"),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[RunRow] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -54,10 +58,28 @@ class RunsScreen(Screen[None]):
         self.sub_title = "runs"
         table = self.query_one(DataTable)
         table.add_columns("run", "task", "state", "started", "duration", "exit", "pod", "namespace")
-        self.rows: list[RunRow] = []
         if self.kapp.run_rows or self.kapp.backend is not None:
             self.show_runs(self.kapp.run_rows, set(self.kapp.sessions))
         table.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Row actions show in the footer only when they apply to the selected run."""
+        if action not in ("open", "reattach", "kill", "rerun", "detach"):
+            return True
+        row = self.selected
+        if row is None:
+            return False
+        if action == "reattach":
+            return row.live and row.run_id not in self.kapp.sessions
+        if action == "kill":
+            return row.live
+        if action == "detach":
+            return row.run_id in self.kapp.sessions
+        return True
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()
 
     def on_screen_resume(self) -> None:
         self.show_runs(self.kapp.run_rows, set(self.kapp.sessions))
@@ -90,13 +112,14 @@ class RunsScreen(Screen[None]):
         empty.update("No runs yet. F2 lists the tasks; pick one and press enter to launch it.")
         empty.display = not self.rows
         table.display = bool(self.rows)
+        self.refresh_bindings()
 
     @property
     def selected(self) -> RunRow | None:
-        table = self.query_one(DataTable)
-        if not self.rows or table.cursor_row >= len(self.rows):
+        if not self.rows:
             return None
-        return self.rows[table.cursor_row]
+        row = self.query_one(DataTable).cursor_row
+        return self.rows[row] if row < len(self.rows) else None
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:

@@ -34,7 +34,7 @@ class XComPane(VerticalScroll):
         if model.xcom_error:
             body.update(Text(f"XCom could not be read: {model.xcom_error}", "red"))
         elif not model.has_xcom:
-            body.update(Text("no XCom result yet", "dim"))
+            body.update(Text("none" if model.finished is not None else "no XCom result yet", "dim"))
         elif model.xcom is None:
             body.update(Text("empty (no return.json)", "dim"))
         else:
