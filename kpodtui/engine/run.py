@@ -101,6 +101,7 @@ class Run:
         self._thread: threading.Thread | None = None
         self._we_delete = False
         self._detach_requested = False
+        self.hurried = False  # see hurry()
         self.lock = history.run_lock(self.run_id)
         self.done = threading.Event()
 
@@ -154,6 +155,18 @@ class Run:
             self.say(f"killed: pod {self.pod_name} deleted", "warning")
         elif self.pod_name:
             self.say(f"killed: pod {self.pod_name} kept (on_kill_action: keep_pod)", "warning")
+
+    def hurry(self) -> None:
+        """After :meth:`kill`: stop waiting for the pod's grace period and last log lines.
+
+        The pod is already being deleted; the run is judged ``killed`` at once
+        (a second Ctrl-C). The lines its containers print while stopping are lost.
+        """
+        with self.cond:
+            self.hurried = True
+            self.cond.notify_all()
+        if self.pump is not None:
+            self.pump.stop()
 
     def keep(self) -> None:
         """Switch this run to ``keep_pod`` while it runs: its pod survives the end."""

@@ -266,13 +266,19 @@ def follow_until_base_done(run: Run) -> None:
     run.wait_until(base_done, None)
     pod = run.pod
     if run.killed:
-        # Give the grace period a chance to end the containers so their last lines are read.
+        # Give the grace period a chance to end the containers so their last lines are
+        # read (unless the user asked not to wait: Run.hurry).
         grace = run.spec.termination_grace_period or 30
-        run.wait_until(lambda: run.pod is None or oc.phase(run.pod) in ("Succeeded", "Failed"), min(grace + 5, 60))
+        run.wait_until(
+            lambda: run.hurried or run.pod is None or oc.phase(run.pod) in ("Succeeded", "Failed"),
+            min(grace + 5, 60),
+        )
     elif pod is not None and oc.fatal_waiting(pod) and oc.find_state(pod, base) is None:
         raise _abort(oc.fatal_waiting(pod) or "")
     pump = run.pump
-    if pump is not None:
+    if pump is not None and run.hurried:
+        pump.stop()
+    elif pump is not None:
         finished = [c for c in pump.followers if pump.finished(c)]
         pump.wait(finished, LOG_DRAIN_SECONDS)
         live = [c for c in pump.followers if c not in finished]

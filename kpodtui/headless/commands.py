@@ -72,7 +72,7 @@ def _follow(run: Any, printer: HeadlessPrinter, as_json: bool) -> int:
             run.kill()
         except Exception as exc:  # noqa: BLE001 - say it, keep waiting for the record
             print(f"kpodtui: error: could not delete the pod: {exc}", file=sys.stderr)
-        run.done.wait(90)
+        _wait_after_kill(run)
     result = run.result
     if as_json:
         sys.stdout.write(json.dumps(summary(result, run, printer.lines), default=str) + "\n")
@@ -84,6 +84,30 @@ def _follow(run: Any, printer: HeadlessPrinter, as_json: bool) -> int:
             raise run._error
         return EXIT_OK
     return OUTCOME_EXIT.get(result.outcome, EXIT_FAILED)
+
+
+def _wait_after_kill(run: Any) -> None:
+    """Wait for the killed run's verdict; say why it takes a while; a second Ctrl-C stops waiting.
+
+    The pod is deleted with its grace period and the run reads its containers' last
+    lines meanwhile: with a container that ignores SIGTERM that is the whole period
+    (30 s by default), which must not look like a hang.
+    """
+    try:
+        if run.done.wait(1.0):
+            return
+        if run.pod_name and run.spec.on_kill_action != "keep_pod":
+            grace = run.spec.termination_grace_period
+            if grace is None:  # the pod's own (a template may set it), else Kubernetes' default
+                grace = (run.manifest.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
+            print(f"kpodtui: waiting up to {grace}s (the pod's grace period) for pod {run.pod_name} to stop "
+                  "and for its last log lines; Ctrl-C again to stop waiting", file=sys.stderr)  # fmt: skip
+        run.done.wait(90)
+    except KeyboardInterrupt:
+        print(f"\nkpodtui: not waiting any longer: pod {run.pod_name} is being deleted; run {run.run_id} ends as killed",
+              file=sys.stderr)  # fmt: skip
+        run.hurry()
+        run.done.wait(15)
 
 
 def _start_run(run: Any) -> None:
