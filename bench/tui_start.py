@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -106,10 +107,13 @@ def main() -> None:
         ),
     }
     results: dict[str, dict[str, list[float]]] = {name: {} for name in cases}
-    for _ in range(args.rounds):  # interleaved rounds: a noisy host hits every case alike
-        for name, (command, markers) in cases.items():
-            for marker, seconds in measure(command, markers, env).items():
-                results[name].setdefault(marker, []).append(seconds)
+    try:
+        for _ in range(args.rounds):  # interleaved rounds: a noisy host hits every case alike
+            for name, (command, markers) in cases.items():
+                for marker, seconds in measure(command, markers, env).items():
+                    results[name].setdefault(marker, []).append(seconds)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     print(f"time to screen in a real tmux pane (160x50), {args.rounds} rounds, median (min-max) in ms")
     for name, markers in results.items():
         for marker, values in markers.items():
