@@ -132,11 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        # No command: `kpodtui [SPEC...] [--sim] ...` opens the app, as `kpodtui tui ...` does.
+        argv = ["tui", *argv]
     args = parser.parse_args(argv)
-    command = args.command or "tui"
-    if args.command is None:
-        # `kpodtui` alone opens the app with its defaults.
-        args = parser.parse_args(["tui", *(argv or sys.argv[1:])])
+    command = args.command
     module_name, func_name = COMMANDS[command].split(":")
     try:
         func = getattr(importlib.import_module(module_name), func_name)
