@@ -61,6 +61,9 @@ def _follow(run: Any, printer: HeadlessPrinter, as_json: bool) -> int:
     run.subscribe(printer)
     run.start()
     interrupted = False
+    # SIGTERM (a cancelled CI job, `timeout`, a closed terminal's hangup) ends the run as
+    # Ctrl-C does: the pod is killed per on_kill_action and the run recorded, not orphaned.
+    restore = _terminate_as_interrupt()
     try:
         while not run.done.wait(0.2):
             pass
@@ -73,6 +76,8 @@ def _follow(run: Any, printer: HeadlessPrinter, as_json: bool) -> int:
         except Exception as exc:  # noqa: BLE001 - say it, keep waiting for the record
             print(f"kpodtui: error: could not delete the pod: {exc}", file=sys.stderr)
         _wait_after_kill(run)
+    finally:
+        restore()
     result = run.result
     if as_json:
         sys.stdout.write(json.dumps(summary(result, run, printer.lines), default=str) + "\n")
@@ -84,6 +89,26 @@ def _follow(run: Any, printer: HeadlessPrinter, as_json: bool) -> int:
             raise run._error
         return EXIT_OK
     return OUTCOME_EXIT.get(result.outcome, EXIT_FAILED)
+
+
+def _terminate_as_interrupt() -> Any:
+    """Turn SIGTERM and SIGHUP into KeyboardInterrupt while a run is followed; returns the undo."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
 
 
 def _wait_after_kill(run: Any) -> None:

@@ -56,3 +56,14 @@ def test_ctrl_c_while_waiting_for_the_start(sim, tmp_path):
     assert any("interrupted: killing pod" in e for e in proc.err), proc.err
     assert not any("Traceback" in e for e in proc.err), proc.err
     _assert_killed(sim, run_id)
+
+
+def test_sigterm_kills_the_pod_like_ctrl_c(sim, tmp_path):
+    # A cancelled CI job or `timeout` sends SIGTERM: the pod must not be left running.
+    proc = Proc("run", str(_stubborn(tmp_path, grace=1)), "--kubeconfig", str(sim.kubeconfig_path))
+    run_id = proc.run_id()
+    proc.wait_for(lambda: len(proc.out) >= 2)
+    proc.p.send_signal(signal.SIGTERM)
+    assert proc.finish(timeout=30) == 130
+    assert any("interrupted: killing pod" in e for e in proc.err), proc.err
+    _assert_killed(sim, run_id)
