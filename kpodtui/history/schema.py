@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from kpodtui.errors import BadInputError
+
 MIGRATIONS: list[str] = [
     # 0 -> 1: runs and log cursors.
     """
@@ -60,8 +62,10 @@ def migrate(conn: sqlite3.Connection) -> int:
         found = conn.execute("PRAGMA user_version").fetchone()[0]
         if found > SCHEMA_VERSION:
             conn.execute("ROLLBACK")
-            raise RuntimeError(
-                f"the run history was written by a newer kpodtui (schema {found} > {SCHEMA_VERSION})"
+            # Never touch it (nothing recorded is lost): say how to go on.
+            raise BadInputError(
+                f"the run history in {_db_path(conn)} was written by a newer kpodtui (schema {found} > "
+                f"{SCHEMA_VERSION}): upgrade kpodtui, or set KPODTUI_HOME to use another history"
             )
         for version in range(found, SCHEMA_VERSION):
             for statement in MIGRATIONS[version].split(";"):
@@ -74,3 +78,8 @@ def migrate(conn: sqlite3.Connection) -> int:
             conn.execute("ROLLBACK")
         raise
     return found
+
+
+def _db_path(conn: sqlite3.Connection) -> str:
+    row = conn.execute("PRAGMA database_list").fetchone()
+    return row[2] if row and row[2] else "the database"
