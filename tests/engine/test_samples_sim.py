@@ -18,7 +18,7 @@ EXPECTED: dict[str, tuple[str, int | None, list[str]]] = {
     "full_pod_spec": ("succeeded", 0, ["scratch space:", "/scratch", "ok"]),
     "init_containers": ("succeeded", 0, ["the init containers left:", "hello from init"]),
     "templated": ("succeeded", 0, []),
-    "configmap_secret": ("succeeded", 0, ["COLOR=blue", "token has 6 characters"]),
+    "configmap_secret": ("succeeded", 0, ["COLOR=blue", "token has 22 characters"]),
     "failing": ("failed", 3, ["doing work"]),
     "skip": ("skipped", 42, ["no new data today"]),
     "deadline": ("failed", None, ["sleeping 30 s with a 2 s deadline"]),
@@ -36,7 +36,7 @@ def test_sample_reaches_its_outcome(sample, run_spec, sim):
     outcome, code, must_print = EXPECTED[sample]
     if sample == "configmap_secret":
         sim.create_configmap("default", "demo-config", {"COLOR": "blue"})
-        sim.create_secret("default", "demo-secret", {"token": "s3cr3t"})
+        sim.create_secret("default", "demo-secret", {"token": "not-in-any-output-1f3a"})
     started = time.monotonic()
     result, col, run = run_spec(f"{sample}.yaml")
     took = time.monotonic() - started
@@ -44,6 +44,7 @@ def test_sample_reaches_its_outcome(sample, run_spec, sim):
     base = col.lines("base")
     for line in must_print:
         assert line in base, (line, base)
+    assert "not-in-any-output-1f3a" not in "\n".join(base)
     # what was shown is what the history holds, line for line
     assert [ln.text for ln in run.history.read_log(run.run_id, "base")] == base
     record = run.history.get_run(run.run_id)
