@@ -38,9 +38,9 @@ class RunScreen(Screen[None]):
         Binding("n", "next_match(1)", "Next", id="log-next", show=False),
         Binding("N", "next_match(-1)", "Prev", id="log-prev", show=False),
         Binding("F", "filter", "Filter", id="log-filter"),
-        Binding("t", "toggle('timestamps')", "Timestamps", id="log-timestamps", group=_TOGGLES),
-        Binding("w", "toggle('wrap')", "Wrap", id="log-wrap", group=_TOGGLES),
-        Binding("J", "toggle('json_mode')", "JSON", id="log-json", group=_TOGGLES),
+        Binding("t", "toggle_log_option('timestamps')", "Timestamps", id="log-timestamps", group=_TOGGLES),
+        Binding("w", "toggle_log_option('wrap')", "Wrap", id="log-wrap", group=_TOGGLES),
+        Binding("J", "toggle_log_option('json_mode')", "JSON", id="log-json", group=_TOGGLES),
         Binding("right_square_bracket", "container(1)", "Next container", id="log-next-container", show=False),
         Binding("left_square_bracket", "container(-1)", "Prev container", id="log-prev-container", show=False),
         Binding("c", "copy_line", "Copy", id="copy-line"),
@@ -161,12 +161,12 @@ class RunScreen(Screen[None]):
         if not self.pane.view.next_match(direction):
             self.notify("no match", severity="warning", timeout=2)
 
-    def action_toggle(self, what: str) -> None:
+    def action_toggle_log_option(self, what: str) -> None:
         self.pane.view.toggle(what)
         self.pane.update_status()
 
     def action_container(self, step: int) -> None:
-        self.pane.select_container(step)
+        self.pane.step_container(step)
 
     def action_copy_line(self) -> None:
         line = self.pane.view.current_line()
@@ -259,7 +259,7 @@ class RunScreen(Screen[None]):
             PaletteEntry("Live tail", "jump back to the end and follow", self.action_tail),
             PaletteEntry("Search log", "highlight and jump", self.action_search),
             PaletteEntry("Filter log", "show only matching lines", self.action_filter),
-            PaletteEntry("Toggle timestamps", "", partial(self.action_toggle, "timestamps")),
-            PaletteEntry("Toggle wrap", "", partial(self.action_toggle, "wrap")),
-            PaletteEntry("Toggle JSON pretty-print", "", partial(self.action_toggle, "json_mode")),
+            PaletteEntry("Toggle timestamps", "", partial(self.action_toggle_log_option, "timestamps")),
+            PaletteEntry("Toggle wrap", "", partial(self.action_toggle_log_option, "wrap")),
+            PaletteEntry("Toggle JSON pretty-print", "", partial(self.action_toggle_log_option, "json_mode")),
         ]

@@ -89,7 +89,7 @@ class LogPane(Vertical):
             self.view.set_container(container)
             self.update_status()
 
-    def select_container(self, step: int) -> None:
+    def step_container(self, step: int) -> None:
         """Move to the next (1) or previous (-1) container tab."""
         tabs = self.query_one(Tabs)
         if step > 0:
