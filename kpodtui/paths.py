@@ -51,3 +51,17 @@ def sample_tasks_dir() -> Path | None:
     """The ``sample_tasks/`` folder shipped beside the package, if present (a source checkout)."""
     candidate = Path(__file__).resolve().parent.parent / "sample_tasks"
     return candidate if candidate.is_dir() else None
+
+
+def display_path(path: str | Path) -> str:
+    """How to show a path to a person: relative to the working directory when under it,
+    ``~/...`` under the home directory, else absolute (as shells and kubectl users read them)."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        pass
+    try:
+        return "~/" + str(p.resolve().relative_to(Path.home().resolve()))
+    except (ValueError, OSError, RuntimeError):
+        return str(p)

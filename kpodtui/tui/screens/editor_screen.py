@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static, TextArea
 
+from kpodtui.paths import display_path
 from kpodtui.tui.commands import PaletteEntry
 from kpodtui.tui.spec_support import Problem
 from kpodtui.tui.widgets.spec_editor import SpecEditor
@@ -74,7 +75,7 @@ class EditorScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = str(self.path) if self.path else "new task (unsaved)"
+        self.sub_title = display_path(self.path) if self.path else "new task (unsaved)"
         self.query_one(TextArea).focus()
         self._check_now()
 
@@ -155,7 +156,7 @@ class EditorScreen(Screen[None]):
 
         if self.path is None:
             self.path = new_spec_path(self.task_ids[0] if self.task_ids else "my-task")
-            self.sub_title = str(self.path)
+            self.sub_title = display_path(self.path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text(self.text, encoding="utf-8")

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kpodtui.paths import display_path
 from kpodtui.tui.backend import TaskEntry
 from kpodtui.tui.commands import PaletteEntry
 
@@ -121,7 +122,7 @@ class TasksScreen(Screen[None]):
     def _preview_ready(self, message: PreviewReady) -> None:
         if message.entry != self.selected:
             return
-        self.query_one("#spec-title", Label).update(f"Spec  {message.entry.path}")
+        self.query_one("#spec-title", Label).update(f"Spec  {display_path(message.entry.path)}")
         self.query_one("#spec-preview", Static).update(_syntax(message.spec_text))
         self.query_one("#manifest-preview", Static).update(_syntax(message.manifest))
         self.previewed = message.entry
