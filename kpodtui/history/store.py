@@ -109,7 +109,7 @@ class History:
             os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))
         conn = sqlite3.connect(db, timeout=30.0, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA busy_timeout = 30000")
-        conn.execute("PRAGMA journal_mode = WAL")
+        _switch_to_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         migrate(conn)
@@ -270,3 +270,23 @@ def _replace(record: RunRecord, **changes: Any) -> RunRecord:
     from dataclasses import replace
 
     return replace(record, **changes)
+
+
+def _switch_to_wal(conn: sqlite3.Connection, patience: float = 30.0) -> None:
+    """``PRAGMA journal_mode = WAL``, waiting out another process doing the same.
+
+    Switching a new database's journal mode needs an exclusive lock, and SQLite
+    answers "database is locked" at once instead of using the busy timeout when
+    two processes (the app and a headless run) open a fresh history together.
+    """
+    deadline = time.monotonic() + patience
+    delay = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)

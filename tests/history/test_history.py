@@ -108,7 +108,9 @@ _WRITER = textwrap.dedent(
 )
 
 
-def test_two_processes_write_at_once(tmp_path):
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_processes_write_at_once(tmp_path, attempt):
+    # Both start on a history that does not exist yet: creating it races too.
     env = dict(os.environ)
     procs = [
         subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path), tag], env=env)
