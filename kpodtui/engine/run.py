@@ -128,10 +128,22 @@ class Run:
     # -- control -------------------------------------------------------------------------
 
     def start(self) -> Run:
-        """Run in a background thread; see :meth:`wait`."""
-        self._thread = threading.Thread(target=self.execute, name=f"run-{self.run_id}", daemon=True)
+        """Run in a background thread; see :meth:`wait`.
+
+        An exception that ends the run stays in :attr:`failed_with` for the front
+        end to report in its own way (one line), instead of reaching threading's
+        excepthook, which would print a traceback over the output or the app.
+        """
+        self._thread = threading.Thread(target=self._execute_in_thread, name=f"run-{self.run_id}", daemon=True)
         self._thread.start()
         return self
+
+    def _execute_in_thread(self) -> None:
+        try:
+            self.execute()
+        except BaseException as exc:  # noqa: BLE001 - kept for the caller, see start()
+            if self.failed_with is None:
+                self.failed_with = exc
 
     def wait(self, timeout: float | None = None) -> RunFinished | None:
         """Wait for the verdict (None if the run detached or ``timeout`` passed)."""
@@ -231,11 +243,14 @@ class Run:
             error = self.failed_with = exc
             cause = str(exc) or type(exc).__name__
         finally:
-            if judge:
-                self.result = steps.cleanup(self, cause)
-            self._untrack()
-            self.lock.release()  # after the verdict is recorded: followers read it, not take over
-            self.done.set()
+            try:
+                if judge:
+                    self.result = steps.cleanup(self, cause)
+            finally:
+                # Even if cleanup itself fails: whoever waits on `done` must not wait forever.
+                self._untrack()
+                self.lock.release()  # after the verdict is recorded: followers read it, not take over
+                self.done.set()
         if error is not None:
             raise error
         return self.result

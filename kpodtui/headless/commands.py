@@ -82,11 +82,11 @@ def _follow(run: Any, printer: HeadlessPrinter, as_json: bool) -> int:
     if as_json:
         sys.stdout.write(json.dumps(summary(result, run, printer.lines), default=str) + "\n")
         sys.stdout.flush()
+    if run.failed_with is not None:
+        raise run.failed_with  # cluster errors and bad input: cli.main says them in one line
     if interrupted:
         return EXIT_INTERRUPTED
     if result is None:
-        if getattr(run, "_error", None):
-            raise run._error
         return EXIT_OK
     return OUTCOME_EXIT.get(result.outcome, EXIT_FAILED)
 
@@ -135,19 +135,6 @@ def _wait_after_kill(run: Any) -> None:
         run.done.wait(15)
 
 
-def _start_run(run: Any) -> None:
-    original = run.execute
-
-    def execute() -> Any:
-        try:
-            return original()
-        except BaseException as exc:  # re-raised in the main thread by _follow
-            run._error = exc
-            return None
-
-    run.execute = execute
-
-
 def run_command(args: Any) -> int:
     """``kpodtui run SPEC``."""
     from kpodtui.engine.run import Run
@@ -168,13 +155,8 @@ def run_command(args: Any) -> int:
                 spec, session, history, namespace=args.namespace, spec_path=str(Path(args.spec).resolve()),
                 spec_text=spec_text, detach=True if args.detach else None,
             )  # fmt: skip
-            run._error = None
-            _start_run(run)
             print(f"kpodtui: run {run.run_id} of task {spec.task_id}", file=sys.stderr)
-            code = _follow(run, HeadlessPrinter(timestamps=args.timestamps), args.json)
-            if run._error is not None:
-                raise run._error
-            return code
+            return _follow(run, HeadlessPrinter(timestamps=args.timestamps), args.json)
         finally:
             session.close()
 
@@ -200,13 +182,8 @@ def attach_command(args: Any) -> int:
         session = ClusterSession.open(target.merged_with_spec(spec))
         try:
             run = Run(spec, session, history, record=record, spec_path=record.spec_path, detach=False)
-            run._error = None
-            _start_run(run)
             print(f"kpodtui: attaching to run {record.id} (pod {record.namespace}/{record.pod_name})", file=sys.stderr)
-            code = _follow(run, HeadlessPrinter(), getattr(args, "json", False))
-            if run._error is not None:
-                raise run._error
-            return code
+            return _follow(run, HeadlessPrinter(), getattr(args, "json", False))
         finally:
             session.close()
 
