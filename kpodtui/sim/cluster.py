@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import secrets
 import tempfile
 import threading
@@ -22,16 +23,13 @@ from aiohttp import web
 
 from kpodtui.sim.faults import Faults, LogCut
 from kpodtui.sim.kubeconfig import write_kubeconfig
+from kpodtui.sim.kubelet import Kubelet
+from kpodtui.sim.node import NodeConfig
 from kpodtui.sim.server import ServerContext, build_app
 from kpodtui.sim.store import Store
 from kpodtui.sim.tls import Certs, openssl_available, process_certs
 
-try:  # the kubelet half lands separately
-    from kpodtui.sim.kubelet import Kubelet
-    from kpodtui.sim.node import NodeConfig
-except ImportError:  # pragma: no cover - depends on the checkout
-    Kubelet = None  # type: ignore[assignment,misc]
-    NodeConfig = None  # type: ignore[assignment,misc]
+log = logging.getLogger(__name__)
 
 
 class SimServer:
@@ -58,10 +56,9 @@ class SimServer:
 
     async def start(self) -> None:
         """Create the kubelet and the node, then listen."""
-        if Kubelet is not None:
-            node = self._node if self._node is not None else NodeConfig()
-            self.kubelet = Kubelet(self.store, node, self.workdir, self.faults)
-            self.store.create("nodes", None, self.kubelet.node_object())
+        node = self._node if self._node is not None else NodeConfig()
+        self.kubelet = Kubelet(self.store, node, self.workdir, self.faults)
+        self.store.create("nodes", None, self.kubelet.node_object())
         self.ctx = ServerContext(store=self.store, faults=self.faults, token=self.token, kubelet=self.kubelet)
         self.ctx.restart_hook = self.restart_apiserver
         await self._listen()
@@ -211,7 +208,7 @@ class SimCluster:
                 self._loop.call_soon_threadsafe(self._loop.stop)
                 self._thread.join(10)
         if not self._thread.is_alive():
-            self._loop.close()
+            _finish_loop(self._loop)
 
     def __enter__(self) -> SimCluster:
         return self
@@ -293,3 +290,23 @@ class SimCluster:
         from kpodtui.sim.store import snapshot
 
         return self.call(lambda: snapshot(self.store.get(kind, namespace, name)))
+
+
+def _finish_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Close a stopped loop as ``asyncio.run`` does: cancel what is left and let it unwind first.
+
+    A task destroyed while pending, or a subprocess transport collected after the
+    loop closed, would otherwise print (or raise, under pytest) at a random later time.
+    """
+    try:
+        left = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for t in left:
+            t.cancel()
+        if left:
+            loop.run_until_complete(asyncio.wait(left, timeout=5))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    except Exception:  # closing must not fail a stop
+        log.debug("sim loop shutdown", exc_info=True)
+    finally:
+        loop.close()
+

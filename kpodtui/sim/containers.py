@@ -136,6 +136,8 @@ class ContainerProcess:
     pid1: int | None = None
     _readers: list[asyncio.Task[None]] = field(default_factory=list)
     _exit_code: int | None = None
+    #: set by :meth:`kill`; a start still under way then kills what it spawns at once
+    killed: bool = False
 
     async def start(self) -> None:
         """Launch and wait until the command is exec'd; raise :class:`StartError` if setup fails."""
@@ -158,6 +160,8 @@ class ContainerProcess:
             raise StartError(str(e)) from None
         finally:
             os.close(ready_w)
+        if self.killed:  # killed while spawning (sim shutdown): do not let it set up
+            self.kill()
         report = await _read_report(ready_r)
         if report != "ok":
             code = await self.proc.wait()
@@ -220,6 +224,7 @@ class ContainerProcess:
 
     def kill(self) -> None:
         """SIGKILL everything: PID 1 (which takes the namespace down) and the process group."""
+        self.killed = True
         if self.proc is None:
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -227,6 +232,17 @@ class ContainerProcess:
                 os.kill(self.pid1, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
+
+    def abandon(self) -> None:
+        """Last step of a sim shutdown: kill and close the process's pipes whether it was reaped or not.
+
+        Closing the transport while the loop still runs keeps it from being
+        collected (and complaining) after the loop is closed.
+        """
+        self.kill()
+        transport = getattr(self.proc, "_transport", None)
+        if transport is not None:
+            transport.close()
 
     def exec_argv(self, command: Sequence[str], workdir: str | None = None) -> list[str]:
         """The host argv that runs ``command`` inside this container's namespaces."""

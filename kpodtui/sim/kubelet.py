@@ -9,7 +9,6 @@ event loop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import shutil
 import time
@@ -24,6 +23,9 @@ from kpodtui.sim.podworker import ContainerRun, PodWorker, now
 
 Obj = dict[str, Any]
 log = logging.getLogger(__name__)
+
+#: how long stopping the sim waits for killed containers to be reaped
+SHUTDOWN_SECONDS = 20.0
 
 
 class Kubelet:
@@ -84,8 +86,14 @@ class Kubelet:
             self.store.remove("pods", namespace, name)
 
     async def shutdown(self) -> None:
-        """Kill every container now and wait for their processes to be reaped."""
+        """Kill every container now and wait for their processes to be reaped.
+
+        Every process got SIGKILL, so waiting ends; the bound is generous because a
+        loaded machine can take seconds to finish container set-ups under way. What
+        is still running then is logged (the loop's own shutdown cancels it).
+        """
         self._stopped = True
+        deadline = time.monotonic() + SHUTDOWN_SECONDS
         workers = list(self.workers.values())
         for w in workers:
             w.kill_now()
@@ -93,13 +101,21 @@ class Kubelet:
                                           if c.exit_task is not None]
         tasks += [w.task for w in workers if w.task is not None]
         if tasks:
-            with contextlib.suppress(Exception):
-                await asyncio.wait(tasks, timeout=5)
+            await asyncio.wait(tasks, timeout=SHUTDOWN_SECONDS)
         # cancelled workers leave reaping tasks behind; they must end before the loop does
         await asyncio.sleep(0)
-        if self._background:
-            with contextlib.suppress(Exception):
-                await asyncio.wait(list(self._background), timeout=5)
+        # exit tasks created while the workers were being cancelled
+        tasks = [c.exit_task for w in workers for c in w.containers if c.exit_task is not None]
+        tasks += list(self._background)
+        pending = [t for t in tasks if not t.done()]
+        if pending:
+            _done, still = await asyncio.wait(pending, timeout=max(0.1, deadline - time.monotonic()))
+            if still:
+                log.warning("sim shutdown: %d container task(s) did not end in %ss", len(still), SHUTDOWN_SECONDS)
+        for w in workers:
+            for c in w.containers:
+                if c.process is not None:
+                    c.process.abandon()
         self.workers.clear()
 
     def kill_container(self, namespace: str, pod: str, container: str,
