@@ -32,12 +32,15 @@ from kpodtui.engine.logpump import LogPump
 from kpodtui.engine.outcome import container_states, fatal_event, pending_reason, phase
 from kpodtui.engine.session import ClusterSession
 from kpodtui.history import History, RunRecord, new_run_id
-from kpodtui.kube.api import explain
+from kpodtui.kube.api import describe_failure, explain
 from kpodtui.kube.retry import refused
 
 Json = dict[str, Any]
 Subscriber = Callable[[RunEvent], None]
 
+
+#: a run says the cluster is not answering at most this often (seconds)
+RETRY_NOTICE_SECONDS = 5.0
 
 class RunAbort(Exception):
     """The run cannot go on; ``str(exc)`` is the cause shown in the failure report."""
@@ -95,6 +98,7 @@ class Run:
         self.callbacks: Callbacks | None = None
         self._subscribers: list[Subscriber] = []
         self._unsubs: list[Callable[[], None]] = []
+        self._retry_said = -RETRY_NOTICE_SECONDS
         self._event_seen: dict[str, int] = {}
         self._status_sig: Any = None
         self._pending: str | None = None
@@ -214,6 +218,7 @@ class Run:
         cause: str | None = None
         error: BaseException | None = None
         judge = False
+        self._unsubs.append(self.session.on_retry(self._on_retry))
         try:
             steps.prepare(self)
             if not observe.become_owner(self):
@@ -285,6 +290,14 @@ class Run:
                 # Refused for good (RBAC, credentials, TLS): a cluster error, said the usual way.
                 raise explain(pods.error, self.session.client, self.namespace)
             raise RunAbort("could not list pods to watch the run (is the API server answering?)")
+
+    def _on_retry(self, what: str, exc: BaseException, delay: float) -> None:
+        """Say that the cluster is not answering (at most every few seconds): never a silent wait."""
+        now = time.monotonic()
+        if now - self._retry_said < RETRY_NOTICE_SECONDS:
+            return
+        self._retry_said = now
+        self.say(f"{what}: {describe_failure(exc)}; retrying in {delay:.1f} s", "warning")
 
     def _untrack(self) -> None:
         for unsub in self._unsubs:

@@ -9,6 +9,7 @@ ten runs cost the API server two watches, not ten polling loops.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from kpodtui.kube.api import KubeApi
 from kpodtui.kube.config import ClusterTarget, KubeClient, connect
@@ -26,6 +27,8 @@ class ClusterSession:
         self._lock = threading.Lock()
         self._pods: dict[str, Watcher] = {}
         self._events: dict[str, Watcher] = {}
+        self._retry_listeners: list[Callable[[str, BaseException, float], None]] = []
+        self.api.on_retry = self._retrying
 
     @classmethod
     def open(cls, target: ClusterTarget) -> ClusterSession:
@@ -53,6 +56,24 @@ class ClusterSession:
                 w = Watcher(self.api, namespace, "events", field_selector="involvedObject.kind=Pod", key=event_key)
                 self._events[namespace] = w.start()
             return w
+
+    def on_retry(self, listener: Callable[[str, BaseException, float], None]) -> Callable[[], None]:
+        """Be told of every retried request (what, error, delay); returns the unsubscribe."""
+        with self._lock:
+            self._retry_listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._retry_listeners:
+                    self._retry_listeners.remove(listener)
+
+        return unsubscribe
+
+    def _retrying(self, what: str, exc: BaseException, delay: float) -> None:
+        with self._lock:
+            listeners = list(self._retry_listeners)
+        for listener in listeners:
+            listener(what, exc, delay)
 
     def close(self) -> None:
         """Stop every watch and cut retry waits short."""

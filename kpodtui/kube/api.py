@@ -34,6 +34,11 @@ log = logging.getLogger(__name__)
 Json = dict[str, Any]
 # (connect, read) seconds for plain requests; streams pass their own.
 REQUEST_TIMEOUT = (10, 60)
+#: retry budget (seconds) while no request has ever reached the server and it
+#: refuses connections or its name does not resolve: most likely the wrong
+#: cluster or one that is down, so say so soon, as kubectl does (once it has
+#: answered, a refusal is an API server restarting and gets the full budget)
+FIRST_CONTACT_BUDGET = 2.0
 
 
 class KubeApi:
@@ -45,6 +50,14 @@ class KubeApi:
         self.stop = threading.Event()  # set to cut retry waits short on shutdown
         #: told about each retried failure: (what, exception, delay)
         self.on_retry: Callable[[str, BaseException, float], None] | None = None
+        #: whether the server has ever answered (any HTTP status)
+        self.reached = False
+
+    def budget_for(self, exc: BaseException) -> float:
+        """The retry budget for failure ``exc`` (see :data:`FIRST_CONTACT_BUDGET`)."""
+        if not self.reached and never_sent(exc):
+            return min(FIRST_CONTACT_BUDGET, self.policy.budget)
+        return self.policy.budget
 
     # -- transport ---------------------------------------------------------------
 
@@ -73,6 +86,7 @@ class KubeApi:
             auth_settings=["BearerToken"],
         )
         resp = api.call_api(*req, _request_timeout=timeout)
+        self.reached = True
         if not 200 <= resp.status <= 299:
             resp.read()
             raise ApiException.from_response(http_resp=resp, body=None, data=None)
@@ -97,7 +111,7 @@ class KubeApi:
             if self.on_retry is not None:
                 self.on_retry(what, exc, delay)
 
-        return call_with_retry(fn, self.policy, self.stop, report)
+        return call_with_retry(fn, self.policy, self.stop, report, self.budget_for)
 
     # -- pods --------------------------------------------------------------------
 
@@ -162,7 +176,7 @@ class KubeApi:
                     raise
                 attempt += 1
                 delay = retry_delay(exc, attempt, self.policy)
-                if delay is None or time.monotonic() - started + delay > self.policy.budget:
+                if delay is None or time.monotonic() - started + delay > self.budget_for(exc):
                     raise
                 maybe_created = maybe_created or not never_sent(exc)
                 if self.on_retry is not None:
@@ -258,6 +272,17 @@ def explain(exc: BaseException, client: KubeClient, ns: str | None = None) -> Cl
         )
     msg = _one_line(_status_message(exc)) or _short(exc)
     return ClusterError(f"the API server at {where} answered {status}: {msg}")
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A few words on a failed request, for a "retrying" notice: no URL, no credentials."""
+    status = exception_status(exc)
+    if status:
+        reason = _one_line(str(getattr(exc, "reason", "") or ""))
+        return f"the API server answered {status}" + (f" ({reason})" if reason else "")
+    if is_connection_error(exc):
+        return f"cannot reach the API server ({_short(exc)})"
+    return _short(exc)
 
 
 def _one_line(text: str) -> str:

@@ -137,11 +137,13 @@ def call_with_retry(
     policy: RetryPolicy = DEFAULT_POLICY,
     stop: threading.Event | None = None,
     on_retry: Callable[[BaseException, float], None] | None = None,
+    budget: Callable[[BaseException], float] | None = None,
 ) -> T:
     """Call ``fn`` until it succeeds, retrying transient failures per ``policy``.
 
     ``stop`` cuts waits short (the last error is raised). ``on_retry`` is told
     about each retry (to surface "API server busy, retrying in 1 s").
+    ``budget`` gives the time budget for a given failure (default: the policy's).
     """
     started = time.monotonic()
     attempt = 0
@@ -151,7 +153,8 @@ def call_with_retry(
         except Exception as exc:
             attempt += 1
             delay = retry_delay(exc, attempt, policy)
-            if delay is None or time.monotonic() - started + delay > policy.budget:
+            limit = policy.budget if budget is None else budget(exc)
+            if delay is None or time.monotonic() - started + delay > limit:
                 raise
             if on_retry is not None:
                 on_retry(exc, delay)

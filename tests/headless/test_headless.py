@@ -80,3 +80,7 @@ def test_unreachable_cluster_exits_4_with_one_line(tmp_path):
     )
     assert proc.returncode == 4, proc.stderr
     assert "cannot reach the cluster" in proc.stderr and "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    # never a silent wait: the retry is said first, the one error line comes last
+    assert "cannot reach the API server (connection refused); retrying in" in proc.stderr
+    assert lines[-1].startswith("kpodtui: error: cannot reach the cluster at http://127.0.0.1:9")

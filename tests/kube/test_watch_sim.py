@@ -140,3 +140,27 @@ def test_unreachable_cluster_is_one_clear_line(tmp_path):
     err = explain(info.value, client, "default")
     assert isinstance(err, ClusterError)
     assert "cannot reach the cluster at http://127.0.0.1:9" in str(err) and "\n" not in str(err)
+
+
+def test_a_server_never_reached_is_given_up_on_soon_but_a_known_one_gets_the_full_budget(sim, tmp_path):
+    """Connection refused before any answer: the wrong or a stopped cluster, said within
+    seconds as kubectl does; after an answer it is a restarting API server, worth waiting for."""
+    cfg = tmp_path / "kubeconfig"
+    cfg.write_text(
+        "clusters:\n- name: c\n  cluster: {server: 'http://127.0.0.1:9'}\n"
+        "contexts:\n- name: c\n  context: {cluster: c}\ncurrent-context: c\n"
+    )
+    never = KubeApi(connect(ClusterTarget(kubeconfig=str(cfg))), RetryPolicy(attempts=1000, base=0.05, cap=0.05))
+    retries: list[str] = []
+    never.on_retry = lambda what, exc, delay: retries.append(what)
+    with pytest.raises(Exception) as info:
+        never.list_pods("default")
+    assert not never.reached
+    # 2 s of 0.05 s waits, not the 60 s budget (1000 attempts would take 50 s)
+    assert 5 <= len(retries) <= 60, len(retries)
+    assert never.budget_for(info.value) == 2.0
+
+    known = KubeApi(connect(ClusterTarget(kubeconfig=str(sim.kubeconfig_path))))
+    known.list_pods("default")
+    assert known.reached
+    assert known.budget_for(info.value) == known.policy.budget == 60.0
