@@ -283,8 +283,12 @@ class Run:
         """Subscribe to the shared pod and event watches (``wait``: until the pods are listed)."""
         pods = self.session.pods(self.namespace)
         events = self.session.events(self.namespace)
+        for w in (pods, events):
+            w.poll_at_most(self.spec.poll_interval)
         self._unsubs.append(pods.subscribe(self.pod_name, self._on_pod))
         self._unsubs.append(events.subscribe(self.pod_name, self._on_event))
+        self._unsubs.append(pods.on_mode(lambda mode, detail: self._on_watch_mode("pods", mode, detail)))
+        self._unsubs.append(events.on_mode(lambda mode, detail: self._on_watch_mode("events", mode, detail)))
         if wait and not pods.wait_synced(30):
             if pods.error is not None and refused(pods.error):
                 # Refused for good (RBAC, credentials, TLS): a cluster error, said the usual way.
@@ -298,6 +302,15 @@ class Run:
             return
         self._retry_said = now
         self.say(f"{what}: {describe_failure(exc)}; retrying in {delay:.1f} s", "warning")
+
+    def _on_watch_mode(self, resource: str, mode: str, detail: str) -> None:
+        """Say how the run learns what happens when the cluster does not allow watching."""
+        if mode == "poll":
+            self.say(detail, "warning")
+        elif mode == "refused" and resource == "events":
+            self.say(f"cluster events cannot be read here: {detail}; the run goes on without them", "warning")
+        elif mode == "watch":
+            self.say(f"{resource} can be watched again")
 
     def _untrack(self) -> None:
         for unsub in self._unsubs:

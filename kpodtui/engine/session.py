@@ -41,20 +41,23 @@ class ClusterSession:
 
     def pods(self, namespace: str) -> Watcher:
         """The shared watch of kpodtui's pods in ``namespace``."""
-        with self._lock:
-            w = self._pods.get(namespace)
-            if w is None:
-                w = Watcher(self.api, namespace, "pods", label_selector=MANAGED_SELECTOR, key=pod_key)
-                self._pods[namespace] = w.start()
-            return w
+        return self._shared(self._pods, namespace, lambda: Watcher(
+            self.api, namespace, "pods", label_selector=MANAGED_SELECTOR, key=pod_key))
 
     def events(self, namespace: str) -> Watcher:
         """The shared watch of pod events in ``namespace``."""
+        return self._shared(self._events, namespace, lambda: Watcher(
+            self.api, namespace, "events", field_selector="involvedObject.kind=Pod", key=event_key))
+
+    def _shared(self, watchers: dict[str, Watcher], namespace: str, make: Callable[[], Watcher]) -> Watcher:
         with self._lock:
-            w = self._events.get(namespace)
+            w = watchers.get(namespace)
+            if w is not None and w.mode == "refused":
+                # refused earlier (RBAC): a new run asks again now, not at the next slow retry
+                w.stop()
+                w = None
             if w is None:
-                w = Watcher(self.api, namespace, "events", field_selector="involvedObject.kind=Pod", key=event_key)
-                self._events[namespace] = w.start()
+                w = watchers[namespace] = make().start()
             return w
 
     def on_retry(self, listener: Callable[[str, BaseException, float], None]) -> Callable[[], None]:

@@ -279,6 +279,10 @@ def follow_until_base_done(run: Run) -> None:
     if pump is not None and run.hurried:
         pump.stop()
     elif pump is not None:
+        # The watch thread starts followers right after it wakes us: a pod seen going from
+        # Pending straight to Succeeded (a short container, or a polled pod) would otherwise
+        # be judged before its containers' followers exist, and its log never read.
+        pump.poke(run.pod)
         finished = [c for c in pump.followers if pump.finished(c)]
         pump.wait(finished, LOG_DRAIN_SECONDS)
         live = [c for c in pump.followers if c not in finished]

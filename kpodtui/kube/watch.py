@@ -6,7 +6,10 @@ watches from the list's ``resourceVersion``; when a watch ends (server timeout,
 ``end_watches``) it re-watches from the last version seen; on ``410 Gone``
 (an expired version, as an ERROR event or an HTTP status) it re-lists and
 reports the differences as synthetic events, so nothing is missed; on errors it
-backs off and reconnects. Lines are split by hand from ``resp.stream()``
+backs off and reconnects. Where RBAC allows listing but forbids watching, it
+falls back to listing every ``poll_interval`` seconds (the same diff gives the
+same events, later), and says so to :meth:`Watcher.on_mode` subscribers.
+Lines are split by hand from ``resp.stream()``
 chunks (the client's ``Watch`` decodes every object into models, 0.3-0.5 ms
 per pod; ``json.loads`` is a few µs).
 """
@@ -27,6 +30,11 @@ log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 Handler = Callable[[str, Json], None]  # (ADDED|MODIFIED|DELETED, object)
+
+#: how often a watcher that cannot watch lists again (seconds); runs may lower it
+DEFAULT_POLL_INTERVAL = 2.0
+#: a list refused for good (403...) is tried again this often: RBAC may be fixed meanwhile
+REFUSED_RETRY_SECONDS = 30.0
 
 WATCH_SECONDS = 240  # server-side watch timeout; the watch is re-issued at once after
 READ_TIMEOUT = WATCH_SECONDS + 30
@@ -73,6 +81,13 @@ class Watcher:
         self.error: BaseException | None = None  # last error, for diagnostics
         self.relists = 0
         self.rewatches = 0
+        self.poll_interval = DEFAULT_POLL_INTERVAL
+        #: "watch" (normal), "poll" (watching forbidden: listing every poll_interval)
+        #: or "refused" (listing forbidden too); see :meth:`on_mode`
+        self.mode = "watch"
+        self.mode_detail = ""
+        self._mode_subs: list[Callable[[str, str], None]] = []
+        self._watch_refused = False
 
     # -- public ------------------------------------------------------------------
 
@@ -114,6 +129,39 @@ class Watcher:
 
         return unsubscribe
 
+    def on_mode(self, fn: Callable[[str, str], None]) -> Callable[[], None]:
+        """Call ``fn(mode, detail)`` when :attr:`mode` changes (and now, if it is not "watch")."""
+        with self._lock:
+            self._mode_subs.append(fn)
+            mode, detail = self.mode, self.mode_detail
+        if mode != "watch":
+            fn(mode, detail)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if fn in self._mode_subs:
+                    self._mode_subs.remove(fn)
+
+        return unsubscribe
+
+    def poll_at_most(self, seconds: float) -> None:
+        """Poll at least every ``seconds`` when polling (the smallest asked for wins)."""
+        if seconds and seconds > 0:
+            self.poll_interval = min(self.poll_interval, float(seconds))
+
+    def _set_mode(self, mode: str, detail: str) -> None:
+        with self._lock:
+            if mode == self.mode:
+                return
+            self.mode, self.mode_detail = mode, detail
+            subs = list(self._mode_subs)
+        log.info("%s in %s: %s %s", self.resource, self.namespace, mode, detail)
+        for fn in subs:
+            try:
+                fn(mode, detail)
+            except Exception:  # a subscriber's bug must not kill the shared watch
+                log.exception("watch mode subscriber failed")
+
     def get(self, key: str) -> list[Json]:
         """The cached objects with ``key``."""
         with self._lock:
@@ -145,9 +193,18 @@ class Watcher:
     def _run(self) -> None:
         failures = 0
         while not self._stop.is_set():
+            watching = False
             try:
-                if self._rv is None:
+                if self._rv is None or self.mode != "watch":
                     self._relist()
+                if self.mode != "watch":
+                    if self.mode == "refused":
+                        self._set_mode("watch" if not self._watch_refused else "poll", self.mode_detail)
+                    if self.mode == "poll":
+                        failures = 0
+                        self._stop.wait(self.poll_interval)
+                        continue
+                watching = True
                 self._watch_once()
                 failures = 0
                 self.rewatches += 1
@@ -155,13 +212,22 @@ class Watcher:
                 if self._stop.is_set():
                     return
                 self.error = exc
-                if exception_status(exc) == 410:
+                status = exception_status(exc)
+                if status == 410:
                     self._rv = None  # expired: re-list, then watch from the fresh version
                     continue
+                if watching and status in (403, 405):
+                    # may list but not watch (RBAC): poll instead, as the reference always does
+                    self._watch_refused = True
+                    self._set_mode("poll", f"watching {self.resource} is forbidden ({status}); "
+                                           f"listing them every {self.poll_interval:g} s instead")
+                    continue
+                delay = min(2.0, 0.05 * (2 ** min(failures + 1, 6)))
                 if refused(exc):
                     self._settled.set()  # final (403, 401, TLS...): tell waiters now
+                    self._set_mode("refused", _status_text(exc))
+                    delay = REFUSED_RETRY_SECONDS
                 failures += 1
-                delay = min(2.0, 0.05 * (2 ** min(failures, 6)))
                 log.debug("watch %s/%s failed (%s); retrying in %.2fs", self.namespace, self.resource, exc, delay)
                 self._stop.wait(delay)
 
@@ -248,6 +314,20 @@ class Watcher:
                 handler(kind, obj)
             except Exception:  # a subscriber's bug must not kill the shared watch
                 log.exception("watch subscriber failed")
+
+
+def _status_text(exc: BaseException) -> str:
+    """The API server's own message for a refusal, on one line."""
+    body = getattr(exc, "body", None)
+    message = ""
+    if body:
+        try:
+            message = str(json.loads(body).get("message", ""))
+        except (ValueError, AttributeError):
+            message = ""
+    status = exception_status(exc)
+    text = " ".join((message or str(getattr(exc, "reason", "") or exc)).split())
+    return f"{text} ({status})" if status else text
 
 
 def _ident(obj: Json) -> str:

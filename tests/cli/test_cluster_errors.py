@@ -124,6 +124,29 @@ def test_forbidden_watch_fails_fast_as_a_cluster_error(sim, sim_kubeconfig, caps
     assert pod is None or pod["metadata"].get("deletionTimestamp"), pod
 
 
+def test_a_forbidden_pod_watch_falls_back_to_listing_and_says_so(sim, sim_kubeconfig, capsys):
+    # RBAC that allows listing pods but not watching them: the run is followed by polling.
+    sim.forbid("default", verbs=["watch"], resources=["pods"])
+    assert main(["run", HELLO]) == 0
+    out = capsys.readouterr()
+    assert "[base] bye" in out.out
+    assert "watching pods is forbidden (403); listing them every 2 s instead" in out.err
+    record = _only_run()
+    assert record.outcome == "succeeded" and record.exit_code == 0
+    pod = sim.get("pods", "default", record.pod_name)
+    assert pod is None or pod["metadata"].get("deletionTimestamp"), pod
+
+
+def test_unreadable_events_do_not_fail_the_run_but_are_said(sim, sim_kubeconfig, capsys):
+    # Many RBAC roles leave events out: the run goes on without them, and says so once.
+    sim.forbid("default", verbs=["list", "watch"], resources=["events"])
+    assert main(["run", HELLO]) == 0
+    err = capsys.readouterr().err
+    notes = [ln for ln in err.splitlines() if "cluster events cannot be read here" in ln]
+    assert len(notes) == 1 and 'cannot list resource "events"' in notes[0], err
+    assert _only_run().outcome == "succeeded"
+
+
 def test_previously_recorded_runs_survive_cluster_errors(sim, sim_kubeconfig, capsys):
     assert main(["run", HELLO]) == 0
     first = History.open().list_runs()[0]

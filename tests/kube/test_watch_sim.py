@@ -164,3 +164,43 @@ def test_a_server_never_reached_is_given_up_on_soon_but_a_known_one_gets_the_ful
     known.list_pods("default")
     assert known.reached
     assert known.budget_for(info.value) == known.policy.budget == 60.0
+
+
+def test_a_forbidden_watch_becomes_polling_that_sees_every_change(sim, api):
+    sim.forbid("default", verbs=["watch"], resources=["pods"])
+    rec = Recorder()
+    modes: list[tuple[str, str]] = []
+    w = Watcher(api, "default", "pods", label_selector=MANAGED_SELECTOR)
+    w.poll_at_most(0.1)
+    w.on_mode(lambda mode, detail: modes.append((mode, detail)))
+    w.start()
+    w.subscribe("p1", rec)
+    try:
+        assert w.wait_synced(10)
+        assert wait_for(lambda: w.mode == "poll", 5)
+        assert modes == [("poll", "watching pods is forbidden (403); listing them every 0.1 s instead")]
+        api.create_pod("default", manifest("p1"), lambda: None)
+        assert wait_for(lambda: rec.has("ADDED"), 5)
+        api.patch_labels("default", "p1", {"step": "polled"})
+        assert wait_for(lambda: rec.has("MODIFIED", "polled"), 5)
+        api.delete_pod("default", "p1", 0)
+        assert wait_for(lambda: rec.has("DELETED", "polled"), 5)
+    finally:
+        w.stop()
+
+
+def test_a_watcher_refused_listing_says_so_and_recovers_when_asked_again(sim, api):
+    from kpodtui.engine.session import ClusterSession
+
+    session = ClusterSession(api.client)
+    sim.forbid("default", verbs=["list", "watch"], resources=["events"])
+    try:
+        events = session.events("default")
+        assert not events.wait_synced(10)
+        assert events.mode == "refused" and 'cannot list resource "events"' in events.mode_detail
+        sim.clear_faults()
+        # a new run asks again at once rather than after the slow retry of a refusal
+        again = session.events("default")
+        assert again is not events and again.wait_synced(10) and again.mode == "watch"
+    finally:
+        session.close()
