@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from kpodtui.engine.events import LogBatch, LogLine, LogStreamState
+from kpodtui.engine.events import LogBatch, LogLine, LogStreamState, StatusMessage
 from kpodtui.engine.outcome import find_state
 from kpodtui.history import History, LogCursor, LogFileWriter
 from kpodtui.kube.api import KubeApi
@@ -89,9 +89,15 @@ class LogPump:
                     writer.cursor,
                     deliver=self._deliverer(name, writer),
                     finished=lambda n=name: self.finished(n),
-                    on_state=lambda st, detail, n=name: self.publish(LogStreamState(self.run_id, n, st, detail)),
+                    on_state=lambda st, detail, n=name: self._on_state(n, st, detail),
                 )
                 self.followers[name] = follower.start()
+
+    def _on_state(self, name: str, state: str, detail: str) -> None:
+        if state == "refused":  # the log cannot be read at all: say so, as the stream's end
+            self.publish(StatusMessage(self.run_id, f"cannot read the log of {name}: {detail}", "warning"))
+            state = "ended"
+        self.publish(LogStreamState(self.run_id, name, state, detail))  # type: ignore[arg-type]
 
     def _deliverer(self, name: str, writer: LogFileWriter) -> Callable[[list[LogLine]], None]:
         def deliver(lines: list[LogLine]) -> None:

@@ -285,6 +285,13 @@ def describe_failure(exc: BaseException) -> str:
     return _short(exc)
 
 
+def refusal_text(exc: BaseException) -> str:
+    """The API server's own words for a refused request, on one line, with the status."""
+    status = exception_status(exc)
+    text = _one_line(_status_message(exc)) or _short(exc)
+    return f"{text} ({status})" if status else text
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 

@@ -22,8 +22,8 @@ from typing import Any
 
 from kpodtui.engine.events import LogLine
 from kpodtui.history.logfiles import LogCursor
-from kpodtui.kube.api import KubeApi
-from kpodtui.kube.retry import exception_status
+from kpodtui.kube.api import KubeApi, refusal_text
+from kpodtui.kube.retry import exception_status, refused
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +241,10 @@ class LogFollower:
                 if status == 400 and self.finished():
                     self.on_state("ended", "no log")
                     return
+                if status != 400 and refused(exc):
+                    # RBAC without pods/log, or credentials gone: no retry will help
+                    self.on_state("refused", refusal_text(exc))
+                    return
                 failures += 1
                 self._stop.wait(min(2.0, 0.05 * 2 ** min(failures, 6)))
                 continue
@@ -329,3 +333,4 @@ class LogFollower:
     def _deliver(self, lines: list[LogLine]) -> None:
         self.deliver(lines)
         self.cursor = self.cursor.advance(lines)
+

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from kpodtui.kube.api import KubeApi
+from kpodtui.kube.api import KubeApi, refusal_text
 from kpodtui.kube.retry import exception_status, refused
 
 log = logging.getLogger(__name__)
@@ -225,7 +225,7 @@ class Watcher:
                 delay = min(2.0, 0.05 * (2 ** min(failures + 1, 6)))
                 if refused(exc):
                     self._settled.set()  # final (403, 401, TLS...): tell waiters now
-                    self._set_mode("refused", _status_text(exc))
+                    self._set_mode("refused", refusal_text(exc))
                     delay = REFUSED_RETRY_SECONDS
                 failures += 1
                 log.debug("watch %s/%s failed (%s); retrying in %.2fs", self.namespace, self.resource, exc, delay)
@@ -314,20 +314,6 @@ class Watcher:
                 handler(kind, obj)
             except Exception:  # a subscriber's bug must not kill the shared watch
                 log.exception("watch subscriber failed")
-
-
-def _status_text(exc: BaseException) -> str:
-    """The API server's own message for a refusal, on one line."""
-    body = getattr(exc, "body", None)
-    message = ""
-    if body:
-        try:
-            message = str(json.loads(body).get("message", ""))
-        except (ValueError, AttributeError):
-            message = ""
-    status = exception_status(exc)
-    text = " ".join((message or str(getattr(exc, "reason", "") or exc)).split())
-    return f"{text} ({status})" if status else text
 
 
 def _ident(obj: Json) -> str:

@@ -147,6 +147,18 @@ def test_unreadable_events_do_not_fail_the_run_but_are_said(sim, sim_kubeconfig,
     assert _only_run().outcome == "succeeded"
 
 
+def test_a_forbidden_log_is_said_at_once_and_the_run_is_still_judged(sim, sim_kubeconfig, capsys):
+    sim.forbid("default", verbs=["get"], resources=["pods/log"])
+    started = time.monotonic()
+    assert main(["run", HELLO]) == 0
+    assert time.monotonic() - started < 20, "the forbidden log was waited out"
+    out = capsys.readouterr()
+    assert out.out == ""
+    notes = [ln for ln in out.err.splitlines() if "cannot read the log of base" in ln]
+    assert len(notes) == 1 and 'cannot get resource "pods/log"' in notes[0] and "(403)" in notes[0], out.err
+    assert _only_run().outcome == "succeeded"
+
+
 def test_previously_recorded_runs_survive_cluster_errors(sim, sim_kubeconfig, capsys):
     assert main(["run", HELLO]) == 0
     first = History.open().list_runs()[0]
