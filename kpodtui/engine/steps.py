@@ -18,7 +18,7 @@ from kpodtui.engine.events import PodAssigned, RunFinished
 from kpodtui.engine.logpump import LogPump
 from kpodtui.engine.report import failure_report
 from kpodtui.engine.xcom import extract_xcom, quit_istio
-from kpodtui.kube.api import explain, never_sent
+from kpodtui.kube.api import explain, never_sent, refusal_text
 from kpodtui.kube.retry import exception_status, is_connection_error, refused
 
 if TYPE_CHECKING:
@@ -333,7 +333,7 @@ def cleanup(run: Run, cause: str | None) -> RunFinished:
             if delete and not run.killed:
                 deleted = api.delete_pod(run.namespace, run.pod_name)
         except Exception as exc:  # noqa: BLE001 - cleanup problems are reported, not fatal
-            run.say(f"cleanup of pod {run.pod_name} failed: {exc}", "warning")
+            run.say(f"cleanup of pod {run.pod_name} failed: {refusal_text(exc)}", "warning")
     run._fire("on_pod_cleanup", pod=pod)
     exit_code = code
     result = RunFinished(

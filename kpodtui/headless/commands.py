@@ -74,7 +74,9 @@ def _follow(run: Any, printer: HeadlessPrinter, as_json: bool) -> int:
         try:
             run.kill()
         except Exception as exc:  # noqa: BLE001 - say it, keep waiting for the record
-            print(f"kpodtui: error: could not delete the pod: {exc}", file=sys.stderr)
+            from kpodtui.kube.api import refusal_text
+
+            print(f"kpodtui: error: could not delete the pod: {refusal_text(exc)}", file=sys.stderr)
         _wait_after_kill(run)
     finally:
         restore()

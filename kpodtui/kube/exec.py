@@ -7,6 +7,7 @@ would pull in ``CoreV1Api`` (~0.7 s of imports) for no gain.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -57,7 +58,7 @@ def exec_in(
     try:
         ws = WSClient(client.configuration, url, headers, capture_all=False)
     except Exception as exc:
-        raise ExecError(f"exec in {pod}/{container} failed: {exc}") from exc
+        raise ExecError(f"exec in {pod}/{container} failed: {_why(exc)}") from exc
     try:
         if stdin is not None:
             ws.write_stdin(stdin)
@@ -84,9 +85,33 @@ def exec_in(
     except ExecError:
         raise
     except Exception as exc:
-        raise ExecError(f"exec in {pod}/{container} failed: {exc}") from exc
+        raise ExecError(f"exec in {pod}/{container} failed: {_why(exc)}") from exc
     finally:
         try:
             ws.close()
         except Exception:  # noqa: BLE001 - already closed by the server
             pass
+
+
+def _why(exc: BaseException) -> str:
+    """One line for a failed exec: the API server's message when the websocket upgrade was refused.
+
+    websocket-client renders a refused upgrade as ``Handshake status 403 Forbidden
+    -+-+- {headers} -+-+- {body}``; what a person needs is the body's ``message``.
+    """
+    status = getattr(exc, "status_code", None)
+    body = getattr(exc, "resp_body", None)
+    text = str(exc)
+    if body is None and " -+-+- " in text:
+        head, _headers, body = (text.split(" -+-+- ") + ["", ""])[:3]
+        digits = head.split()[2:3] if head.startswith("Handshake status ") else []
+        status = int(digits[0]) if digits and digits[0].isdigit() else status
+    if body:
+        raw = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+        try:
+            message = str(json.loads(raw).get("message", ""))
+        except (ValueError, AttributeError):
+            message = ""
+        if message:
+            return " ".join(message.split()) + (f" ({status})" if status else "")
+    return " ".join(text.split())[:300]

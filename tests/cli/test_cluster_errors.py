@@ -159,6 +159,28 @@ def test_a_forbidden_log_is_said_at_once_and_the_run_is_still_judged(sim, sim_ku
     assert _only_run().outcome == "succeeded"
 
 
+def test_a_forbidden_exec_fails_the_xcom_run_with_the_servers_reason_on_one_line(sim, sim_kubeconfig, capsys):
+    sim.forbid("default", verbs=["create", "get"], resources=["pods/exec"])
+    assert main(["run", str(ROOT / "sample_tasks/xcom.yaml")]) == 1
+    err = capsys.readouterr().err
+    line = next(ln for ln in err.splitlines() if ln.startswith("kpodtui: xcom error:"))
+    assert line.endswith('cannot get resource "pods/exec" in API group "" in the namespace "default" (403)'), line
+    assert "-+-+-" not in err and "HTTPHeaderDict" not in err
+    record = _only_run()
+    assert record.outcome == "failed" and 'cannot get resource "pods/exec"' in (record.failure_report or "")
+
+
+def test_a_forbidden_delete_is_one_warning_line_and_the_verdict_stands(sim, sim_kubeconfig, capsys):
+    sim.forbid("default", verbs=["delete"], resources=["pods"])
+    assert main(["run", HELLO]) == 0
+    err = capsys.readouterr().err
+    warnings = [ln for ln in err.splitlines() if "cleanup of pod" in ln]
+    assert len(warnings) == 1 and warnings[0].endswith('cannot delete resource "pods" in API group "" '
+                                                       'in the namespace "default" (403)'), err
+    assert "HTTP response" not in err
+    assert _only_run().outcome == "succeeded"
+
+
 def test_previously_recorded_runs_survive_cluster_errors(sim, sim_kubeconfig, capsys):
     assert main(["run", HELLO]) == 0
     first = History.open().list_runs()[0]
