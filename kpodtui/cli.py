@@ -60,11 +60,32 @@ def _add_set(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _namespace(value: str) -> str:
+    """``-n``: a namespace name is a DNS-1123 label; say so before any cluster is asked."""
+    import re
+
+    if len(value) > 63 or not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a valid namespace name (lower-case letters, digits and '-', "
+            "starting and ending with a letter or digit, at most 63)")
+    return value
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (0-65535; 0 picks a free one)")
+    return port
+
+
 def _add_cluster(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("cluster")
     g.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
     g.add_argument("--context", metavar="NAME", help="kubeconfig context to use")
-    g.add_argument("-n", "--namespace", metavar="NS", help="namespace (overrides the spec's)")
+    g.add_argument("-n", "--namespace", metavar="NS", type=_namespace, help="namespace (overrides the spec's)")
     g.add_argument("--sim", action="store_true", help="start a simulated cluster in-process and use it")
 
 
@@ -125,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", choices=["yaml", "json"], default="yaml", help="output format")
 
     p = sub.add_parser("sim", help="serve a simulated Kubernetes cluster on 127.0.0.1 in the foreground")
-    p.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    p.add_argument("--port", type=_port, default=0, help="port (default: a free one)")
     p.add_argument("--kubeconfig", metavar="PATH", help="where to write the kubeconfig")
     return parser
 

@@ -188,3 +188,16 @@ def test_previously_recorded_runs_survive_cluster_errors(sim, sim_kubeconfig, ca
     runs = {r.id: r for r in History.open().list_runs()}
     assert len(runs) == 2
     assert runs[first.id].outcome == "succeeded" and runs[first.id].pod_name == first.pod_name
+
+
+def test_an_invalid_namespace_or_port_is_bad_input_before_any_cluster_is_asked(capsys):
+    import pytest
+
+    for argv, needle in ((["run", "-n", "Bad_NS", HELLO], "'Bad_NS' is not a valid namespace name"),
+                         (["sim", "--port", "99999"], "'99999' is not a port number")):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 2
+        err = capsys.readouterr().err
+        assert needle in err and "Traceback" not in err
+    assert not History.open().list_runs()  # nothing was recorded for a run that never started
