@@ -159,6 +159,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = ["tui", *argv]
     args = parser.parse_args(argv)
     command = args.command
+    if getattr(args, "sim", False):
+        given = [flag for flag, dest in (("--kubeconfig", "kubeconfig"), ("--context", "context"))
+                 if getattr(args, dest, None)]
+        if given:
+            # the simulated cluster has its own kubeconfig: either would be silently ignored
+            print(f"kpodtui {command}: error: --sim runs its own cluster and cannot be combined with "
+                  f"{' or '.join(given)}: drop one of them", file=sys.stderr)
+            return EXIT_BAD_INPUT
     module_name, func_name = COMMANDS[command].split(":")
     try:
         func = getattr(importlib.import_module(module_name), func_name)

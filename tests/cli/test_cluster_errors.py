@@ -201,3 +201,12 @@ def test_an_invalid_namespace_or_port_is_bad_input_before_any_cluster_is_asked(c
         err = capsys.readouterr().err
         assert needle in err and "Traceback" not in err
     assert not History.open().list_runs()  # nothing was recorded for a run that never started
+
+
+def test_sim_with_a_kubeconfig_or_context_is_bad_input_not_silently_ignored(capsys):
+    assert main(["run", "--sim", "--context", "prod", HELLO]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--sim runs its own cluster and cannot be combined with --context" in err
+    assert main(["--sim", "--kubeconfig", "/tmp/kc"]) == 2  # the app, too
+    assert "--kubeconfig" in capsys.readouterr().err
+    assert not History.open().list_runs()
