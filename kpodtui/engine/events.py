@@ -89,6 +89,14 @@ class ClusterEvent(RunEvent):
     count: int = 1
     timestamp: str | None = None
     uid: str = ""
+    #: the event's resourceVersion when numeric (0 otherwise): orders events that share
+    #: a timestamp second, in the order the API server wrote them
+    seq: int = 0
+
+    @property
+    def order(self) -> tuple[str, int]:
+        """Sort key: when it last happened, then the order it was written in."""
+        return (self.timestamp or "", self.seq)
 
 
 @dataclass(frozen=True, slots=True)

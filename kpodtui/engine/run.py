@@ -11,6 +11,7 @@ subscribers (:meth:`Run.subscribe`) from engine threads.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import os
 import threading
@@ -365,8 +366,11 @@ class Run:
             count,
             obj.get("lastTimestamp") or obj.get("eventTime") or obj.get("firstTimestamp"),
             uid,
+            _numeric(meta.get("resourceVersion")),
         )
-        self.events.append(ev)
+        # lists come back in name order, not time order: keep them in the order they happened
+        self.events = sorted((e for e in self.events if e.uid != uid), key=lambda e: e.order)
+        bisect.insort(self.events, ev, key=lambda e: e.order)
         del self.events[:-200]
         self.publish(ev)
         fatal = fatal_event(ev.type, ev.reason, ev.message)
@@ -427,3 +431,8 @@ class Run:
                 created_at=time.time(),
             )
         )
+
+
+def _numeric(value: Any) -> int:
+    """A resourceVersion as a number when it is one (etcd revisions are), else 0."""
+    return int(value) if isinstance(value, str) and value.isdigit() else 0

@@ -8,6 +8,7 @@ update per frame instead of one message per batch or line.
 
 from __future__ import annotations
 
+import bisect
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -169,11 +170,10 @@ class RunModel:
                 self.add_container(st.name)
             return {HEADER}
         if isinstance(ev, ClusterEvent):
-            for i, old in enumerate(self.events):
-                if ev.uid and old.uid == ev.uid:
-                    self.events[i] = ev
-                    return {EVENTS}
-            self.events.append(ev)
+            if ev.uid:
+                self.events = [old for old in self.events if old.uid != ev.uid]
+            # in the order they happened (a list arrives in name order; a repeat moves to its new time)
+            bisect.insort(self.events, ev, key=lambda e: e.order)
             return {EVENTS}
         if isinstance(ev, LogStreamState):
             self.streams[ev.container] = StreamNote(ev.container, ev.state, ev.detail)

@@ -279,3 +279,24 @@ def test_duplicate_pods_keep_the_newest(run_spec, session, sim):
     assert any("found 2 pods of this run" in t and names[0] in t for t in said), said
     old = sim.get("pods", "default", names[0])
     assert old is None or old["metadata"]["labels"]["already_checked"] == "True"
+
+
+def test_events_are_in_the_order_they_happened_even_when_listed_by_name(run_spec, session):
+    import random
+
+    from kpodtui.engine.events import ClusterEvent
+
+    _result, col, run = run_spec("multi_container.yaml")
+    reasons = [e.reason for e in run.events]
+    assert reasons[0] == "Scheduled" and reasons[-1] == "Started", reasons
+    assert [e.order for e in run.events] == sorted(e.order for e in run.events)
+    # what `attach` gets: the pod's events listed at once, in name (not time) order
+    listed = session.api.list_events("default", run.pod_name)["items"]
+    assert len(listed) == len(run.events)
+    random.Random(7).shuffle(listed)
+    again = type(run)(run.spec, session, run.history)
+    for obj in listed:
+        again._on_event("ADDED", obj)
+    assert [e.uid for e in again.events] == [e.uid for e in run.events]
+    # each was published once, as it arrived
+    assert sorted(e.uid for e in col.of(ClusterEvent)) == sorted(e.uid for e in run.events)
