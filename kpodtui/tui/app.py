@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import ModalScreen
 from textual.worker import get_current_worker
 
 from kpodtui import paths
@@ -78,8 +79,8 @@ class KpodApp(App[int]):
     MODES = {"tasks": _tasks_screen, "runs": _runs_screen}
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
-        Binding("f2", "switch_mode('tasks')", "Tasks", id="tasks"),
-        Binding("f3", "switch_mode('runs')", "Runs", id="runs"),
+        Binding("f2", "goto('tasks')", "Tasks", id="tasks"),
+        Binding("f3", "goto('runs')", "Runs", id="runs"),
     ]
 
     def __init__(
@@ -521,6 +522,17 @@ class KpodApp(App[int]):
 
     def live_sessions(self) -> list[RunSession]:
         return [s for s in self.sessions.values() if s.model.live and s.handle is not None]
+
+    async def action_goto(self, mode: str) -> None:
+        """F2 / F3: the tasks or the runs list itself, from wherever the user is (as k9s'
+        ``:pods``), not the run view last opened in that mode. Live runs go on; the run
+        view is one Enter away on the runs list."""
+        if isinstance(self.screen, ModalScreen):
+            return  # a question is open: answer it first
+        if self.current_mode != mode:
+            await self.switch_mode(mode)
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
+            await self.pop_screen()
 
     async def action_quit(self) -> None:
         live = self.live_sessions()

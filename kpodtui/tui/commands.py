@@ -32,8 +32,8 @@ class KpodCommands(Provider):
             entries.extend(getter())
         entries.extend(
             [
-                PaletteEntry("Tasks", "list task specs and launch one", partial(app.switch_mode, "tasks")),
-                PaletteEntry("Runs", "run history, live runs first", partial(app.switch_mode, "runs")),
+                PaletteEntry("Tasks", "list task specs and launch one", partial(app.action_goto, "tasks")),
+                PaletteEntry("Runs", "run history, live runs first", partial(app.action_goto, "runs")),
                 PaletteEntry("Quit", "leave (live runs: detach or kill them)", app.action_quit),
             ]
         )

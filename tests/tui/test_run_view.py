@@ -121,3 +121,22 @@ async def test_detach_then_reattach():
         handle.emit(LogBatch("run1", (LogLine("base", "", "after reattach"),)))
         await wait_for(pilot, lambda: screen.session is app.sessions["run1"], what="view follows again")
         await wait_for(pilot, lambda: any(line.text == "after reattach" for line in view.visible_lines()))
+
+
+async def test_f2_and_f3_go_to_the_lists_themselves_and_the_run_goes_on():
+    from kpodtui.tui.screens.runs_screen import RunsScreen
+    from kpodtui.tui.screens.tasks_screen import TasksScreen
+
+    backend = FakeBackend(script=live_run_events("x"))
+    app = make_app(backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await launch(app, pilot)
+        view = screen.query_one(LogView)
+        await wait_for(pilot, lambda: view.count == 30, what="lines")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen), what="runs list")
+        # back to the tasks list, not to the run view last opened from it
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, TasksScreen), what="tasks list")
+        assert len(app.screen_stack) == 1
+        assert "run1" in app.sessions and not backend.handles["run1"].killed  # the run goes on
