@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from kpodtui.engine.events import LogBatch, LogLine, LogStreamState, StatusMessage
@@ -88,8 +89,8 @@ class LogPump:
                     name,
                     writer.cursor,
                     deliver=self._deliverer(name, writer),
-                    finished=lambda n=name: self.finished(n),
-                    on_state=lambda st, detail, n=name: self._on_state(n, st, detail),
+                    finished=partial(self.finished, name),
+                    on_state=partial(self._on_state, name),
                 )
                 self.followers[name] = follower.start()
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from kpodtui.engine.events import ContainerState
+from kpodtui.engine.events import ContainerState, Outcome
 
 Json = dict[str, Any]
 
@@ -202,7 +202,7 @@ def skip_codes(value: Any) -> list[int]:
     return [int(v) for v in value]
 
 
-def decide_outcome(pod: Json | None, base: str, skip: Iterable[int], killed: bool = False) -> tuple[str, int | None]:
+def decide_outcome(pod: Json | None, base: str, skip: Iterable[int], killed: bool = False) -> tuple[Outcome, int | None]:
     """``(outcome, base exit code)`` from the freshest pod state.
 
     The base container decides (sidecars never do): exit code in ``skip`` ->

@@ -9,8 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from kpodtui.tui.app import KpodApp
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,7 @@ class KpodCommands(Provider):
     """Actions of the current screen, then the app's."""
 
     def _entries(self) -> list[PaletteEntry]:
-        app = self.app
+        app = cast("KpodApp", self.app)
         entries: list[PaletteEntry] = []
         screen = self.screen
         getter = getattr(screen, "palette_entries", None)
