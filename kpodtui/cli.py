@@ -124,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("logs", help="print a run's logs from disk (following live with -f)")
     p.add_argument("run", metavar="RUN", help="run id (or a unique prefix)")
     p.add_argument("-c", "--container", help="only this container")
-    p.add_argument("-f", "--follow", action="store_true", help="keep following while the run is live")
+    p.add_argument("-f", "--follow", action="store_true",
+                   help="keep following while the run is live (a detached run nobody follows is followed "
+                        "from its pod, and its verdict recorded; Ctrl-C leaves the pod running)")
     p.add_argument("--timestamps", action="store_true", help="prefix each line with its timestamp")
 
     p = sub.add_parser("kill", help="delete a run's pod now (with the spec's termination_grace_period)")

@@ -163,12 +163,20 @@ def run_command(args: Any) -> int:
             session.close()
 
 
+def recorded_spec(record: Any) -> Any:
+    """The spec a recorded run was launched from (its text as recorded, templates beside its file)."""
+    from kpodtui.spec import load_spec_text
+
+    base_dir = Path(record.spec_path).parent if record.spec_path else None
+    specs = load_spec_text(record.spec_text or "", source=record.spec_path or "<history>", base_dir=base_dir)
+    return next((s for s in specs if s.task_id == record.task_id), specs[0])
+
+
 def attach_command(args: Any) -> int:
     """``kpodtui attach RUN``: catch up on the logs from where the history ends, then follow."""
     from kpodtui.engine.run import Run
     from kpodtui.engine.session import ClusterSession
     from kpodtui.history import History
-    from kpodtui.spec import load_spec_text
 
     history = History.open()
     record = history.get_run(args.run)
@@ -177,9 +185,7 @@ def attach_command(args: Any) -> int:
         if record.failure_report:
             print(record.failure_report, file=sys.stderr)
         return OUTCOME_EXIT.get(record.outcome or "failed", EXIT_FAILED)
-    base_dir = Path(record.spec_path).parent if record.spec_path else None
-    specs = load_spec_text(record.spec_text or "", source=record.spec_path or "<history>", base_dir=base_dir)
-    spec = next((s for s in specs if s.task_id == record.task_id), specs[0])
+    spec = recorded_spec(record)
     with cluster_target(args, record) as target:
         session = ClusterSession.open(target.merged_with_spec(spec))
         try:

@@ -9,7 +9,7 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from kpodtui.errors import EXIT_OK
+from kpodtui.errors import EXIT_INTERRUPTED, EXIT_OK
 
 
 def _when(ts: float | None) -> str:
@@ -111,7 +111,12 @@ def logs_command(args: Any) -> int:
     if not args.follow or not record.live:
         emit(history.read_log(record.id, args.container))
         return EXIT_OK
-    # Follow the files while the run is live (whoever writes them: this is read-only).
+    if history.run_lock(record.id).is_free():
+        # Live, and no kpodtui process follows it (detached): nobody writes its files,
+        # so follow the pod itself, as `kubectl logs -f` would.
+        emit(history.read_log(record.id, args.container))
+        return _follow_unowned(args, history, record, emit)
+    # Follow the files while another process writes them (this one only reads).
     tail = history.tail(record.id, from_end=False, container=args.container)
     while True:
         emit(tail.read())
@@ -120,3 +125,39 @@ def logs_command(args: Any) -> int:
             return EXIT_OK
         time.sleep(0.2)
         record = history.get_run(record.id)
+
+
+def _follow_unowned(args: Any, history: Any, record: Any, emit: Any) -> int:
+    """``logs -f`` of a run nobody follows: carry it on here, as ``attach`` does, printing only
+    its lines (after the ones already on disk). The verdict is recorded as usual; Ctrl-C stops
+    following and leaves the pod running (unlike ``attach``, where Ctrl-C kills it)."""
+    from kpodtui.engine.events import LogBatch
+    from kpodtui.engine.run import Run
+    from kpodtui.engine.session import ClusterSession
+    from kpodtui.headless.commands import cluster_target, recorded_spec
+
+    spec = recorded_spec(record)
+
+    def on_event(event: Any) -> None:
+        if isinstance(event, LogBatch):
+            emit(ln for ln in event.lines if not args.container or ln.container == args.container)
+
+    with cluster_target(args, record) as target:
+        session = ClusterSession.open(target.merged_with_spec(spec))
+        try:
+            run = Run(spec, session, history, record=record, spec_path=record.spec_path, detach=False)
+            run.subscribe(on_event)
+            run.start()
+            try:
+                while not run.done.wait(0.2):
+                    pass
+            except KeyboardInterrupt:
+                run.detach_now()
+                run.done.wait(15)
+                print(f"\nkpodtui: stopped following run {record.id}; its pod goes on", file=sys.stderr)
+                return EXIT_INTERRUPTED
+            if run.failed_with is not None:
+                raise run.failed_with
+            return EXIT_OK
+        finally:
+            session.close()

@@ -84,3 +84,20 @@ def test_unreachable_cluster_exits_4_with_one_line(tmp_path):
     # never a silent wait: the retry is said first, the one error line comes last
     assert "cannot reach the API server (connection refused); retrying in" in proc.stderr
     assert lines[-1].startswith("kpodtui: error: cannot reach the cluster at http://127.0.0.1:9")
+
+
+def test_logs_follow_of_a_detached_run_follows_the_pod_and_records_the_verdict(sim, sim_kubeconfig, tmp_path, capsys):
+    spec = tmp_path / "slow.yaml"
+    spec.write_text("task_id: slow\nimage: busybox\n"
+                    "cmds: [sh, -c, 'for i in 1 2 3 4 5; do echo tick $i; sleep 0.2; done']\n")
+    assert main(["run", "--detach", str(spec)]) == 0
+    run_id = History.open().list_runs()[0].id
+    capsys.readouterr()
+    # nobody follows the run: `logs -f` follows the pod itself (as kubectl logs -f), not empty files
+    assert main(["logs", run_id, "-f"]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"[base] tick {i}" for i in range(1, 6)]
+    record = History.open().get_run(run_id)
+    assert record.state == "finished" and record.outcome == "succeeded"
+    # and what it printed is what the history holds
+    assert main(["logs", run_id]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"[base] tick {i}" for i in range(1, 6)]
