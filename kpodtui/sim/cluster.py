@@ -224,11 +224,16 @@ class SimCluster:
 
     def counters(self) -> dict[str, int]:
         """Requests so far per ``"VERB /path/{template}"`` (watches count as ``WATCH``)."""
-        return self.call(lambda: dict(self._server.ctx.counters))
+        return self.call(lambda: dict(self._context().counters))
 
     def reset_counters(self) -> None:
         """Zero the request counters."""
-        self.call(lambda: self._server.ctx.counters.clear())
+        self.call(lambda: self._context().counters.clear())
+
+    def _context(self) -> ServerContext:
+        ctx = self._server.ctx
+        assert ctx is not None  # set by SimServer.start, which SimCluster.start awaits before returning
+        return ctx
 
     def fail_next(self, n: int, status: int, verb: str | None = None, path: str | None = None,
                   retry_after: int | None = None) -> None:

@@ -148,7 +148,10 @@ def _parent(doc: Any, tokens: list[str], op: str, path: str) -> Any:
     return cur
 
 
-def _get(doc: Any, path: str, op: str) -> Any:
+# ``path`` below is the operation's raw "path"/"from" (any JSON value, maybe missing): _tokens rejects non-strings.
+
+
+def _get(doc: Any, path: Any, op: str) -> Any:
     tokens = _tokens(path, op)
     if not tokens:
         return doc
@@ -161,7 +164,7 @@ def _get(doc: Any, path: str, op: str) -> Any:
     raise _invalid_patch(f'jsonpatch {op} operation does not apply: doc is missing path: "{path}": missing value')
 
 
-def _remove(doc: Any, path: str, op: str) -> Any:
+def _remove(doc: Any, path: Any, op: str) -> Any:
     tokens = _tokens(path, op)
     if not tokens:
         raise _invalid_patch(f"jsonpatch {op} operation: cannot remove the root")
@@ -174,7 +177,7 @@ def _remove(doc: Any, path: str, op: str) -> Any:
     raise _invalid_patch(f'jsonpatch {op} operation does not apply: doc is missing path: "{path}": missing value')
 
 
-def _add(doc: Any, path: str, value: Any, op: str, replace: bool = False) -> Any:
+def _add(doc: Any, path: Any, value: Any, op: str, replace: bool = False) -> Any:
     tokens = _tokens(path, op)
     if not tokens:
         return value

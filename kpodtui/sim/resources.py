@@ -165,12 +165,12 @@ class Resources:
         if tables.wants_table(request.headers.get("Accept", "")):
             return json_response(tables.table(kind, items, str(list_rv), request.query.get("includeObject", "Metadata"),
                                               next_token))
-        meta: Obj = {"resourceVersion": str(list_rv)}
+        list_meta: Obj = {"resourceVersion": str(list_rv)}
         if next_token:
-            meta["continue"] = next_token
-            meta["remainingItemCount"] = remaining
+            list_meta["continue"] = next_token
+            list_meta["remainingItemCount"] = remaining
         obj_kind = KINDS[kind][0]
-        return json_response({"kind": f"{obj_kind}List", "apiVersion": "v1", "metadata": meta, "items": items})
+        return json_response({"kind": f"{obj_kind}List", "apiVersion": "v1", "metadata": list_meta, "items": items})
 
     async def watch(self, request: web.Request, kind: str, namespace: str | None,
                     match: Callable[[Obj], bool]) -> web.StreamResponse:

@@ -18,7 +18,9 @@ _OP_RE = re.compile(r"^(==|=|!=|in(?=\s*\()|notin(?=\s*\())?\s*(.*?)\s*$", re.S)
 
 def _split_top(text: str) -> list[str]:
     """Split on commas outside parentheses."""
-    parts, depth, cur = [], 0, []
+    parts: list[str] = []
+    depth = 0
+    cur: list[str] = []
     for ch in text:
         if ch == "(":
             depth += 1
@@ -59,12 +61,12 @@ def parse_label_selector(selector: str | None) -> Predicate:
         if neg:
             if op or rest:
                 raise _bad_label(selector, f"unexpected token after '!{key}'")
-            reqs.append(lambda o, k=key: k not in _labels(o))
+            reqs.append(_label_absent(key))
             continue
         if not op:
             if rest:
                 raise _bad_label(selector, f"found {rest!r}, expected: in, notin, =, ==, !=, or end of string")
-            reqs.append(lambda o, k=key: k in _labels(o))
+            reqs.append(_label_present(key))
             continue
         if op in ("in", "notin"):
             if not (rest.startswith("(") and rest.endswith(")")):
@@ -74,16 +76,43 @@ def parse_label_selector(selector: str | None) -> Predicate:
                 raise _bad_label(selector, "for 'in', 'notin' operators, values set can't be empty")
             _check_values(selector, values)
             if op == "in":
-                reqs.append(lambda o, k=key, vs=values: _labels(o).get(k) in vs)
+                reqs.append(_label_in(key, values))
             else:
-                reqs.append(lambda o, k=key, vs=values: _labels(o).get(k) not in vs)
+                reqs.append(_label_not_in(key, values))
             continue
         _check_values(selector, {rest})
         if op == "!=":
-            reqs.append(lambda o, k=key, v=rest: _labels(o).get(k) != v)
+            reqs.append(_label_ne(key, rest))
         else:
-            reqs.append(lambda o, k=key, v=rest: k in _labels(o) and _labels(o)[k] == v)
+            reqs.append(_label_eq(key, rest))
     return lambda obj: all(r(obj) for r in reqs)
+
+
+# One requirement each; a factory binds the loop's key and values (a lambda in the loop would not).
+
+
+def _label_absent(k: str) -> Predicate:
+    return lambda o: k not in _labels(o)
+
+
+def _label_present(k: str) -> Predicate:
+    return lambda o: k in _labels(o)
+
+
+def _label_in(k: str, vs: set[str]) -> Predicate:
+    return lambda o: _labels(o).get(k) in vs
+
+
+def _label_not_in(k: str, vs: set[str]) -> Predicate:
+    return lambda o: _labels(o).get(k) not in vs
+
+
+def _label_ne(k: str, v: str) -> Predicate:
+    return lambda o: _labels(o).get(k) != v
+
+
+def _label_eq(k: str, v: str) -> Predicate:
+    return lambda o: k in _labels(o) and _labels(o)[k] == v
 
 
 def _check_values(selector: str, values: set[str]) -> None:
@@ -140,6 +169,14 @@ def _field_value(obj: Obj, label: str) -> str:
     return "" if value is None else str(value)
 
 
+def _field_ne(f: str, v: str) -> Predicate:
+    return lambda o: _field_value(o, f) != v
+
+
+def _field_eq(f: str, v: str) -> Predicate:
+    return lambda o: _field_value(o, f) == v
+
+
 def parse_field_selector(kind: str, selector: str | None) -> Predicate:
     """A predicate for a field selector (``=``, ``==``, ``!=`` joined by commas) on ``kind``."""
     if not selector or not selector.strip():
@@ -155,7 +192,7 @@ def parse_field_selector(kind: str, selector: str | None) -> Predicate:
         if label not in allowed:
             raise errors.bad_request(f'"{label}" is not a known field selector: only "{", ".join(sorted(allowed))}"')
         if op == "!=":
-            reqs.append(lambda o, f=label, v=value: _field_value(o, f) != v)
+            reqs.append(_field_ne(label, value))
         else:
-            reqs.append(lambda o, f=label, v=value: _field_value(o, f) == v)
+            reqs.append(_field_eq(label, value))
     return lambda obj: all(r(obj) for r in reqs)
