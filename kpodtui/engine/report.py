@@ -67,6 +67,48 @@ def describe_base(pod: Json | None, base: str) -> str:
     return f"container {base} is {state.describe()}"
 
 
+_SIGNALS = {1: "SIGHUP", 2: "SIGINT", 6: "SIGABRT", 9: "SIGKILL", 11: "SIGSEGV", 15: "SIGTERM"}
+
+
+def _container_spec(pod: Json, name: str) -> Json:
+    spec = pod.get("spec") or {}
+    for c in (spec.get("containers") or []) + (spec.get("initContainers") or []):
+        if c.get("name") == name:
+            return c
+    return {}
+
+
+def hint(pod: Json, base: str) -> str | None:
+    """What a person can do about the usual ways a pod fails, in one line (None: nothing to add)."""
+    status = pod.get("status") or {}
+    if status.get("reason") == "DeadlineExceeded":
+        deadline = (pod.get("spec") or {}).get("activeDeadlineSeconds")
+        return (f"hint: the pod ran longer than active_deadline_seconds ({deadline}s): "
+                "raise it, or make the task finish sooner")
+    if status.get("reason") == "Evicted":
+        return ("hint: the node evicted the pod (resource pressure on the node): give the containers "
+                "resource requests (container_resources) or run on another node")
+    state = find_state(pod, base)
+    if state is None or state.state != "terminated":
+        return None
+    code = state.exit_code
+    if state.reason == "OOMKilled":
+        limit = ((_container_spec(pod, base).get("resources") or {}).get("limits") or {}).get("memory")
+        return ("hint: the kernel killed the container for using more memory than "
+                + (f"its limit ({limit})" if limit else "the node could give it")
+                + ": raise container_resources limits.memory, or make the task use less")
+    if code == 127:
+        return "hint: exit code 127 is the shell's 'command not found': check cmds / arguments and the image"
+    if code == 126:
+        return "hint: exit code 126 is the shell's 'not executable': check the file's mode in the image"
+    if code is not None and 128 < code <= 128 + 64:
+        sig = code - 128
+        name = _SIGNALS.get(sig, f"signal {sig}")
+        extra = " (often the out-of-memory killer, or a kill from outside)" if sig == 9 else ""
+        return f"hint: exit code {code} means the process was killed by {name}{extra}"
+    return None
+
+
 def failure_report(
     pod_name: str,
     pod: Json | None,
@@ -93,6 +135,9 @@ def failure_report(
         status = pod.get("status") or {}
         if status.get("reason"):
             lines.append(f"pod: {status.get('phase')} ({status['reason']}): {status.get('message') or ''}".rstrip(": "))
+        advice = hint(pod, base)
+        if advice:
+            lines.append(advice)
     if include_events:
         warnings = [e for e in events if e.type == "Warning"][-10:]
         if warnings:

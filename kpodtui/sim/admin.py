@@ -11,7 +11,7 @@ Same bearer token as the API. Every endpoint answers JSON.
     POST   /_sim/faults/expire            expire resourceVersions (410 for older ones)
     POST   /_sim/faults/cut-logs          {"after_lines", "times"?, "pod"?, "container"?}
     POST   /_sim/faults/clear             remove request faults, denials, latency and log cuts
-    POST   /_sim/kill                     {"namespace"?, "pod", "container", "exit_code"?, "signal"?}
+    POST   /_sim/kill                     {"namespace"?, "pod", "container", "exit_code"?, "signal"?, "reason"?}
     POST   /_sim/restart-apiserver        drop connections and listen again (state kept)
 """
 
@@ -89,7 +89,7 @@ def add_admin_routes(app: web.Application, ctx: ServerContext) -> None:
         if ctx.kubelet is None:
             raise errors.ApiError(503, "no kubelet in this sim", "ServiceUnavailable")
         ctx.kubelet.kill_container(b.get("namespace", "default"), b["pod"], b["container"],
-                                   exit_code=b.get("exit_code"), signal=b.get("signal"))
+                                   exit_code=b.get("exit_code"), signal=b.get("signal"), reason=b.get("reason"))
         return json_response(ok)
 
     async def restart(request: web.Request) -> web.Response:

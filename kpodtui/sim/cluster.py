@@ -267,11 +267,13 @@ class SimCluster:
         self.call(self.faults.clear)
 
     def kill_container(self, namespace: str, pod: str, container: str, exit_code: int | None = None,
-                       signal: int | None = None) -> None:
-        """Kill a container's process (with a signal, or making it exit with ``exit_code``)."""
+                       signal: int | None = None, reason: str | None = None) -> None:
+        """Kill a container's process (with a signal, or making it exit with ``exit_code``);
+        ``reason="OOMKilled"`` reports it as the out-of-memory killer's work (exit 137)."""
         if self.kubelet is None:
             raise RuntimeError("this sim has no kubelet")
-        self.call(lambda: self.kubelet.kill_container(namespace, pod, container, exit_code=exit_code, signal=signal))
+        self.call(lambda: self.kubelet.kill_container(namespace, pod, container, exit_code=exit_code,
+                                                     signal=signal, reason=reason))
 
     def create_namespace(self, name: str) -> dict:
         """Create a namespace."""

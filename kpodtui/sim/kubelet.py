@@ -118,14 +118,15 @@ class Kubelet:
                     c.process.abandon()
         self.workers.clear()
 
-    def kill_container(self, namespace: str, pod: str, container: str,
-                       exit_code: int | None = None, signal: int | None = None) -> bool:
-        """Fault: end a running container's process; it reports ``exit_code`` or 128 + ``signal``.
+    def kill_container(self, namespace: str, pod: str, container: str, exit_code: int | None = None,
+                       signal: int | None = None, reason: str | None = None) -> bool:
+        """Fault: end a running container's process; it reports ``exit_code`` or 128 + ``signal``,
+        with ``reason`` as its terminated reason if given (``OOMKilled``: as the kernel's OOM killer).
 
         Returns whether a running container was found.
         """
         worker = self.workers.get((namespace, pod))
-        return worker is not None and worker.kill_container(container, exit_code, signal)
+        return worker is not None and worker.kill_container(container, exit_code, signal, reason)
 
     def node_object(self) -> Obj:
         """The core/v1 Node of this kubelet."""

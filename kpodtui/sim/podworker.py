@@ -61,6 +61,7 @@ class ContainerRun:
     process: ContainerProcess | None = None
     exit_task: asyncio.Task[int] | None = None
     forced_exit: int | None = None
+    forced_reason: str | None = None
     #: time.monotonic() when the current instance started
     started_mono: float = 0.0
     image_ref: images.ImageRef | None = None
@@ -489,8 +490,10 @@ class PodWorker:
         code = await c.process.wait()
         if c.forced_exit is not None:
             code = c.forced_exit
+        reason = c.forced_reason or ("Completed" if code == 0 else "Error")
+        c.forced_exit = c.forced_reason = None  # a fault ends this instance, not the restarted one
         c.logs[-1].close()
-        term: Obj = {"exitCode": code, "reason": "Completed" if code == 0 else "Error",
+        term: Obj = {"exitCode": code, "reason": reason,
                      "startedAt": started_at, "finishedAt": now(),
                      "containerID": c.status.get("containerID", "")}
         message = _read_message(term_file)
@@ -548,12 +551,14 @@ class PodWorker:
             if t is not None and not t.done():
                 t.cancel()
 
-    def kill_container(self, name: str, exit_code: int | None, sig: int | None) -> bool:
-        """Fault: end container ``name``'s process now; it reports ``exit_code`` (or 128 + signal)."""
+    def kill_container(self, name: str, exit_code: int | None, sig: int | None, reason: str | None = None) -> bool:
+        """Fault: end container ``name``'s process now; it reports ``exit_code`` (or 128 + signal)
+        and ``reason`` when given."""
         c = self.container(name)
         if c is None or not c.running or c.process is None:
             return False
         c.forced_exit = exit_code if exit_code is not None else 128 + int(sig or signal.SIGKILL)
+        c.forced_reason = reason
         c.process.kill()
         return True
 

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from kpodtui.engine.events import RunFinished, XComResult
+from kpodtui.kube.watch import wait_for
 from tests.engine.conftest import Collector, needs_kubelet
 
 pytestmark = needs_kubelet
@@ -300,3 +301,22 @@ def test_events_are_in_the_order_they_happened_even_when_listed_by_name(run_spec
     assert [e.uid for e in again.events] == [e.uid for e in run.events]
     # each was published once, as it arrived
     assert sorted(e.uid for e in col.of(ClusterEvent)) == sorted(e.uid for e in run.events)
+
+
+def test_an_oom_killed_base_is_reported_with_its_limit_and_what_to_do(run_spec, sim):
+    run, col = run_spec(
+        "task_id: hungry\nimage: busybox\ncmds: [sh, -c, 'echo eating; sleep 60']\n"
+        "container_resources: {limits: {memory: 64Mi}}\n", start=True)
+    assert wait_for(lambda: "eating" in col.lines("base"), 20)
+    sim.kill_container("default", run.pod_name, "base", signal=9, reason="OOMKilled")
+    result = run.wait(30)
+    assert result.outcome == "failed" and result.exit_code == 137
+    assert "container base exited with code 137 (OOMKilled)" in result.report
+    assert ("hint: the kernel killed the container for using more memory than its limit (64Mi): "
+            "raise container_resources limits.memory") in result.report
+
+
+def test_a_missing_command_gets_the_127_hint(run_spec):
+    result, _, _ = run_spec("task_id: typo\nimage: busybox\ncmds: [sh, -c, 'ech hello']\n")
+    assert result.outcome == "failed" and result.exit_code == 127
+    assert "hint: exit code 127 is the shell's 'command not found'" in result.report

@@ -78,6 +78,7 @@ def _check_sample(sample: str, result, col, took: float) -> None:
         assert "exited with code 3" in result.report and "something went wrong" in result.report
     elif sample == "deadline":
         assert "DeadlineExceeded" in result.report
+        assert "hint: the pod ran longer than active_deadline_seconds (2s): raise it" in result.report
         assert took < 15
     elif sample == "bad_image":
         assert "ErrImagePull" in result.report or "ImagePullBackOff" in result.report
