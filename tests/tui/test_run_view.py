@@ -140,3 +140,26 @@ async def test_f2_and_f3_go_to_the_lists_themselves_and_the_run_goes_on():
         await wait_for(pilot, lambda: isinstance(app.screen, TasksScreen), what="tasks list")
         assert len(app.screen_stack) == 1
         assert "run1" in app.sessions and not backend.handles["run1"].killed  # the run goes on
+
+
+async def test_enter_on_an_event_shows_it_in_full():
+    from textual.widgets import TextArea
+
+    from kpodtui.tui.dialogs.text_dialog import TextDialog
+    from kpodtui.tui.widgets.events_table import EventsTable
+
+    backend = FakeBackend(script=live_run_events("x"))
+    app = make_app(backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await launch(app, pilot)
+        table = screen.query_one(EventsTable)
+        await wait_for(pilot, lambda: table.row_count == 3, what="events")
+        table.focus()
+        table.move_cursor(row=1)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextDialog), what="event dialog")
+        text = app.screen.query_one(TextArea).text
+        assert text.startswith("Warning  BackOff  (x2)")
+        assert 'Back-off pulling image "busybox:1.36"' in text  # the whole message, not the pane's cut
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen, what="back to the run")

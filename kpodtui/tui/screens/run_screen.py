@@ -193,6 +193,20 @@ class RunScreen(Screen[None]):
         title = f"[{event.line.container}] {event.line.timestamp}"
         self.app.push_screen(TextDialog(title, pretty or event.line.text, "json" if pretty else None))
 
+    @on(EventsTable.RowSelected, "#events")
+    def _event_opened(self, event: EventsTable.RowSelected) -> None:
+        """An event in full: the pane is narrow, scheduler and kubelet messages are long."""
+        from kpodtui.tui.dialogs.text_dialog import TextDialog
+
+        ev = self.query_one(EventsTable).selected_event()
+        if ev is None:
+            return
+        lines = [f"{ev.type}  {ev.reason}" + (f"  (x{ev.count})" if ev.count > 1 else ""),
+                 f"last seen: {ev.timestamp or '-'}"]
+        if ev.field_path:
+            lines.append(f"object: {ev.field_path}")
+        self.app.push_screen(TextDialog(f"event {ev.reason}", "\n".join(lines) + "\n\n" + ev.message))
+
     # -- run actions -----------------------------------------------------------------
 
     def _live(self) -> bool:

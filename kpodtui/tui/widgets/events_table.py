@@ -1,4 +1,4 @@
-"""Kubernetes events about the pod: Warnings stand out, newest at the bottom."""
+"""Kubernetes events about the pod: Warnings stand out, newest at the bottom; Enter shows one in full."""
 
 from __future__ import annotations
 
@@ -21,6 +21,13 @@ class EventsTable(DataTable):
     EventsTable { height: 1fr; }
     """
 
+    events: list[ClusterEvent] = []
+
+    def selected_event(self) -> ClusterEvent | None:
+        """The event under the cursor (None when the table is empty)."""
+        row = self.cursor_row
+        return self.events[row] if 0 <= row < len(self.events) else None
+
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = False
@@ -29,6 +36,7 @@ class EventsTable(DataTable):
     def show(self, events: list[ClusterEvent]) -> None:
         follow = self.cursor_row >= self.row_count - 1
         self.clear()
+        self.events = list(events)
         for ev in events:
             warning = ev.type == "Warning"
             style = "bold red" if warning else ""
