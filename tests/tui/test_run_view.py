@@ -163,3 +163,16 @@ async def test_enter_on_an_event_shows_it_in_full():
         assert 'Back-off pulling image "busybox:1.36"' in text  # the whole message, not the pane's cut
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen, what="back to the run")
+
+
+async def test_a_run_that_never_made_a_pod_does_not_claim_a_pod_was_kept():
+    from kpodtui.engine.events import RunFinished
+
+    report = "no pod was created: cannot reach the cluster at https://127.0.0.1:1: connection refused"
+    backend = FakeBackend(script=[RunFinished("x", "failed", None, report, pod_deleted=False)])
+    app = make_app(backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await launch(app, pilot)
+        await wait_for(pilot, lambda: "FAILED" in rendered_text(screen.query_one("#outcome-body")), what="verdict")
+        text = " ".join(rendered_text(screen.query_one("#outcome-body")).split())
+        assert "no pod was created: cannot reach the cluster" in text and "pod kept" not in text

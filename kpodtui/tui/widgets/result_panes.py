@@ -65,7 +65,10 @@ class OutcomePane(VerticalScroll):
         head.append(f" {fin.outcome.upper()} ", VERDICT_STYLES.get(fin.outcome, "bold"))
         if fin.exit_code is not None:
             head.append(f"  exit code {fin.exit_code}")
-        head.append("  pod deleted" if fin.pod_deleted else "  pod kept", "dim")
+        if fin.pod_deleted:
+            head.append("  pod deleted", "dim")
+        elif model.pod_name:  # (no pod at all: the report says why)
+            head.append("  pod kept", "dim")
         if fin.report:
             head.append("\n\n")
             head.append(fin.report)
