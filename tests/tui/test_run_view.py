@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from kpodtui.engine.events import LogBatch, LogLine, LogStreamState
+from kpodtui.engine.events import ClusterEvent, LogBatch, LogLine, LogStreamState
 from kpodtui.tui.app import KpodApp
 from kpodtui.tui.screens.run_screen import RunScreen
 from kpodtui.tui.widgets.log_view import LogView
 
 from .conftest import rendered_text, wait_for
-from .fakes import FakeBackend, finished_events, live_run_events
+from .fakes import FakeBackend, finished_events, live_run_events, ts
 
 
 def make_app(backend: FakeBackend) -> KpodApp:
@@ -156,6 +156,11 @@ async def test_enter_on_an_event_shows_it_in_full():
         await wait_for(pilot, lambda: table.row_count == 3, what="events")
         table.focus()
         table.move_cursor(row=1)
+        # a new event arrives while the person reads an older one: the cursor stays on it
+        handle = backend.handles[screen.run_id]
+        handle.emit(ClusterEvent(handle.run_id, "Normal", "Pulled", "Pulled image", timestamp=ts(21), uid="e4"))
+        await wait_for(pilot, lambda: table.row_count == 4, what="the new event")
+        assert table.selected_event().reason == "BackOff"
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, TextDialog), what="event dialog")
         text = app.screen.query_one(TextArea).text

@@ -34,7 +34,10 @@ class EventsTable(DataTable):
         self.add_columns("time", "type", "reason", "message")
 
     def show(self, events: list[ClusterEvent]) -> None:
+        """Replace the rows; the cursor follows the newest event if it was on the last
+        row, else it stays on the event it was on (new events do not move it away)."""
         follow = self.cursor_row >= self.row_count - 1
+        kept = None if follow else self.selected_event()
         self.clear()
         self.events = list(events)
         for ev in events:
@@ -49,3 +52,7 @@ class EventsTable(DataTable):
             )
         if follow and self.row_count:
             self.move_cursor(row=self.row_count - 1, animate=False)
+        elif kept is not None:
+            same = [i for i, ev in enumerate(self.events) if (ev.uid and ev.uid == kept.uid) or ev == kept]
+            if same:
+                self.move_cursor(row=same[0], animate=False)
