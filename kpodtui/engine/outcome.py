@@ -176,6 +176,33 @@ def pending_reason(pod: Json) -> str | None:
     return None
 
 
+def failure_reason(pod: Json | None, base: str, warnings: Sequence[str] = ()) -> str | None:
+    """The one word a person looks for, as kubectl's STATUS column shows it.
+
+    ``DeadlineExceeded`` / ``Evicted`` (the pod's reason), then the base
+    container's: ``OOMKilled`` (terminated), ``ErrImagePull`` or
+    ``CreateContainerConfigError`` (waiting), then ``Unschedulable``, then the
+    reason of the last Warning event in ``warnings`` (``FailedMount``). None when
+    the exit code says it all (a plain ``Error``) or nothing is known.
+    """
+    if not pod:
+        return warnings[-1] if warnings else None
+    status = pod.get("status") or {}
+    if status.get("reason"):
+        return str(status["reason"])
+    states = [cs for cs in container_states(pod) if cs.name == base] + [
+        cs for cs in container_states(pod) if cs.name != base and cs.state == "waiting"]
+    for cs in states:
+        if cs.reason and cs.reason not in ("Completed", "Error", "ContainerCreating", "PodInitializing"):
+            return cs.reason
+    for cond in status.get("conditions") or []:
+        if cond.get("type") == "PodScheduled" and cond.get("status") == "False" and cond.get("reason"):
+            return str(cond["reason"])
+    if warnings and not has_started(pod):
+        return warnings[-1]
+    return None
+
+
 def select_containers(available: Sequence[str], selection: Any, base: str, for_init: bool = False) -> tuple[list[str], list[str]]:
     """Containers to follow, per ``container_logs`` / ``init_container_logs`` (reference 1.6).
 

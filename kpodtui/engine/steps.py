@@ -338,7 +338,9 @@ def cleanup(run: Run, cause: str | None) -> RunFinished:
     exit_code = code
     result = RunFinished(
         run.run_id, outcome, exit_code, report, xcom, deleted or run.killed,
-        {"pod": run.pod_name, "namespace": run.namespace, "cause": cause},
+        {"pod": run.pod_name, "namespace": run.namespace, "cause": cause,
+         "reason": oc.failure_reason(pod, run.base, [e.reason for e in run.events if e.type == "Warning"])
+         if outcome == "failed" else None},
     )  # fmt: skip
     if run.failed_with is not None:
         # execute() re-raises it: the caller says it (one line), not only this verdict.

@@ -84,8 +84,10 @@ class HeadlessPrinter:
                 # The run ended on an error the command prints as its one error line
                 # (`kpodtui: error: ...`); the report (in the history) would repeat it.
                 return None
-            verdict = f"run {event.run_id} {event.outcome}" + (
-                f" (exit code {event.exit_code})" if event.exit_code is not None else "")
+            why = [f"exit code {event.exit_code}"] if event.exit_code is not None else []
+            if event.detail.get("reason"):
+                why.append(str(event.detail["reason"]))  # OOMKilled, ErrImagePull, DeadlineExceeded...
+            verdict = f"run {event.run_id} {event.outcome}" + (f" ({', '.join(why)})" if why else "")
             if event.report:
                 # The report (possibly a long pod dump) first, the verdict last: the
                 # line a person (or `tail -1`) looks for is at the bottom.
@@ -111,6 +113,7 @@ def summary(result: RunFinished | None, run: Any, lines: int) -> dict[str, Any]:
         outcome=result.outcome,
         exit_code=result.exit_code,
         xcom=result.xcom,
+        reason=result.detail.get("reason"),
         report=result.report,
         pod_deleted=result.pod_deleted,
         state="finished",

@@ -51,6 +51,26 @@ def test_fatal_waiting_reasons():
     assert oc.fatal_waiting(pod("Pending", init=[("init", w("ErrImagePull", "manifest unknown"))]))
 
 
+def test_failure_reason_is_the_word_kubectl_shows():
+    w = lambda reason: {"waiting": {"reason": reason, "message": "m"}}  # noqa: E731
+    assert oc.failure_reason(pod("Failed", base=term(137, "OOMKilled")), "base") == "OOMKilled"
+    # a plain non-zero exit says it all with its code
+    assert oc.failure_reason(pod("Failed", base=term(3, "Error")), "base") is None
+    assert oc.failure_reason(pod("Pending", base=w("ErrImagePull")), "base") == "ErrImagePull"
+    # another container's config error, while the base one is still being created
+    p = pod("Pending", base=w("ContainerCreating"), others=[("side", w("CreateContainerConfigError"))])
+    assert oc.failure_reason(p, "base") == "CreateContainerConfigError"
+    failed = pod("Failed", base=term(137, "Error"))
+    failed["status"]["reason"] = "DeadlineExceeded"
+    assert oc.failure_reason(failed, "base") == "DeadlineExceeded"
+    cond = [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable"}]
+    assert oc.failure_reason(pod("Pending", conditions=cond), "base") == "Unschedulable"
+    # nothing in the pod says it: the last Warning event of a pod that never started
+    creating = pod("Pending", base=w("ContainerCreating"))
+    assert oc.failure_reason(creating, "base", ["BackOff", "FailedMount"]) == "FailedMount"
+    assert oc.failure_reason(pod("Failed", base=term(1, "Error")), "base", ["BackOff"]) is None
+
+
 def test_pending_reason_and_scheduling():
     cond = [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": "0/1 nodes"}]
     p = pod("Pending", conditions=cond)

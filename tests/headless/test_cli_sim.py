@@ -87,8 +87,13 @@ def test_run_sim_json_summary_and_exit_codes():
     assert summary["log_lines"] == len(proc.out) - 1
     failing = Proc("run", "--sim", "sample_tasks/failing.yaml", "--json")
     skip = Proc("run", "--sim", "sample_tasks/skip.yaml")
+    bad_image = Proc("run", "--sim", "sample_tasks/bad_image.yaml", "--json")
     assert failing.finish() == 1
     assert json.loads(failing.out[-1])["exit_code"] == 3
+    # the verdict, last on stderr, says why in kubectl's word
+    assert bad_image.finish() == 1
+    assert re.search(r"run \w+ failed \((ErrImagePull|ImagePullBackOff)\)$", bad_image.err[-1]), bad_image.err[-3:]
+    assert json.loads(bad_image.out[-1])["reason"] in ("ErrImagePull", "ImagePullBackOff")
     assert skip.finish() == 3
 
 

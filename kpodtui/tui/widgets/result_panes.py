@@ -65,6 +65,8 @@ class OutcomePane(VerticalScroll):
         head.append(f" {fin.outcome.upper()} ", VERDICT_STYLES.get(fin.outcome, "bold"))
         if fin.exit_code is not None:
             head.append(f"  exit code {fin.exit_code}")
+        if fin.detail.get("reason"):
+            head.append(f"  {fin.detail['reason']}", "bold")
         if fin.pod_deleted:
             head.append("  pod deleted", "dim")
         elif model.pod_name:  # (no pod at all: the report says why)
