@@ -529,12 +529,48 @@ class KpodApp(App[int]):
         view is one Enter away on the runs list."""
         if isinstance(self.screen, ModalScreen):
             return  # a question is open: answer it first
-        if self.current_mode != mode:
-            await self.switch_mode(mode)
+        if self.current_mode == mode:
+            # popping the stack would drop an editor's unsaved changes: ask first
+            self.leave_editors(self._editors(self.screen_stack), self._pop_to_list)
+        else:
+            await self.switch_mode(mode)  # the other mode's stack (and any editor in it) stays
+            await self._pop_to_list()
+
+    async def _pop_to_list(self) -> None:
         while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
             await self.pop_screen()
 
+    @staticmethod
+    def _editors(screens: list) -> list:
+        from kpodtui.tui.screens.editor_screen import EditorScreen
+
+        return [s for s in screens if isinstance(s, EditorScreen) and s.unsaved]
+
+    def leave_editors(self, editors: list, then: Callable[[], object]) -> None:
+        """Run ``then`` once the person agrees to drop the unsaved changes of ``editors``
+        (at once when there are none): leaving an editor never loses edits silently."""
+        from kpodtui.tui.dialogs.confirm_dialog import ConfirmDialog
+
+        dirty = [e for e in editors if e.unsaved]
+        if not dirty:
+            self.call_later(then)
+            return
+        names = ", ".join(paths.display_path(e.path) if e.path else "a new task" for e in dirty)
+
+        def decided(drop: bool | None) -> None:
+            if drop:
+                self.call_later(then)
+
+        self.push_screen(
+            ConfirmDialog("Discard unsaved changes?", f"Your changes to {names} are not saved (ctrl+s saves).",
+                          "Discard"),
+            decided,
+        )  # fmt: skip
+
     async def action_quit(self) -> None:
+        self.leave_editors(self._editors(self._all_screens()), self._quit_asking_about_runs)
+
+    def _quit_asking_about_runs(self) -> None:
         live = self.live_sessions()
         if not live:
             self._leave("detach")

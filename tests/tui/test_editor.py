@@ -75,3 +75,55 @@ async def test_launch_with_overrides_checks_them_first(tmp_path):
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, RunScreen), what="run view")
         assert backend.launched[0][2] == ["image=alpine:3", "params.n=3"]
+
+
+async def test_escape_leaves_the_editor_and_never_drops_edits_silently(tmp_path):
+    from kpodtui.tui.dialogs.confirm_dialog import ConfirmDialog
+
+    spec = tmp_path / "t.yaml"
+    spec.write_text(VALID)
+    app = KpodApp(lambda: FakeBackend(), start_mode="tasks")
+    async with app.run_test(size=(120, 36)) as pilot:
+        tasks = app.screen
+        # untouched: escape (from inside the text, where the cursor is) goes back at once
+        editor = await open_editor(pilot, VALID, spec)
+        assert editor.query_one(SpecEditor).has_focus
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is tasks, what="back to the tasks list")
+        # edited: escape asks; "n" keeps the editor and the edit
+        editor = await open_editor(pilot, VALID, spec)
+        await pilot.press("x")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="discard question")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is editor, what="back in the editor")
+        assert editor.text == "x" + VALID
+        # F2 (the tasks list) asks too; "y" drops the edit, the file is untouched
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="discard question on f2")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.screen is tasks, what="tasks list after discarding")
+        assert spec.read_text() == VALID
+        # saved edits leave without a question
+        editor = await open_editor(pilot, VALID, spec)
+        await pilot.press("y")
+        await pilot.press("ctrl+s")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is tasks, what="back after saving")
+        assert spec.read_text() == "y" + VALID
+
+
+async def test_quit_with_an_unsaved_editor_asks_first(tmp_path):
+    from kpodtui.tui.dialogs.confirm_dialog import ConfirmDialog
+
+    app = KpodApp(lambda: FakeBackend(), start_mode="tasks")
+    async with app.run_test(size=(120, 36)) as pilot:
+        editor = await open_editor(pilot, VALID, tmp_path / "t.yaml")
+        await pilot.press("z")
+        await pilot.press("f3")  # the runs list; the editor waits in the tasks mode
+        await wait_for(pilot, lambda: app.current_mode == "runs", what="runs mode")
+        await app.run_action("quit")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="discard question on quit")
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running and editor.text == "z" + VALID

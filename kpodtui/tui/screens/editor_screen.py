@@ -62,6 +62,7 @@ class EditorScreen(Screen[None]):
         self.generation = 0
         self.checked_generation = -1
         self.saved_text = self.initial if path else ""
+        self.baseline = self.initial  # what leaving without saving loses nothing against
         self._debounce: Timer | None = None
 
     @property
@@ -163,7 +164,7 @@ class EditorScreen(Screen[None]):
         except OSError as exc:
             self.notify(f"cannot save: {exc}", severity="error")
             return False
-        self.saved_text = self.text
+        self.saved_text = self.baseline = self.text
         self.notify(f"saved {self.path}", timeout=3)
         self.kapp.load_tasks()
         return True
@@ -196,8 +197,13 @@ class EditorScreen(Screen[None]):
 
         return [p.describe() for p in check_text(self.text, self.path, overrides)[0]]
 
+    @property
+    def unsaved(self) -> bool:
+        """Edits that leaving would lose."""
+        return self.is_mounted and self.text != self.baseline
+
     def action_back(self) -> None:
-        self.dismiss()
+        self.kapp.leave_editors([self], self.dismiss)
 
     def palette_entries(self) -> list[PaletteEntry]:
         return [

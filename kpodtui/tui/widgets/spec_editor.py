@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.text import Text
+from textual import events
 from textual.widgets import TextArea
 
 
@@ -18,6 +19,15 @@ class SpecEditor(TextArea):
     """
 
     _problem_lines: frozenset[int] = frozenset()
+
+    async def _on_key(self, event: events.Key) -> None:
+        # A code editor's Escape only moves focus (tab indents), and the editor is the
+        # screen's one focusable widget, so Escape did nothing: let it mean the screen's
+        # "back" (which asks before unsaved changes are dropped), as the footer says.
+        if event.key == "escape":
+            event.stop()
+            event.prevent_default()
+            await self.run_action("screen.back")
 
     def mark_lines(self, lines: Iterable[int]) -> None:
         """Mark these lines (1-based, as in error messages); every other line is unmarked."""
