@@ -110,12 +110,13 @@ class LogPane(Vertical):
         else:
             text.append("‖ paused", "bold yellow")
             text.append(" (end: live tail)", "dim")
-        text.append(f"  {view.count:,} lines")
+        text.append(f"  {view.count:,} line" + ("" if view.count == 1 else "s"))
         buf = view.buffer
         if buf.dropped:
             text.append(f"  {buf.dropped:,} older lines only in the log file", "yellow")
         if view.search_term:
-            text.append(f"  search {view.search_term!r}: {view.match_count:,} matches", "bold")
+            found = view.match_count
+            text.append(f"  search {view.search_term!r}: {found:,} match" + ("" if found == 1 else "es"), "bold")
         if view.filter_term:
             text.append(f"  filter {view.filter_term!r}", "bold magenta")
         flags = [name for name, on_ in (("time", view.timestamps), ("wrap", view.wrap), ("json", view.json_mode)) if on_]
