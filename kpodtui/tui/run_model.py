@@ -90,6 +90,7 @@ class RunModel:
     states: dict[str, ContainerState] = field(default_factory=dict)
     events: list[ClusterEvent] = field(default_factory=list)
     status: list[StatusMessage] = field(default_factory=list)
+    current_status: StatusMessage | None = None  # the header's "now" line (None once outdated)
     streams: dict[str, StreamNote] = field(default_factory=dict)
     has_xcom: bool = False
     xcom: Any = None
@@ -164,6 +165,8 @@ class RunModel:
                 self.add_container(name)
             return {HEADER}
         if isinstance(ev, PodStatusChanged):
+            if ev.phase != self.phase and self.current_status is not None and self.current_status.level == "info":
+                self.current_status = None  # "Pending: base: ContainerCreating" is over once Running
             self.phase, self.reason, self.message = ev.phase, ev.reason, ev.message
             for st in ev.containers:
                 self.states[st.name] = st
@@ -181,6 +184,7 @@ class RunModel:
         if isinstance(ev, StatusMessage):
             self.status.append(ev)
             del self.status[:-20]
+            self.current_status = ev
             return {STATUS}
         if isinstance(ev, XComResult):
             self.has_xcom, self.xcom, self.xcom_error = True, ev.value, ev.error

@@ -181,3 +181,30 @@ async def test_a_run_that_never_made_a_pod_does_not_claim_a_pod_was_kept():
         await wait_for(pilot, lambda: "FAILED" in rendered_text(screen.query_one("#outcome-body")), what="verdict")
         text = " ".join(rendered_text(screen.query_one("#outcome-body")).split())
         assert "no pod was created: cannot reach the cluster" in text and "pod kept" not in text
+
+
+async def test_the_header_drops_a_pending_cause_once_the_pod_runs():
+    from kpodtui.engine.events import PodAssigned, PodStatusChanged, StatusMessage
+    from kpodtui.tui.widgets.run_header import RunHeader
+
+    script = [
+        PodAssigned("x", "hello-abc12", "default", "sim", containers=("base",)),
+        PodStatusChanged("x", "Pending"),
+        StatusMessage("x", "Pending: base: ContainerCreating"),
+    ]
+    backend = FakeBackend(script=script)
+    app = make_app(backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await launch(app, pilot)
+        header = screen.query_one(RunHeader)
+        await wait_for(pilot, lambda: "ContainerCreating" in rendered_text(header), what="the pending cause")
+        handle = backend.handles[screen.run_id]
+        handle.emit(PodStatusChanged(handle.run_id, "Running"))
+        await wait_for(pilot, lambda: "Running" in rendered_text(header), what="Running")
+        assert "ContainerCreating" not in rendered_text(header)
+        # a warning said while running stays until something replaces it
+        handle.emit(StatusMessage(handle.run_id, "cannot read events: forbidden", "warning"))
+        await wait_for(pilot, lambda: "cannot read events" in rendered_text(header), what="the warning")
+        handle.emit(PodStatusChanged(handle.run_id, "Succeeded"))
+        await wait_for(pilot, lambda: "Succeeded" in rendered_text(header), what="Succeeded")
+        assert "cannot read events" in rendered_text(header)

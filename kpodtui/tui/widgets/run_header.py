@@ -61,7 +61,8 @@ class RunHeader(Static):
         states = Text()
         for name in model.containers:
             st = model.states.get(name)
-            desc = st.describe() if st else "waiting"
+            # (a run opened from history has no recorded container states: not "waiting")
+            desc = st.describe() if st else ("waiting" if model.finished is None else "-")
             if states:
                 states.append("   ")
             states.append(f"{'init:' if st and st.init else ''}{name} ", "bold")
@@ -69,8 +70,8 @@ class RunHeader(Static):
             if st and st.restart_count:
                 states.append(f" ↻{st.restart_count}", "yellow")
         grid.add_row(states or Text("no containers yet", "dim"))
-        if model.status and model.finished is None:
-            last = model.status[-1]
+        last = model.current_status
+        if last is not None and model.finished is None:
             style = {"warning": "yellow", "error": "bold red"}.get(last.level, "dim")
             grid.add_row(Text(last.text, style))
         self.update(grid)
