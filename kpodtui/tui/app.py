@@ -581,7 +581,8 @@ class KpodApp(App[int]):
             if choice:
                 self._leave(choice)
 
-        self.push_screen(QuitDialog(len(live)), decided)
+        in_process = getattr(self.backend, "sim", None) is not None
+        self.push_screen(QuitDialog(len(live), cluster_stops=in_process), decided)
 
     def _leave(self, how: str) -> None:
         self._leave_worker(how)

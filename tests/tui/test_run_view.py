@@ -208,3 +208,25 @@ async def test_the_header_drops_a_pending_cause_once_the_pod_runs():
         handle.emit(PodStatusChanged(handle.run_id, "Succeeded"))
         await wait_for(pilot, lambda: "Succeeded" in rendered_text(header), what="Succeeded")
         assert "cannot read events" in rendered_text(header)
+
+
+async def test_quitting_with_a_live_run_on_the_in_process_sim_offers_no_detach():
+    from textual.widgets import Button
+
+    from kpodtui.tui.dialogs.quit_dialog import QuitDialog
+
+    backend = FakeBackend(script=live_run_events("x"))
+    backend.sim = object()  # what `kpodtui --sim` gives the app: a cluster that stops with it
+    app = make_app(backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await launch(app, pilot)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitDialog), what="quit question")
+        dialog = app.screen
+        assert "stops with kpodtui" in rendered_text(dialog.query_one(".dialog-message"))
+        assert [b.id for b in dialog.query(Button)] == ["kill", "stay"]
+        await pilot.press("d")  # no detaching a run whose cluster is about to stop
+        await pilot.pause()
+        assert app.screen is dialog and not backend.handles[screen.run_id].detached
+        await pilot.press("k")
+        await wait_for(pilot, lambda: backend.handles[screen.run_id].killed, what="the run killed")

@@ -19,32 +19,39 @@ class QuitDialog(ModalScreen[str | None]):
         Binding("k", "choose('kill')", "Kill", id="quit-kill", show=False),
     ]
 
-    def __init__(self, live_count: int) -> None:
+    def __init__(self, live_count: int, cluster_stops: bool = False) -> None:
         super().__init__()
         self.live_count = live_count
+        # --sim: the simulated cluster lives in this process, so nothing can be left running
+        self.cluster_stops = cluster_stops
 
     def compose(self) -> ComposeResult:
         runs = "1 run is" if self.live_count == 1 else f"{self.live_count} runs are"
         with Vertical(classes="dialog"):
             yield Label("Quit kpodtui?", classes="dialog-title")
-            yield Label(
-                f"{runs} still live. Leave the pods running (reattach later with kpodtui or "
-                "`kpodtui attach`), or kill them now?",
-                classes="dialog-message",
-            )
+            if self.cluster_stops:
+                message = (f"{runs} still live on the simulated cluster (--sim), which stops with kpodtui "
+                           "and its pods with it. Kill them and quit?")
+            else:
+                message = (f"{runs} still live. Leave the pods running (reattach later with kpodtui or "
+                           "`kpodtui attach`), or kill them now?")
+            yield Label(message, classes="dialog-message")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Leave detached (d)", variant="primary", id="detach")
+                if not self.cluster_stops:
+                    yield Button("Leave detached (d)", variant="primary", id="detach")
                 yield Button("Kill them (k)", variant="error", id="kill")
                 yield Button("Stay", id="stay")
 
     def on_mount(self) -> None:
-        self.query_one("#detach", Button).focus()
+        self.query_one("#stay" if self.cluster_stops else "#detach", Button).focus()
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None if event.button.id == "stay" else event.button.id)
 
     def action_choose(self, choice: str) -> None:
+        if choice == "detach" and self.cluster_stops:
+            return
         self.dismiss(choice)
 
     def action_stay(self) -> None:
