@@ -100,6 +100,10 @@ class Kubelet:
         tasks: list[asyncio.Task[Any]] = [c.exit_task for w in workers for c in w.containers
                                           if c.exit_task is not None]
         tasks += [w.task for w in workers if w.task is not None]
+        if self._probe is not None:
+            # the namespace probe runs shielded from the first pod's worker: its process
+            # must be reaped on this loop too (else asyncio warns after the loop closed)
+            tasks.append(self._probe)
         if tasks:
             await asyncio.wait(tasks, timeout=SHUTDOWN_SECONDS)
         # cancelled workers leave reaping tasks behind; they must end before the loop does

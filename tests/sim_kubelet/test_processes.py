@@ -97,3 +97,34 @@ def test_stopping_the_sim_while_pods_start_leaves_nothing_behind(make_sim):
         api.create_namespaced_pod("default", pod(f"rush{i}", sh("main", f"sleep {marker}")))
     sim.stop()
     wait_for(lambda: not _processes_with(marker), timeout=5, what="no process left")
+
+
+def test_stopping_the_sim_during_its_namespace_probe_reaps_the_probe(make_sim, monkeypatch, caplog):
+    """The first pod's worker starts the probe shielded; a stop right then (``run --sim
+    --detach`` does it) once left the probe's process to be reaped after the loop closed,
+    and asyncio warned 'Loop ... that handles pid N is closed' on the user's terminal."""
+    import asyncio
+    import logging
+    import threading
+
+    from kpodtui.sim import kubelet
+
+    marker = _marker()
+    probing = threading.Event()
+
+    async def slow_probe() -> bool:
+        proc = await asyncio.create_subprocess_exec("sh", "-c", "sleep 0.5", marker)  # $0: found by marker
+        probing.set()
+        return await proc.wait() == 0 and False
+
+    monkeypatch.setattr(kubelet, "namespaces_supported", slow_probe)
+    sim = make_sim()
+    _client(sim).create_namespaced_pod("default", pod("first", sh("main", "true")))
+    assert probing.wait(10), "the probe started"
+    with caplog.at_level(logging.WARNING, logger="asyncio"):
+        sim.stop()
+        wait_for(lambda: not _processes_with(marker), timeout=5, what="the probe's process gone")
+        for t in threading.enumerate():
+            if t.name.startswith("waitpid-"):
+                t.join(5)
+    assert not [r for r in caplog.records if "is closed" in r.getMessage()], caplog.text
