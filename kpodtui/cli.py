@@ -169,6 +169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"kpodtui {command}: error: --sim runs its own cluster and cannot be combined with "
                   f"{' or '.join(given)}: drop one of them", file=sys.stderr)
             return EXIT_BAD_INPUT
+        if getattr(args, "detach", False):
+            print(f"kpodtui {command}: error: --detach cannot outlive --sim: the simulated cluster stops when "
+                  "this command ends, and the pod with it; serve one with `kpodtui sim` and pass its "
+                  "--kubeconfig instead", file=sys.stderr)
+            return EXIT_BAD_INPUT
     module_name, func_name = COMMANDS[command].split(":")
     try:
         func = getattr(importlib.import_module(module_name), func_name)

@@ -149,13 +149,18 @@ def run_command(args: Any) -> int:
     for w in getattr(spec, "warnings", []) or []:
         print(f"kpodtui: warning: {w}", file=sys.stderr)
     spec_text = Path(args.spec).read_text(encoding="utf-8")
+    detach = True if args.detach else None
+    if getattr(args, "sim", False) and spec.deferrable:
+        print("kpodtui: warning: deferrable is not honoured with --sim (the simulated cluster stops with this "
+              "command): following the run to its end", file=sys.stderr)
+        detach = False
     history = History.open()
     with cluster_target(args) as target:
         session = ClusterSession.open(target.merged_with_spec(spec))
         try:
             run = Run(
                 spec, session, history, namespace=args.namespace, spec_path=str(Path(args.spec).resolve()),
-                spec_text=spec_text, detach=True if args.detach else None,
+                spec_text=spec_text, detach=detach,
             )  # fmt: skip
             print(f"kpodtui: run {run.run_id} of task {spec.task_id}", file=sys.stderr)
             return _follow(run, HeadlessPrinter(timestamps=args.timestamps), args.json)

@@ -210,3 +210,19 @@ def test_sim_with_a_kubeconfig_or_context_is_bad_input_not_silently_ignored(caps
     assert main(["--sim", "--kubeconfig", "/tmp/kc"]) == 2  # the app, too
     assert "--kubeconfig" in capsys.readouterr().err
     assert not History.open().list_runs()
+
+
+def test_detach_on_the_in_process_sim_is_bad_input_and_deferrable_runs_to_its_end(tmp_path, capsys):
+    # --detach would leave a "live" run whose cluster is gone the moment the command returns
+    assert main(["run", "--sim", "--detach", HELLO]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--detach cannot outlive --sim" in err and "kpodtui sim" in err
+    assert not History.open().list_runs()
+    # a deferrable spec is followed to its verdict instead, and says so
+    spec = tmp_path / "deferred.yaml"
+    spec.write_text("task_id: deferred\nimage: busybox\ncmds: [sh, -c, 'echo done']\ndeferrable: true\n")
+    assert main(["run", "--sim", str(spec)]) == 0
+    out, err = capsys.readouterr()
+    assert "[base] done" in out and "deferrable is not honoured with --sim" in err
+    (record,) = History.open().list_runs()
+    assert (record.state, record.outcome) == ("finished", "succeeded")
