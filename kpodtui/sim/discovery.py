@@ -63,3 +63,46 @@ def api_versions(server_address: str) -> Obj:
 def api_group_list() -> Obj:
     """``GET /apis``: no API groups beyond core/v1."""
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": []}
+
+
+def _param(name: str, description: str) -> Obj:
+    return {"name": name, "in": "query", "description": description, "schema": {"type": "string", "uniqueItems": True}}
+
+
+_WRITE_PARAMS = [
+    _param("dryRun", "When present, indicates that modifications should not be persisted."),
+    _param("fieldManager", "A name associated with the actor or entity that is making these changes."),
+    _param("fieldValidation", "How the server treats unknown fields: Ignore, Warn (default) or Strict."),
+]
+
+
+def openapi_v3_core() -> Obj:
+    """``GET /openapi/v3/api/v1``: the operations of core/v1 with their parameters.
+
+    Enough for kubectl to learn that the server validates fields itself
+    (``fieldValidation`` on each kind's PATCH), so ``kubectl apply`` sends
+    ``fieldValidation=Strict`` instead of downloading the whole schema; the
+    component schemas are left out.
+    """
+    paths: Obj = {}
+    for res in CORE_V1_RESOURCES["resources"]:
+        name, kind = res["name"], res["kind"]
+        if "/" in name or "patch" not in res["verbs"]:
+            continue
+        gvk = {"group": "", "version": "v1", "kind": kind}
+        scope = "Namespaced" if res["namespaced"] else ""
+        coll = f"/api/v1/namespaces/{{namespace}}/{name}" if res["namespaced"] else f"/api/v1/{name}"
+        op = {"x-kubernetes-group-version-kind": gvk, "parameters": _WRITE_PARAMS,
+              "responses": {"200": {"description": "OK"}}}
+        paths[coll] = {"post": {**op, "operationId": f"createCoreV1{scope}{kind}", "x-kubernetes-action": "post"}}
+        paths[f"{coll}/{{name}}"] = {
+            "patch": {**op, "operationId": f"patchCoreV1{scope}{kind}", "x-kubernetes-action": "patch"},
+            "put": {**op, "operationId": f"replaceCoreV1{scope}{kind}", "x-kubernetes-action": "put"},
+        }
+    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": VERSION["gitVersion"]},
+            "paths": paths, "components": {"schemas": {}}}
+
+
+def openapi_v3_root(core_hash: str) -> Obj:
+    """``GET /openapi/v3``: where each group-version's document is."""
+    return {"paths": {"api/v1": {"serverRelativeURL": f"/openapi/v3/api/v1?hash={core_hash}"}}}

@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from multidict import CIMultiDict
 
-from kpodtui.sim import defaults, errors, patch, tables, validation
+from kpodtui.sim import defaults, errors, patch, schema, tables, validation
 from kpodtui.sim.http import (
     dumps,
     json_response,
@@ -268,6 +269,8 @@ class Resources:
         """POST a new object: validate, default, store, hand pods to the kubelet; 201."""
         obj = await read_object(request)
         _check_kind(kind, obj)
+        await schema.ready()
+        obj, warnings = schema.prune(kind, obj, schema.directive(request.query))
         meta = obj.get("metadata")
         if meta is None:
             obj["metadata"] = meta = {}
@@ -288,18 +291,20 @@ class Resources:
                                       f"content in namespace {namespace} because it is being terminated",
                                       "Forbidden", {"name": obj["metadata"]["name"], "kind": kind})
         if request.query.get("dryRun") == "All":
-            return json_response(obj, status=201)
+            return json_response(obj, status=201, headers=_warning_headers(warnings))
         created = self.store.create(kind, namespace, obj)
         body = dumps(created).encode()
         if kind == "pods" and self.ctx.kubelet is not None:
             self.ctx.kubelet.pod_added(created)
-        return web.Response(body=body, status=201, content_type="application/json")
+        return web.Response(body=body, status=201, content_type="application/json",
+                            headers=_warning_headers(warnings))
 
     async def replace(self, request: web.Request, kind: str, namespace: str | None, name: str,
                       status_only: bool = False) -> web.Response:
         """PUT a whole object (optimistic concurrency on ``metadata.resourceVersion``)."""
         obj = await read_object(request)
         _check_kind(kind, obj)
+        await schema.ready()
         meta = obj.get("metadata")
         if not isinstance(meta, dict):
             raise errors.invalid(KINDS[kind][0], name, [{"reason": "FieldValueRequired",
@@ -316,6 +321,7 @@ class Resources:
         if ctype not in patch.PATCH_TYPES:
             raise errors.unsupported_media_type(ctype or "<none>", list(patch.PATCH_TYPES))
         body = parse_body(await request.read(), ctype)
+        await schema.ready()
         current = self._require(kind, namespace, name)
         patched = patch.apply_patch(snapshot(current), ctype, body)
         if not isinstance(patched, dict):
@@ -327,6 +333,7 @@ class Resources:
 
     def _update(self, request: web.Request, kind: str, namespace: str | None, name: str, new: Obj,
                 status_only: bool) -> web.Response:
+        new, warnings = schema.prune(kind, new, schema.directive(request.query))
         current = self._require(kind, namespace, name)
         meta = new.get("metadata")
         if not isinstance(meta, dict):
@@ -355,8 +362,8 @@ class Resources:
                     "reason": "FieldValueForbidden", "message": "Forbidden: field is immutable when `immutable` is set",
                     "field": "data"}])
         if request.query.get("dryRun") == "All":
-            return json_response(new)
-        return json_response(self.store.replace(kind, namespace, name, new))
+            return json_response(new, headers=_warning_headers(warnings))
+        return json_response(self.store.replace(kind, namespace, name, new), headers=_warning_headers(warnings))
 
     # -- delete ---------------------------------------------------------------------------
 
@@ -499,3 +506,8 @@ def _drain(queue: asyncio.Queue[WatchEvent]) -> list[WatchEvent]:
 
 def _event_line(ev: WatchEvent) -> str:
     return f'{{"type":"{ev.type}","object":{dumps(ev.obj)}}}\n'
+
+
+def _warning_headers(warnings: list[str]) -> CIMultiDict[str] | None:
+    """One ``Warning`` header per unknown field (kubectl prints each)."""
+    return CIMultiDict(("Warning", w) for w in warnings) if warnings else None

@@ -9,6 +9,8 @@ Status, never a dropped connection).
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -196,6 +198,15 @@ def _add_api_routes(app: web.Application, ctx: ServerContext) -> None:
     async def apis(request: web.Request) -> web.Response:
         return json_response(discovery.api_group_list())
 
+    core_doc = discovery.openapi_v3_core()
+    core_hash = hashlib.sha512(json.dumps(core_doc, sort_keys=True).encode()).hexdigest().upper()
+
+    async def openapi_root(request: web.Request) -> web.Response:
+        return json_response(discovery.openapi_v3_root(core_hash))
+
+    async def openapi_core(request: web.Request) -> web.Response:
+        return json_response(core_doc)
+
     async def healthz(request: web.Request) -> web.Response:
         return web.Response(text="ok", content_type="text/plain")
 
@@ -206,6 +217,8 @@ def _add_api_routes(app: web.Application, ctx: ServerContext) -> None:
     r.add_get("/api/v1/", api_v1)
     r.add_get("/apis", apis)
     r.add_get("/apis/", apis)
+    r.add_get("/openapi/v3", openapi_root)
+    r.add_get("/openapi/v3/api/v1", openapi_core)
     for path in ("/healthz", "/livez", "/readyz"):
         r.add_get(path, healthz)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -16,9 +16,14 @@ class RawResponse:
     status: int
     headers: dict[str, str]
     body: bytes
+    header_list: list[tuple[str, str]] = field(default_factory=list)  # repeated headers too
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+    def all(self, name: str) -> list[str]:
+        """Every value of header ``name`` (e.g. one ``Warning`` per unknown field)."""
+        return [v for k, v in self.header_list if k.lower() == name.lower()]
 
 
 def raw_request(sim, method: str, path: str, body: bytes | str | None = None,
@@ -39,7 +44,8 @@ def raw_request(sim, method: str, path: str, body: bytes | str | None = None,
     try:
         conn.request(method, path, body=body, headers=hdrs)
         resp = conn.getresponse()
-        return RawResponse(resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
+        pairs = resp.getheaders()
+        return RawResponse(resp.status, {k.lower(): v for k, v in pairs}, resp.read(), pairs)
     finally:
         conn.close()
 

@@ -139,3 +139,38 @@ def test_kubectl_delete_running_pod(v1, sim):
     out = kubectl(sim, "delete", "pod", "sleeper")
     assert out.returncode == 0, out.stderr
     assert v1.list_namespaced_pod("default").items == []
+
+
+def test_kubectl_apply_validates_on_the_server(sim, tmp_path):
+    """No --validate=false: kubectl learns from /openapi/v3 that the server checks fields."""
+    cm = tmp_path / "cm.yaml"
+    cm.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: applied}\ndata: {A: '1'}\n")
+    out = kubectl(sim, "apply", "-f", str(cm))
+    assert out.returncode == 0 and "configmap/applied created" in out.stdout, out.stderr
+    cm.write_text(cm.read_text().replace("'1'", "'2'"))
+    out = kubectl(sim, "apply", "-f", str(cm))
+    assert out.returncode == 0 and "configmap/applied configured" in out.stdout, out.stderr
+    assert kubectl(sim, "get", "cm", "applied", "-o", "jsonpath={.data.A}").stdout == "2"
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: typo}\ndatta: {A: '1'}\n")
+    out = kubectl(sim, "apply", "-f", str(typo))
+    assert out.returncode == 1 and 'strict decoding error: unknown field "datta"' in out.stderr, out.stderr
+    out = kubectl(sim, "apply", "--validate=warn", "-f", str(typo))
+    assert out.returncode == 0 and 'Warning: unknown field "datta"' in out.stderr, out.stderr
+
+
+def test_every_dry_run_manifest_passes_kubectl_apply_strict(sim):
+    """`kpodtui dry-run SPEC | kubectl apply -f -`, the server refusing any unknown field."""
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "KUBECONFIG": str(sim.kubeconfig_path)}
+    for spec in sorted((root / "sample_tasks").glob("*.yaml")):
+        manifest = subprocess.run([sys.executable, "-m", "kpodtui", "dry-run", str(spec)], cwd=root,
+                                  capture_output=True, text=True, timeout=30)
+        assert manifest.returncode == 0, manifest.stderr
+        out = subprocess.run(["kubectl", "apply", "--dry-run=server", "-f", "-"], input=manifest.stdout,
+                             env=env, capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0 and "created (server dry run)" in out.stdout, (spec.name, out.stderr)
+        assert "Warning" not in out.stderr, (spec.name, out.stderr)
