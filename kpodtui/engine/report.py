@@ -64,6 +64,11 @@ def describe_base(pod: Json | None, base: str) -> str:
     if state.state == "terminated":
         text = f"container {base} exited with code {state.exit_code}"
         return f"{text} ({state.reason})" if state.reason else text
+    status = (pod or {}).get("status") or {}
+    if state.state == "running" and status.get("phase") == "Failed":
+        # the kubelet reports the pod failed (a deadline, an eviction) before its containers are stopped
+        why = f" ({status['reason']})" if status.get("reason") else ""
+        return f"container {base} was still running when the pod failed{why}: the kubelet stops it"
     return f"container {base} is {state.describe()}"
 
 

@@ -119,3 +119,13 @@ def test_unschedulable_is_read_from_the_pod_scheduled_condition():
     scheduled = [{"type": "PodScheduled", "status": "True"}]
     assert oc.unschedulable({"status": {"phase": "Pending", "conditions": scheduled}}) is None
     assert oc.unschedulable({"status": {"phase": "Pending"}}) is None
+
+
+def test_report_says_a_running_base_of_a_failed_pod_is_being_stopped():
+    from kpodtui.engine.report import describe_base
+
+    p = pod("Failed", base={"running": {"startedAt": "2026-01-01T00:00:00Z"}})
+    p["status"]["reason"] = "DeadlineExceeded"
+    assert describe_base(p, "base") == (
+        "container base was still running when the pod failed (DeadlineExceeded): the kubelet stops it")
+    assert describe_base(pod("Running", base={"running": {}}), "base") == "container base is running"
