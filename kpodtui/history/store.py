@@ -101,18 +101,29 @@ class History:
     def open(cls, home: str | Path | None = None) -> History:
         """Open (creating and migrating if needed) the history under ``home``."""
         root = Path(home).expanduser() if home is not None else default_home()
-        root.mkdir(parents=True, exist_ok=True, mode=0o700)
         db = root / DB_NAME
-        if not db.exists():
-            # Create it 0600 ourselves: sqlite would honour the umask, and the
-            # -wal/-shm files copy the database file's mode.
-            os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))
-        conn = sqlite3.connect(db, timeout=30.0, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA busy_timeout = 30000")
-        _switch_to_wal(conn)
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        migrate(conn)
+        conn: sqlite3.Connection | None = None
+        try:
+            root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not db.exists():
+                # Create it 0600 ourselves: sqlite would honour the umask, and the
+                # -wal/-shm files copy the database file's mode.
+                os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))
+            conn = sqlite3.connect(db, timeout=30.0, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            _switch_to_wal(conn)
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrate(conn)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            if conn is not None:
+                conn.close()
+            # Never repaired or replaced here: what it holds may still be read by hand.
+            damaged = isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)
+            advice = ("it looks damaged: move it aside (kpodtui then starts a new one; the file is yours to "
+                      "inspect) or set KPODTUI_HOME to use another history" if damaged else
+                      "check the folder's permissions and free space, or set KPODTUI_HOME to use another history")
+            raise BadInputError(f"the run history {db} cannot be opened ({exc}): {advice}") from None
         return cls(root, conn)
 
     def close(self) -> None:

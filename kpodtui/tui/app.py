@@ -24,6 +24,7 @@ from textual.screen import ModalScreen
 from textual.worker import get_current_worker
 
 from kpodtui import paths
+from kpodtui.errors import EXIT_BAD_INPUT, KpodtuiError
 from kpodtui.tui.backend import Backend, RunHandle, RunRecord
 from kpodtui.tui.messages import (
     ActionFailed,
@@ -100,6 +101,7 @@ class KpodApp(App[int]):
         self._backend_factory = backend_factory
         self.backend: Backend | None = None
         self.backend_error: str | None = None
+        self.fatal_error: KpodtuiError | None = None  # ends the app; the CLI prints it on one line
         self._backend_ready = threading.Event()
         self.spec_paths = list(spec_paths)
         self.sessions: dict[str, RunSession] = {}
@@ -220,6 +222,12 @@ class KpodApp(App[int]):
                 rows = rows_from_history(history)
             finally:
                 history.close()
+        except KpodtuiError as exc:
+            # a damaged or unwritable history: say it on one line as the commands do and quit,
+            # rather than show an empty list as if nothing had ever run
+            self.fatal_error = exc
+            self.call_from_thread(self.exit, EXIT_BAD_INPUT)
+            return
         except Exception:
             pass  # the backend's listing follows
         if rows is not None and not self._backend_ready.is_set():

@@ -48,4 +48,6 @@ def main(args: argparse.Namespace) -> int:
 
     app = KpodApp(backend_factory(args), spec_paths=specs)
     result = app.run()
+    if app.fatal_error is not None:
+        raise app.fatal_error  # printed by the CLI as one line, once the terminal is back
     return int(result or 0)

@@ -230,3 +230,22 @@ async def test_quitting_with_a_live_run_on_the_in_process_sim_offers_no_detach()
         assert app.screen is dialog and not backend.handles[screen.run_id].detached
         await pilot.press("k")
         await wait_for(pilot, lambda: backend.handles[screen.run_id].killed, what="the run killed")
+
+
+async def test_a_damaged_history_quits_the_app_with_one_line_rather_than_show_no_runs(tmp_path, monkeypatch):
+    from kpodtui.errors import BadInputError
+    from kpodtui.history.store import DB_NAME
+    from kpodtui.tui.app import KpodApp
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("KPODTUI_HOME", str(home))
+    (home / DB_NAME).write_bytes(b"garbage" * 1000)
+    app = KpodApp(lambda: None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(200):
+            if not app.is_running:
+                break
+            await pilot.pause(0.02)
+    assert isinstance(app.fatal_error, BadInputError) and "cannot be opened" in str(app.fatal_error)
+    assert app.return_value == 2
