@@ -29,29 +29,6 @@ log = logging.getLogger(__name__)
 
 READ_TIMEOUT = 300  # seconds of silence before a stream is treated as broken and resumed
 _TS_LEN = len("2026-01-01T00:00:00.000000000Z")
-# Inconclusive end checks of a finished container after which its log is taken as
-# complete anyway (a server that keeps answering oddly must not hold the run forever).
-MAX_END_CHECKS = 5
-
-
-def is_complete(cursor: LogCursor, tail: list[tuple[str, str]]) -> bool | None:
-    """Whether ``cursor`` is at the end of a log whose last lines are ``tail``.
-
-    ``tail`` is the answer to ``tailLines = cursor.same_ts + 1`` as (timestamp,
-    text) pairs. Complete: no line newer than the cursor's, and exactly
-    ``same_ts`` lines stamped with it (one more means a line we have not seen).
-    None: the answer is too short to tell (a cut response).
-    """
-    expected = min(cursor.same_ts + 1, cursor.lines)
-    stamps = [normalize_ts(ts) for ts, _ in tail]
-    if any(ts > cursor.last_ts for ts in stamps):
-        return False
-    same = sum(1 for ts in stamps if ts == cursor.last_ts)
-    if same > cursor.same_ts:
-        return False
-    if len(tail) < expected:
-        return None
-    return same == cursor.same_ts
 
 
 def normalize_ts(ts: str) -> str:
@@ -151,11 +128,12 @@ class LogFollower:
     """Follows one container's log to its end, resuming broken streams (see module doc).
 
     ``finished()`` says whether the container has terminated for good (from the
-    shared pod watch). A clean stream end is not trusted to be the log's end
-    (servers close long streams, logs rotate, the sim cuts streams on purpose):
-    the follower reconnects from its cursor until a stream opened after the
-    container ended brings nothing new. That costs one extra short request
-    per container and makes "no line lost" independent of how streams end.
+    shared pod watch). A follow stream ends cleanly (with its final chunk) only
+    when the kubelet has read the log of a stopped container to its end, so a
+    clean end once the container is known to have stopped is the log's end; a
+    clean end while it still runs (a server closing a long stream) reconnects
+    from the cursor. A dropped connection ends without the final chunk: the
+    client raises, and the follower resumes from its cursor.
     """
 
     def __init__(
@@ -228,7 +206,6 @@ class LogFollower:
 
     def _loop(self) -> None:
         failures = 0
-        checks = 0
         broken = False
         while not self._stop.is_set():
             try:
@@ -251,7 +228,8 @@ class LogFollower:
             if broken:
                 self.on_state("resumed", f"resumed from {self.cursor.last_ts or 'the start'}")
                 broken = False
-            clean = self._read(resp)
+            before = self.cursor
+            clean, _resent = self._read(resp)
             if self._stop.is_set():
                 return
             if clean:
@@ -262,48 +240,17 @@ class LogFollower:
                     # a short pause, cut short by the pod's next change.
                     self._wake.clear()
                     if not self.finished():
-                        self._wake.wait(0.1)
+                        self._wake.wait(0.5)
                     if not self.finished():
                         continue  # still running: reconnect
-                # A clean end is not proof of the log's end (servers close long
-                # streams; the sim cuts them on purpose): compare with its last lines.
-                checks += 1
-                done = self._at_end()
-                if done or (done is None and checks >= MAX_END_CHECKS):
-                    self.on_state("ended", "")
-                    return
-            else:
-                failures += 1
-                broken = True
-                self.reconnects += 1
-                self.on_state("broken", "log stream broke; resuming")
-                self._stop.wait(min(1.0, 0.02 * 2 ** min(failures, 6)))
-
-    def _at_end(self) -> bool | None:
-        """Whether everything the finished container wrote was delivered (None: cannot tell)."""
-        cursor = self.cursor
-        if not cursor.last_ts:
-            return cursor.lines > 0 or None
-        query: list[tuple[str, Any]] = [
-            ("container", self.container),
-            ("timestamps", "true"),
-            ("tailLines", cursor.same_ts + 1),
-        ]
-        try:
-            data = self.api.retrying(
-                lambda: self._get(KubeApi.pods_path(self.namespace, self.pod, "log"), query), "read log tail"
-            )
-        except Exception as exc:
-            return True if exception_status(exc) in (400, 404) else None  # gone: nothing more to read
-        tail = [(ts, text) for ts, _, text in (ln.partition(" ") for ln in data.splitlines())]
-        return is_complete(cursor, tail)
-
-    def _get(self, path: str, query: list[tuple[str, Any]]) -> str:
-        resp = self.api.open("GET", path, query=query)
-        try:
-            return resp.data.decode("utf-8", "replace")
-        finally:
-            resp.release_conn()
+                self.on_state("ended", "")
+                return
+            # a stream that brought lines before it broke is not a failing server: resume at once
+            failures = 1 if self.cursor != before else failures + 1
+            broken = True
+            self.reconnects += 1
+            self.on_state("broken", "log stream broke; resuming")
+            self._stop.wait(min(1.0, 0.02 * 2 ** min(failures, 6)))
 
     def _read(self, resp: Any) -> tuple[bool, int]:
         """Read one stream to its end: (ended cleanly, old lines it resent)."""

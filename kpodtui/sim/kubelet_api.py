@@ -156,6 +156,7 @@ class KubeletApi:
         faults = self.kubelet.faults
         lines_left = faults.take_log_cut(pod["metadata"]["name"], container) if faults is not None else None
         bytes_left = limit
+        dropped = False  # the fault: the connection goes away mid-stream, no terminating chunk
         try:
             while True:
                 end = len(view)
@@ -163,7 +164,7 @@ class KubeletApi:
                 if lines_left is not None and end > pos:
                     cut = _after_lines(view, pos, end, lines_left)
                     if cut is not None:
-                        end, done = cut, True
+                        end, done, dropped = cut, True, True
                     else:
                         lines_left -= view.count(b"\n", pos, end)
                 if bytes_left is not None and end - pos >= bytes_left:
@@ -180,6 +181,11 @@ class KubeletApi:
                 await buf.wait_for_more(view, pos)
         except ConnectionResetError:
             return resp  # the client went away
+        if dropped and request.transport is not None:
+            # what was written goes out, then the connection closes without the final chunk:
+            # the client sees a broken stream, as with a dropped connection
+            request.transport.close()
+            return resp
         with contextlib.suppress(ConnectionResetError):
             await resp.write_eof()
         return resp

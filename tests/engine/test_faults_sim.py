@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from kpodtui.engine.events import LogStreamState
 from kpodtui.engine.run import Run
 from kpodtui.engine.session import ClusterSession
 from kpodtui.history import History
@@ -42,6 +43,9 @@ def test_cut_log_streams_many_times_mid_run(run_spec, sim):
     assert cut.times == 0, "every cut happened"
     assert result.outcome == "succeeded"
     assert col.lines("base") == expected()
+    # each dropped stream was said, and said resumed (what the app shows as "stream broken, resuming")
+    states = [e.state for e in col.of(LogStreamState) if e.container == "base"]
+    assert states.count("broken") == 6 and states.count("resumed") == 6, states
     assert [ln.text for ln in run.history.read_log(run.run_id, "base")] == expected()
 
 

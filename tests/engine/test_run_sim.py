@@ -24,10 +24,14 @@ def test_samples_reach_their_outcome(run_spec, sample, outcome, code):
 
 
 def test_hello_logs_and_pod_deleted(run_spec, sim):
+    sim.reset_counters()
     result, col, run = run_spec("hello.yaml")
     assert col.lines("base") == ["hello from kpodtui", "running as task hello", "bye"]
     assert result.pod_deleted
     assert [ln.text for ln in run.history.read_log(run.run_id, "base")] == col.lines("base")
+    # one log request for one container: a follow stream that ends cleanly after the container
+    # stopped is the whole log (no second request to check it)
+    assert sim.counters().get("GET /api/v1/namespaces/{namespace}/pods/{name}/log") == 1, sim.counters()
 
 
 def test_xcom_result(run_spec):
