@@ -182,6 +182,7 @@ class EngineBackend:
             self.history.update_run(run_id, on_finish_action="keep_pod")
 
     def pod_yaml(self, run_id: str) -> str:
+        from kpodtui.engine.report import mask_pod
         from kpodtui.pod import manifest_yaml
 
         with self._lock:
@@ -192,7 +193,10 @@ class EngineBackend:
         if pod is None:
             return f"# pod {record.namespace}/{record.pod_name} is gone"
         pod.get("metadata", {}).pop("managedFields", None)
-        return manifest_yaml(pod)
+        # as in the failure report: env values and annotations whose names look secret are masked
+        masked = mask_pod(pod)
+        note = "# values that look secret are masked (kubectl get pod -o yaml shows them)\n"
+        return note + manifest_yaml(masked) if masked != pod else manifest_yaml(masked)
 
     def close(self) -> None:
         """Leave live runs to their pods (their daemon threads end with the process)."""

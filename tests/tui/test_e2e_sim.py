@@ -111,6 +111,30 @@ async def test_kill_deletes_the_pod(sim, tmp_path):
 
 
 @needs_kubelet
+async def test_pod_yaml_masks_values_that_look_secret(sim, tmp_path):
+    from textual.widgets import TextArea
+
+    from kpodtui.tui.dialogs.text_dialog import TextDialog
+
+    spec = tmp_path / "envy.yaml"
+    spec.write_text(LOOP_SPEC + "termination_grace_period: 1\nenv_vars: {API_TOKEN: tok-not-for-eyes-77, MODE: fast}\n")
+    async with engine_app(sim).run_test(size=(140, 40)) as pilot:
+        screen = await launch(pilot, spec)
+        model = screen.session.model
+        await wait_for(pilot, lambda: model.pod_name is not None, timeout=60, what="pod")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, TextDialog), timeout=30, what="pod YAML")
+        text = pilot.app.screen.query_one(TextArea).text
+        assert f"name: {model.pod_name}" in text and "value: fast" in text
+        assert "tok-not-for-eyes-77" not in text and "masked" in text
+        await pilot.press("escape")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: pilot.app.screen is not screen, what="confirm dialog")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="killed")
+
+
+@needs_kubelet
 async def test_keep_leaves_the_pod(sim, tmp_path):
     spec = tmp_path / "short.yaml"
     spec.write_text(LOOP_SPEC.replace("600", "60"))  # 3 s: still live when "k" is pressed, even under load
