@@ -28,7 +28,8 @@ def finished_from_record(rec: RunRecord) -> RunFinished:
     """The verdict another process recorded, as the event this process publishes."""
     return RunFinished(
         rec.id, (rec.outcome or "failed"), rec.exit_code, rec.failure_report, rec.xcom,  # type: ignore[arg-type]
-        rec.phase == "Deleted", {"pod": rec.pod_name, "namespace": rec.namespace, "recorded_by_other": True},
+        rec.pod_deleted,
+        {"pod": rec.pod_name, "namespace": rec.namespace, "recorded_by_other": True, "reason": rec.reason},
     )  # fmt: skip
 
 

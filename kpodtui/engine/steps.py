@@ -293,6 +293,11 @@ def follow_until_base_done(run: Run) -> None:
         quit_istio(run)
 
 
+def ending_detail(result: RunFinished) -> dict[str, Any]:
+    """What the history keeps of a verdict beyond its columns (shown when the run is opened later)."""
+    return {"pod_deleted": bool(result.pod_deleted), "reason": result.detail.get("reason")}
+
+
 def cleanup(run: Run, cause: str | None) -> RunFinished:
     """Judge from fresh state, report, label, delete per ``on_finish_action``; ``on_pod_cleanup`` always."""
     api = run.api
@@ -349,7 +354,7 @@ def cleanup(run: Run, cause: str | None) -> RunFinished:
         run.history.update_run(
             run.run_id, state="finished", finished_at=time.time(), outcome=outcome, exit_code=exit_code,
             failure_report=report, xcom=xcom, phase=oc.phase(pod) if pod else ("Deleted" if run.pod_name else None),
-            owner_pid=None,
+            owner_pid=None, detail=ending_detail(result),
         )  # fmt: skip
     except Exception as exc:  # noqa: BLE001
         run.say(f"could not record the verdict: {exc}", "error")

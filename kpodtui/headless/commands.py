@@ -17,7 +17,7 @@ from kpodtui.errors import (
     EXIT_SKIPPED,
     BadInputError,
 )
-from kpodtui.headless.output import HeadlessPrinter, summary
+from kpodtui.headless.output import HeadlessPrinter, recorded_summary, summary
 
 OUTCOME_EXIT = {"succeeded": EXIT_OK, "failed": EXIT_FAILED, "skipped": EXIT_SKIPPED, "killed": EXIT_FAILED}
 
@@ -189,6 +189,8 @@ def attach_command(args: Any) -> int:
         print(f"kpodtui: run {record.id} already finished: {record.outcome}", file=sys.stderr)
         if record.failure_report:
             print(record.failure_report, file=sys.stderr)
+        if getattr(args, "json", False):  # the same summary a script gets from following it
+            print(json.dumps(recorded_summary(record, history), default=str))
         return OUTCOME_EXIT.get(record.outcome or "failed", EXIT_FAILED)
     spec = recorded_spec(record)
     with cluster_target(args, record) as target:
@@ -242,7 +244,8 @@ def kill_command(args: Any) -> int:
         # Nobody follows this run (its lock is free): record the verdict ourselves.
         try:
             history.update_run(
-                record.id, state="finished", outcome="killed", failure_report="killed on request", owner_pid=None
+                record.id, state="finished", outcome="killed", failure_report="killed on request", owner_pid=None,
+                detail={"pod_deleted": True},
             )
         finally:
             lock.release()

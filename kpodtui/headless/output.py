@@ -119,3 +119,22 @@ def summary(result: RunFinished | None, run: Any, lines: int) -> dict[str, Any]:
         state="finished",
     )
     return data
+
+
+def recorded_summary(record: Any, history: Any) -> dict[str, Any]:
+    """The ``--json`` summary of a finished run, from the history alone."""
+    return {
+        "run_id": record.id,
+        "task_id": record.task_id,
+        "pod": record.pod_name,
+        "namespace": record.namespace,
+        "context": record.context,
+        "log_lines": sum(c.lines for c in history.cursors(record.id).values()),
+        "outcome": record.outcome,
+        "exit_code": record.exit_code,
+        "xcom": record.xcom,
+        "reason": record.reason,
+        "report": record.failure_report,
+        "pod_deleted": record.pod_deleted,
+        "state": "finished",
+    }

@@ -69,6 +69,16 @@ class RunRecord:
     detail: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def pod_deleted(self) -> bool:
+        """Whether the run's ending deleted its pod (older records: its phase says so)."""
+        return bool(self.detail.get("pod_deleted", self.phase == "Deleted"))
+
+    @property
+    def reason(self) -> str | None:
+        """kubectl's word for why the run failed (OOMKilled, ErrImagePull...), when recorded."""
+        return self.detail.get("reason")
+
+    @property
     def live(self) -> bool:
         """Whether the run has no verdict yet."""
         return self.state == "live"

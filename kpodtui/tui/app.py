@@ -379,7 +379,8 @@ class KpodApp(App[int]):
             model.add_container(name)
         if record.outcome in ("succeeded", "failed", "skipped", "killed"):
             model.finished = RunFinished(
-                row.run_id, record.outcome, row.exit_code, record.report, record.xcom, record.pod_deleted  # type: ignore[arg-type]
+                row.run_id, record.outcome, row.exit_code, record.report, record.xcom, record.pod_deleted,  # type: ignore[arg-type]
+                {"reason": record.reason},
             )
             model.has_xcom = record.xcom is not None
             model.xcom = record.xcom

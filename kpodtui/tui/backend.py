@@ -58,6 +58,7 @@ class RunRecord:
     xcom: Any = None
     containers: list[str] = field(default_factory=list)
     pod_deleted: bool = False
+    reason: str | None = None  # kubectl's word for a failure (OOMKilled...), when recorded
 
 
 class RunHandle(Protocol):

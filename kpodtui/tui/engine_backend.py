@@ -98,7 +98,8 @@ class EngineBackend:
             report=record.failure_report,
             xcom=record.xcom,
             containers=list(containers),
-            pod_deleted=record.phase == "Deleted",
+            pod_deleted=record.pod_deleted,
+            reason=record.reason,
         )
 
     def read_log(self, run_id: str) -> list[LogLine]:
@@ -172,7 +173,8 @@ class EngineBackend:
         self.history.update_run(record.id, kill_requested=1)
         if record.pod_name and record.namespace:
             self._session(self._target_for(record)).api.delete_pod(record.namespace, record.pod_name, grace)
-        self.history.update_run(record.id, state="finished", outcome="killed", failure_report="killed on request")
+        self.history.update_run(record.id, state="finished", outcome="killed", failure_report="killed on request",
+                                detail={"pod_deleted": bool(record.pod_name)})
 
     def keep(self, run_id: str) -> None:
         run = self.runs.get(run_id)

@@ -49,6 +49,8 @@ def test_sample_reaches_its_outcome(sample, run_spec, sim):
     assert [ln.text for ln in run.history.read_log(run.run_id, "base")] == base
     record = run.history.get_run(run.run_id)
     assert (record.state, record.outcome, record.exit_code) == ("finished", outcome, code)
+    # what a later look at the run shows (app, attach --json): the pod's fate and the reason word
+    assert (record.pod_deleted, record.reason) == (result.pod_deleted, result.detail.get("reason"))
     pod = sim.get("pods", "default", run.pod_name)
     if sample == "keep_pod":
         assert pod is not None and pod["status"]["phase"] == "Succeeded"

@@ -101,3 +101,21 @@ def test_logs_follow_of_a_detached_run_follows_the_pod_and_records_the_verdict(s
     # and what it printed is what the history holds
     assert main(["logs", run_id]) == 0
     assert capsys.readouterr().out.splitlines() == [f"[base] tick {i}" for i in range(1, 6)]
+
+
+def test_attach_json_on_a_finished_run_prints_its_summary_and_exits_with_its_verdict(_hermetic_home, capsys):
+    from kpodtui.history.logfiles import LogCursor
+
+    h = History.open(_hermetic_home)
+    h.add_run(RunRecord(id="oom1", task_id="big", pod_name="big-x", namespace="default", state="finished",
+                        outcome="failed", exit_code=137, failure_report="Pod big-x returned a failure.",
+                        created_at=1.0, finished_at=3.0, phase="Failed",
+                        detail={"pod_deleted": True, "reason": "OOMKilled"}))
+    h.save_cursors("oom1", {"base": LogCursor(TS.format(3), 1, 42)})
+    h.close()
+    assert main(["attach", "oom1", "--json"]) == 1
+    out, err = capsys.readouterr()
+    summary = json.loads(out)
+    assert summary["outcome"] == "failed" and summary["exit_code"] == 137 and summary["reason"] == "OOMKilled"
+    assert summary["pod_deleted"] is True and summary["log_lines"] == 42 and summary["state"] == "finished"
+    assert "already finished: failed" in err

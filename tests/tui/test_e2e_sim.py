@@ -90,6 +90,20 @@ async def test_failing_task_shows_report(sim):
         assert model.finished.outcome == "failed" and model.finished.exit_code == 3
         outcome = str(screen.query_one("#outcome-body").render())
         assert "FAILED" in outcome and model.finished.report and model.finished.report.splitlines()[0] in outcome
+        assert "pod deleted" in outcome
+    # later, from history: the same verdict, and the pod still said deleted (not "kept")
+    app = engine_app(sim, reattach_on_start=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: app.backend is not None, timeout=60, what="backend")
+        app.open_run(model.run_id)
+
+        def outcome_text() -> str:
+            found = app.screen.query("#outcome-body")
+            return str(found.first().render()) if found else ""
+
+        await wait_for(pilot, lambda: "FAILED" in outcome_text(), timeout=30, what="the recorded verdict")
+        outcome = outcome_text()
+        assert "exit code 3" in outcome and "pod deleted" in outcome and "pod kept" not in outcome
 
 
 @needs_kubelet
