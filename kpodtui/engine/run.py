@@ -33,7 +33,7 @@ from kpodtui.engine.logpump import LogPump
 from kpodtui.engine.outcome import container_states, fatal_event, pending_reason, phase
 from kpodtui.engine.session import ClusterSession
 from kpodtui.history import History, RunRecord, new_run_id
-from kpodtui.kube.api import describe_failure, explain
+from kpodtui.kube.api import describe_failure, explain, refusal_text
 from kpodtui.kube.retry import refused
 
 Json = dict[str, Any]
@@ -105,6 +105,7 @@ class Run:
         self._pending: str | None = None
         self._thread: threading.Thread | None = None
         self._we_delete = False
+        self.pod_deleted = False  # a delete of this run's pod succeeded (kill or cleanup)
         self._detach_requested = False
         self.hurried = False  # see hurry()
         self.lock = history.run_lock(self.run_id)
@@ -168,10 +169,24 @@ class Run:
             pass
         if self.pod_name and self.spec.on_kill_action != "keep_pod":
             self._we_delete = True
-            self.api.delete_pod(self.namespace, self.pod_name, self.spec.termination_grace_period)
-            self.say(f"killed: pod {self.pod_name} deleted", "warning")
+            if self.delete_for_kill():
+                self.say(f"killed: pod {self.pod_name} deleted", "warning")
+            else:
+                # not created yet (the create is under way) or already gone: the run's own
+                # thread deletes what the create brings (see reattach_or_create)
+                self.say(f"killed: pod {self.pod_name} not there (yet); it is deleted if it appears", "warning")
         elif self.pod_name:
             self.say(f"killed: pod {self.pod_name} kept (on_kill_action: keep_pod)", "warning")
+
+    def delete_for_kill(self) -> bool:
+        """Delete the pod for a kill, with ``termination_grace_period``; whether a pod was deleted."""
+        try:
+            deleted = self.api.delete_pod(self.namespace, self.pod_name, self.spec.termination_grace_period)
+        except Exception as exc:  # noqa: BLE001 - said; the run still ends as killed
+            self.say(f"could not delete pod {self.pod_name}: {refusal_text(exc)}", "error")
+            return False
+        self.pod_deleted |= deleted
+        return deleted
 
     def hurry(self) -> None:
         """After :meth:`kill`: stop waiting for the pod's grace period and last log lines.

@@ -139,6 +139,9 @@ def reattach_or_create(run: Run) -> None:
             creating = True
             run.pod = api.create_pod(run.namespace, run.manifest, lookup)
             run.say(f"created pod {run.namespace}/{run.pod_name}")
+            # killed while the create was under way: the kill found no pod to delete
+            if run.killed and run.spec.on_kill_action != "keep_pod" and run.delete_for_kill():
+                run.say(f"killed: pod {run.pod_name} deleted", "warning")
     except Exception as exc:
         if creating and (refused(exc) or never_sent(exc)):
             # The API said no, or the request never left: no pod exists. Forget the
@@ -324,25 +327,39 @@ def cleanup(run: Run, cause: str | None) -> RunFinished:
             include_events=bool(run.spec.log_events_on_failure) or not oc.has_started(pod or {}),
             include_spec=bool(run.spec.log_pod_spec_on_failure),
         )  # fmt: skip
-    elif outcome == "killed":
-        report = "killed on request" + (f": pod {run.pod_name} deleted" if run._we_delete or run.killed else "")
-    deleted = False
     if pod is not None and run.pod_name:
-        try:
-            if oc.should_mark_checked(run.on_finish_action, pod) or outcome != "succeeded":
+        if oc.should_mark_checked(run.on_finish_action, pod) or outcome != "succeeded":
+            try:
                 api.patch_labels(run.namespace, run.pod_name, {CHECKED_LABEL: "True"})
+            except Exception as exc:  # noqa: BLE001 - as the reference: the label never stops the delete
+                run.say(f"could not label pod {run.pod_name} already_checked: {refusal_text(exc)}", "warning")
+        if run.killed:
+            # a kill from another process (kpodtui kill) deleted it there; one from here, in kill()
+            delete = run.spec.on_kill_action != "keep_pod" and not run._we_delete
+        else:
             delete = oc.should_delete(run.on_finish_action, pod, code)
             # A pod that never started is never left behind, whatever the action (issues 11190, 59083).
             if not delete and cause and oc.phase(pod) == "Pending" and run.on_finish_action != "keep_pod":
                 delete = True
-            if delete and not run.killed:
-                deleted = api.delete_pod(run.namespace, run.pod_name)
-        except Exception as exc:  # noqa: BLE001 - cleanup problems are reported, not fatal
-            run.say(f"cleanup of pod {run.pod_name} failed: {refusal_text(exc)}", "warning")
+        if delete:
+            try:
+                run.pod_deleted |= api.delete_pod(run.namespace, run.pod_name)
+            except Exception as exc:  # noqa: BLE001 - cleanup problems are reported, not fatal
+                run.say(f"cleanup of pod {run.pod_name} failed: {refusal_text(exc)}", "warning")
+    if run.killed and run.pod_seen and run.spec.on_kill_action != "keep_pod" and (
+            pod is None or (pod.get("metadata") or {}).get("deletionTimestamp")):
+        run.pod_deleted = True  # gone or going: deleted by the kill (here or by `kpodtui kill`)
+    if outcome == "killed":
+        if run.pod_deleted:
+            report = f"killed on request: pod {run.pod_name} deleted"
+        elif run.pod_name and run.spec.on_kill_action == "keep_pod":
+            report = f"killed on request: pod {run.pod_name} kept (on_kill_action: keep_pod)"
+        else:
+            report = "killed on request"
     run._fire("on_pod_cleanup", pod=pod)
     exit_code = code
     result = RunFinished(
-        run.run_id, outcome, exit_code, report, xcom, deleted or run.killed,
+        run.run_id, outcome, exit_code, report, xcom, run.pod_deleted,
         {"pod": run.pod_name, "namespace": run.namespace, "cause": cause,
          "reason": oc.failure_reason(pod, run.base, [e.reason for e in run.events if e.type == "Warning"])
          if outcome == "failed" else None},

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from kpodtui.engine.events import RunFinished, XComResult
+from kpodtui.engine.events import RunFinished, StatusMessage, XComResult
 from kpodtui.kube.watch import wait_for
 from tests.engine.conftest import Collector, needs_kubelet
 
@@ -324,3 +324,63 @@ def test_a_missing_command_gets_the_127_hint(run_spec):
     result, _, _ = run_spec("task_id: typo\nimage: busybox\ncmds: [sh, -c, 'ech hello']\n")
     assert result.outcome == "failed" and result.exit_code == 127
     assert "hint: exit code 127 is the shell's 'command not found'" in result.report
+
+
+def test_a_kill_while_the_create_is_under_way_leaves_no_pod(run_spec, session, monkeypatch):
+    """Ctrl-C while 'create pod' is still on its way (a slow API server): the kill finds no
+    pod to delete; the pod the create brings is deleted as soon as it exists."""
+    import threading
+
+    spec = "task_id: slowcreate\nimage: busybox\ncmds: [sh, -c, 'sleep 30']\ntermination_grace_period: 1\n"
+    from kpodtui.engine.run import Run
+    from kpodtui.history import History
+    from kpodtui.spec import load_spec_text
+
+    history = History.open()
+    run = Run(load_spec_text(spec)[0], session, history)
+    sending = threading.Event()
+    create = run.api.create_pod
+
+    def slow_create(*args, **kwargs):
+        sending.set()
+        time.sleep(0.5)  # the request is not sent yet when the kill comes
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(run.api, "create_pod", slow_create)
+    run.start()
+    assert sending.wait(20)
+    run.kill()
+    result = run.wait(60)
+    assert result is not None and result.outcome == "killed"
+    assert result.pod_deleted and result.report == f"killed on request: pod {run.pod_name} deleted"
+    pod = session.api.get_pod(run.namespace, run.pod_name)
+    assert pod is None or pod["metadata"].get("deletionTimestamp"), "the pod outlived the kill"
+    history.close()
+
+
+def test_a_kill_with_keep_pod_says_the_pod_was_kept(run_spec, session):
+    spec = ("task_id: keeper\nimage: busybox\ncmds: [sh, -c, 'echo up; sleep 30']\n"
+            "on_kill_action: keep_pod\ntermination_grace_period: 1\n")
+    run, col = run_spec(spec, start=True)
+    assert run.wait_until(lambda: "up" in col.lines("base"), 20)
+    run.kill()
+    run.hurry()
+    result = run.wait(60)
+    assert result is not None and result.outcome == "killed" and not result.pod_deleted
+    assert result.report == f"killed on request: pod {run.pod_name} kept (on_kill_action: keep_pod)"
+    assert run.history.get_run(run.run_id).pod_deleted is False
+    pod = session.api.get_pod(run.namespace, run.pod_name)
+    assert pod is not None and not pod["metadata"].get("deletionTimestamp")
+    session.api.delete_pod(run.namespace, run.pod_name, 0)
+
+
+def test_a_refused_label_patch_still_deletes_the_pod(run_spec, sim, session):
+    """RBAC that allows delete but not patch: the already_checked label fails, said once;
+    the pod is deleted anyway (as the reference does)."""
+    sim.forbid("default", ["patch"], ["pods"])
+    result, col, run = run_spec("task_id: f\nimage: busybox\ncmds: [sh, -c, 'exit 3']\n")
+    assert (result.outcome, result.exit_code, result.pod_deleted) == ("failed", 3, True)
+    said = [e.text for e in col.of(StatusMessage)]
+    assert any(t.startswith(f"could not label pod {run.pod_name} already_checked") and "(403)" in t for t in said)
+    pod = session.api.get_pod(run.namespace, run.pod_name)
+    assert pod is None or pod["metadata"].get("deletionTimestamp")
