@@ -53,9 +53,9 @@ class ClusterSession:
         with self._lock:
             w = watchers.get(namespace)
             if w is not None and w.mode == "refused":
-                # refused earlier (RBAC): a new run asks again now, not at the next slow retry
-                w.stop()
-                w = None
+                # refused earlier (RBAC, a rotated token): a new run asks again now, not at the
+                # next slow retry; the same watcher, so the runs subscribed to it hear too
+                w.retry_now()
             if w is None:
                 w = watchers[namespace] = make().start()
             return w

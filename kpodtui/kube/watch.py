@@ -88,6 +88,7 @@ class Watcher:
         self.mode_detail = ""
         self._mode_subs: list[Callable[[str, str], None]] = []
         self._watch_refused = False
+        self._retry = threading.Event()  # cuts a retry wait short: stop() and retry_now()
 
     # -- public ------------------------------------------------------------------
 
@@ -167,9 +168,19 @@ class Watcher:
         with self._lock:
             return list(self._cache.get(key, {}).values())
 
+    def retry_now(self) -> None:
+        """Ask again at once if waiting after a refusal (a new run: RBAC may have been fixed).
+
+        The same watcher, so every run already subscribed keeps its updates.
+        """
+        if not self._synced.is_set():
+            self._settled.clear()  # wait_synced waits for this attempt, not the refusal before
+        self._retry.set()
+
     def stop(self) -> None:
         """Stop watching and close the open response."""
         self._stop.set()
+        self._retry.set()
         resp = self._resp
         if resp is not None:
             try:
@@ -229,7 +240,8 @@ class Watcher:
                     delay = REFUSED_RETRY_SECONDS
                 failures += 1
                 log.debug("watch %s/%s failed (%s); retrying in %.2fs", self.namespace, self.resource, exc, delay)
-                self._stop.wait(delay)
+                self._retry.wait(delay)
+                self._retry.clear()
 
     def _relist(self) -> None:
         data = self.api.json("GET", self._path(), f"list {self.resource}", query=self._selectors())

@@ -61,6 +61,21 @@ def test_ended_watches_and_expired_versions_do_not_stall(run_spec, sim):
     assert col.lines("base") == expected()
 
 
+def test_a_refused_pod_watch_asked_again_by_a_new_run_still_serves_the_first(run_spec, sim, session):
+    """One 401 on the shared pod watch (a rotated token) sets it refusing; the next run asks
+    again at once. The first run, subscribed before, must still get its pod's end."""
+    first, col = _started_run(run_spec)
+    shared = session.pods("default")
+    sim.fail_next(1, 401, verb="watch", path="pods")
+    sim.end_watches()
+    assert first.wait_until(lambda: shared.mode == "refused", 20), shared.mode
+    second, _, _ = run_spec("task_id: b\nimage: busybox\ncmds: [sh, -c, 'echo done-b']\n")
+    assert second.outcome == "succeeded"
+    result = first.wait(40)
+    assert result is not None and result.outcome == "succeeded", "the first run was left deaf"
+    assert col.lines("base") == expected()
+
+
 @pytest.mark.parametrize(("status", "count"), [(503, 6), (429, 3)])
 def test_error_bursts_are_ridden_out(run_spec, sim, status, count):
     run, col = _started_run(run_spec)
