@@ -98,6 +98,10 @@ class LogPump:
         if state == "refused":  # the log cannot be read at all: say so, as the stream's end
             self.publish(StatusMessage(self.run_id, f"cannot read the log of {name}: {detail}", "warning"))
             state = "ended"
+        elif state == "failed":  # read, but not kept: the rest of this container's log is not followed
+            self.publish(StatusMessage(
+                self.run_id, f"cannot record the log of {name} ({detail}); it is no longer followed", "error"))
+            state = "ended"
         self.publish(LogStreamState(self.run_id, name, state, detail))  # type: ignore[arg-type]
 
     def _deliverer(self, name: str, writer: LogFileWriter) -> Callable[[list[LogLine]], None]:

@@ -124,6 +124,10 @@ class LineSplitter:
 Deliver = Callable[[list[LogLine]], None]
 
 
+class DeliveryFailed(Exception):
+    """Lines were read but the receiver failed (not a broken stream: no reconnect helps)."""
+
+
 class LogFollower:
     """Follows one container's log to its end, resuming broken streams (see module doc).
 
@@ -198,6 +202,10 @@ class LogFollower:
     def _run(self) -> None:
         try:
             self._loop()
+        except DeliveryFailed as exc:
+            # the lines were read but could not be kept (disk full, a progress_callback that
+            # raises): say it once and stop, rather than re-read the stream forever
+            self.on_state("failed", str(exc.__cause__ or exc))
         except Exception as exc:  # never let a follower die silently
             log.exception("log follower %s/%s crashed", self.pod, self.container)
             self.on_state("ended", f"error: {exc}")
@@ -255,6 +263,10 @@ class LogFollower:
     def _read(self, resp: Any) -> tuple[bool, int]:
         """Read one stream to its end: (ended cleanly, old lines it resent)."""
         self._resp = resp
+        if self._stop.is_set():  # stopped while the request was on its way: stop() found no response
+            self._resp = None
+            resp.release_conn()
+            return False, 0
         splitter = LineSplitter(self.container)
         flt = ResumeFilter(self.cursor)
         try:
@@ -266,6 +278,8 @@ class LogFollower:
             if lines:
                 self._deliver(lines)
             return True, flt.skipped
+        except DeliveryFailed:
+            raise
         except Exception as exc:
             if not self._stop.is_set():
                 log.debug("log stream %s/%s broke: %s", self.pod, self.container, exc)
@@ -278,6 +292,9 @@ class LogFollower:
                 pass
 
     def _deliver(self, lines: list[LogLine]) -> None:
-        self.deliver(lines)
+        try:
+            self.deliver(lines)
+        except Exception as exc:
+            raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
         self.cursor = self.cursor.advance(lines)
 

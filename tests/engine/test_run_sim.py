@@ -384,3 +384,23 @@ def test_a_refused_label_patch_still_deletes_the_pod(run_spec, sim, session):
     assert any(t.startswith(f"could not label pod {run.pod_name} already_checked") and "(403)" in t for t in said)
     pod = session.api.get_pod(run.namespace, run.pod_name)
     assert pod is None or pod["metadata"].get("deletionTimestamp")
+
+
+def test_a_full_disk_is_said_once_not_taken_for_a_broken_stream(run_spec, sim, monkeypatch):
+    """Lines that cannot be recorded (no space left) are not a broken stream: re-reading it
+    fails the same way, and it used to, once a second, in silence, for 30 s."""
+    import errno
+
+    from kpodtui.history import logfiles
+
+    def full(self, lines):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(logfiles.LogFileWriter, "append", full)
+    sim.reset_counters()
+    started = time.monotonic()
+    result, col, _ = run_spec("task_id: d\nimage: busybox\ncmds: [sh, -c, 'echo one; echo two']\n")
+    assert result.outcome == "succeeded" and time.monotonic() - started < 20
+    errors = [e.text for e in col.of(StatusMessage) if e.level == "error"]
+    assert errors == ["cannot record the log of base ([Errno 28] No space left on device); it is no longer followed"]
+    assert sim.counters().get("GET /api/v1/namespaces/{namespace}/pods/{name}/log") == 1, sim.counters()
