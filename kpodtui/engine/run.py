@@ -35,6 +35,7 @@ from kpodtui.engine.session import ClusterSession
 from kpodtui.history import History, RunRecord, new_run_id
 from kpodtui.kube.api import describe_failure, explain, refusal_text
 from kpodtui.kube.retry import refused
+from kpodtui.kube.watch import REFUSED_RETRY_SECONDS
 
 Json = dict[str, Any]
 Subscriber = Callable[[RunEvent], None]
@@ -325,6 +326,12 @@ class Run:
             self.say(detail, "warning")
         elif mode == "refused" and resource == "events":
             self.say(f"cluster events cannot be read here: {detail}; the run goes on without them", "warning")
+        elif mode == "refused":
+            # listing pods refused mid-run (a RoleBinding removed, a revoked token): no verdict can
+            # come until access is back; say so rather than wait in silence
+            self.say(f"pods can no longer be read: {detail}; the run waits for access "
+                     f"(asked again every {REFUSED_RETRY_SECONDS:g} s)",
+                     "warning")
         elif mode == "watch":
             self.say(f"{resource} can be watched again")
 

@@ -214,6 +214,7 @@ class LogFollower:
 
     def _loop(self) -> None:
         failures = 0
+        idle = 0  # clean ends in a row that brought nothing while the container seemed to run
         broken = False
         while not self._stop.is_set():
             try:
@@ -245,10 +246,12 @@ class LogFollower:
                 if not self.finished():
                     # Ended while the container still runs, or its end has not
                     # reached the watch yet (the usual order: the log ends first):
-                    # a short pause, cut short by the pod's next change.
+                    # a pause, cut short by the pod's next change. Longer each time a
+                    # stream brings nothing (the pod's state may be stale: pods unreadable).
+                    idle = idle + 1 if self.cursor == before else 0
                     self._wake.clear()
                     if not self.finished():
-                        self._wake.wait(0.5)
+                        self._wake.wait(min(5.0, 0.5 * 2 ** min(idle, 4)) if idle > 1 else 0.5)
                     if not self.finished():
                         continue  # still running: reconnect
                 self.on_state("ended", "")

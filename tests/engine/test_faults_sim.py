@@ -76,6 +76,22 @@ def test_a_refused_pod_watch_asked_again_by_a_new_run_still_serves_the_first(run
     assert col.lines("base") == expected()
 
 
+def test_pods_becoming_unreadable_mid_run_is_said_not_waited_out_in_silence(run_spec, sim):
+    from kpodtui.engine.events import StatusMessage
+
+    run, col = _started_run(run_spec)
+    sim.forbid("default", ["list", "watch"], ["pods"])  # the RoleBinding removed, a token revoked
+    sim.end_watches()
+
+    def said() -> list[str]:
+        return [e.text for e in col.of(StatusMessage) if e.text.startswith("pods can no longer be read")]
+
+    assert run.wait_until(lambda: bool(said()), 20), [e.text for e in col.of(StatusMessage)]
+    assert "(403)" in said()[0] and "waits for access" in said()[0]
+    run.detach_now()
+    run.wait(10)
+
+
 @pytest.mark.parametrize(("status", "count"), [(503, 6), (429, 3)])
 def test_error_bursts_are_ridden_out(run_spec, sim, status, count):
     run, col = _started_run(run_spec)
