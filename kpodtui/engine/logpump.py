@@ -59,6 +59,11 @@ class LogPump:
         """Which containers to follow (init and regular, in start order)."""
         self.selected = list(containers)
 
+    def names(self) -> list[str]:
+        """The containers followed so far (a copy: the watch thread may add one meanwhile)."""
+        with self._lock:
+            return list(self.followers)
+
     def finished(self, container: str) -> bool:
         """Whether ``container`` has ended for good (or the pod is gone)."""
         pod = self.current_pod()

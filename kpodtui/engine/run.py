@@ -235,7 +235,8 @@ class Run:
         cause: str | None = None
         error: BaseException | None = None
         judge = False
-        self._unsubs.append(self.session.on_retry(self._on_retry))
+        # kept apart from _unsubs: taking over from another process untracks those, not this
+        stop_retry_notices = self.session.on_retry(self._on_retry)
         try:
             steps.prepare(self)
             if not observe.become_owner(self):
@@ -270,6 +271,7 @@ class Run:
                     self.result = steps.cleanup(self, cause)
             finally:
                 # Even if cleanup itself fails: whoever waits on `done` must not wait forever.
+                stop_retry_notices()
                 self._untrack()
                 self.lock.release()  # after the verdict is recorded: followers read it, not take over
                 self.done.set()
@@ -281,10 +283,11 @@ class Run:
         """Detached on request: record that nobody follows the run any more."""
         if self.pump is not None:
             self.pump.close()
-        try:
-            self.history.update_run(self.run_id, owner_pid=None)
-        except Exception:  # noqa: BLE001 - the history is advisory here
-            pass
+        if self.lock.held:  # an observer leaving must not erase the owner's pid
+            try:
+                self.history.update_run(self.run_id, owner_pid=None)
+            except Exception:  # noqa: BLE001 - the history is advisory here
+                pass
         self.say(f"stopped following run {self.run_id}; its pod goes on (attach to follow it again)")
 
     # -- plumbing used by the steps ------------------------------------------------------
@@ -347,6 +350,8 @@ class Run:
         if uid and obj.get("metadata", {}).get("uid") not in (None, uid):
             return  # another pod with the same name
         with self.cond:
+            if kind != "DELETED" and _older(obj, self.pod):
+                return  # a cache replay raced a newer update: keep the newer state
             self.pod = None if kind == "DELETED" else obj
             if kind != "DELETED":
                 self.pod_seen = True
@@ -458,3 +463,12 @@ class Run:
 def _numeric(value: Any) -> int:
     """A resourceVersion as a number when it is one (etcd revisions are), else 0."""
     return int(value) if isinstance(value, str) and value.isdigit() else 0
+
+
+def _older(obj: Json, than: Json | None) -> bool:
+    """Whether ``obj`` is an older version of the same pod than ``than`` (numeric resourceVersions)."""
+    if not than:
+        return False
+    a, b = obj.get("metadata") or {}, than.get("metadata") or {}
+    rv_a, rv_b = str(a.get("resourceVersion", "")), str(b.get("resourceVersion", ""))
+    return a.get("uid") == b.get("uid") and rv_a.isdigit() and rv_b.isdigit() and int(rv_a) < int(rv_b)

@@ -286,9 +286,10 @@ def follow_until_base_done(run: Run) -> None:
         # Pending straight to Succeeded (a short container, or a polled pod) would otherwise
         # be judged before its containers' followers exist, and its log never read.
         pump.poke(run.pod)
-        finished = [c for c in pump.followers if pump.finished(c)]
+        names = pump.names()
+        finished = [c for c in names if pump.finished(c)]
         pump.wait(finished, LOG_DRAIN_SECONDS)
-        live = [c for c in pump.followers if c not in finished]
+        live = [c for c in names if c not in finished]
         if live:
             pump.wait(live, SIDECAR_LOG_GRACE)
             pump.stop(live)

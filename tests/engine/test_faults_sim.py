@@ -92,6 +92,29 @@ def test_pods_becoming_unreadable_mid_run_is_said_not_waited_out_in_silence(run_
     run.wait(10)
 
 
+def test_an_observer_that_detaches_leaves_the_owner_recorded(run_spec, session):
+    """A second follower of a run (another window's attach) only observes; when it leaves,
+    the history must still say which process follows the run."""
+    import os
+
+    from kpodtui.engine.events import StatusMessage
+
+    owner, _ = _started_run(run_spec)
+    history = owner.history
+    assert history.get_run(owner.run_id).owner_pid == os.getpid()
+    observer = Run(owner.spec, session, history, record=history.get_run(owner.run_id), detach=False)
+    col = Collector()
+    observer.subscribe(col)
+    observer.start()
+    assert observer.wait_until(
+        lambda: any("followed by another kpodtui process" in e.text for e in col.of(StatusMessage)), 20)
+    observer.detach_now()
+    observer.wait(10)
+    assert history.get_run(owner.run_id).owner_pid == os.getpid(), "the observer erased the owner"
+    owner.detach_now()
+    owner.wait(10)
+
+
 @pytest.mark.parametrize(("status", "count"), [(503, 6), (429, 3)])
 def test_error_bursts_are_ridden_out(run_spec, sim, status, count):
     run, col = _started_run(run_spec)

@@ -129,3 +129,16 @@ def test_report_says_a_running_base_of_a_failed_pod_is_being_stopped():
     assert describe_base(p, "base") == (
         "container base was still running when the pod failed (DeadlineExceeded): the kubelet stops it")
     assert describe_base(pod("Running", base={"running": {}}), "base") == "container base is running"
+
+
+def test_a_late_older_pod_state_is_recognised():
+    """A cache replay racing a newer watch update must not roll the run's pod state back."""
+    from kpodtui.engine.run import _older
+
+    def p(rv, uid="u1"):
+        return {"metadata": {"uid": uid, "resourceVersion": rv}}
+
+    assert _older(p("7"), p("12"))  # numeric, not string order
+    assert not _older(p("12"), p("7")) and not _older(p("7"), p("7"))
+    assert not _older(p("7"), None) and not _older(p("7", "u2"), p("12"))  # another pod with the name
+    assert not _older(p("abc"), p("12"))  # opaque versions: cannot tell, take it
