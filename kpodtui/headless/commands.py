@@ -168,15 +168,6 @@ def run_command(args: Any) -> int:
             session.close()
 
 
-def recorded_spec(record: Any) -> Any:
-    """The spec a recorded run was launched from (its text as recorded, templates beside its file)."""
-    from kpodtui.spec import load_spec_text
-
-    base_dir = Path(record.spec_path).parent if record.spec_path else None
-    specs = load_spec_text(record.spec_text or "", source=record.spec_path or "<history>", base_dir=base_dir)
-    return next((s for s in specs if s.task_id == record.task_id), specs[0])
-
-
 def attach_command(args: Any) -> int:
     """``kpodtui attach RUN``: catch up on the logs from where the history ends, then follow."""
     from kpodtui.engine.run import Run
@@ -192,6 +183,8 @@ def attach_command(args: Any) -> int:
         if getattr(args, "json", False):  # the same summary a script gets from following it
             print(json.dumps(recorded_summary(record, history), default=str))
         return OUTCOME_EXIT.get(record.outcome or "failed", EXIT_FAILED)
+    from kpodtui.engine.recorded import recorded_spec
+
     spec = recorded_spec(record)
     with cluster_target(args, record) as target:
         session = ClusterSession.open(target.merged_with_spec(spec))
@@ -217,39 +210,20 @@ def _live_pod(args: Any) -> tuple[Any, Any, Any]:
 
 
 def kill_command(args: Any) -> int:
-    """``kpodtui kill RUN``: delete the pod with the spec's grace period; the run ends as killed."""
+    """``kpodtui kill RUN``: delete the pod as the run's ``on_kill_action`` says; the run ends as killed."""
+    from kpodtui.engine.recorded import kill_recorded_run
     from kpodtui.kube.api import explain
-    from kpodtui.spec import load_spec_text
 
     history, record, session_cls = _live_pod(args)
-    grace = None
-    on_kill = "delete_pod"
-    with contextlib.suppress(Exception):
-        spec = load_spec_text(record.spec_text or "", source="<history>")[0]
-        grace, on_kill = spec.termination_grace_period, spec.on_kill_action
-    history.update_run(record.id, kill_requested=1)
-    if on_kill == "keep_pod":
-        print(f"kpodtui: run {record.id} marked killed; pod kept (on_kill_action: keep_pod)", file=sys.stderr)
-        return EXIT_OK
     with cluster_target(args, record) as target:
         session = session_cls.open(target)
         try:
-            gone = not session.api.delete_pod(record.namespace, record.pod_name, grace)
+            report, _deleted = kill_recorded_run(history, record, session.api)
         except Exception as exc:
             raise explain(exc, session.client, record.namespace) from exc
         finally:
             session.close()
-    lock = history.run_lock(record.id)
-    if lock.try_acquire():
-        # Nobody follows this run (its lock is free): record the verdict ourselves.
-        try:
-            history.update_run(
-                record.id, state="finished", outcome="killed", failure_report="killed on request", owner_pid=None,
-                detail={"pod_deleted": True},
-            )
-        finally:
-            lock.release()
-    print(f"kpodtui: pod {record.namespace}/{record.pod_name} {'was already gone' if gone else 'deleted'}; run {record.id} killed", file=sys.stderr)
+    print(f"kpodtui: run {record.id} {report}", file=sys.stderr)
     return EXIT_OK
 
 

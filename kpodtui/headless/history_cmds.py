@@ -132,9 +132,10 @@ def _follow_unowned(args: Any, history: Any, record: Any, emit: Any) -> int:
     its lines (after the ones already on disk). The verdict is recorded as usual; Ctrl-C stops
     following and leaves the pod running (unlike ``attach``, where Ctrl-C kills it)."""
     from kpodtui.engine.events import LogBatch
+    from kpodtui.engine.recorded import recorded_spec
     from kpodtui.engine.run import Run
     from kpodtui.engine.session import ClusterSession
-    from kpodtui.headless.commands import cluster_target, recorded_spec
+    from kpodtui.headless.commands import cluster_target
 
     spec = recorded_spec(record)
 

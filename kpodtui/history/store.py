@@ -188,6 +188,21 @@ class History:
         sets = ", ".join(f"{k} = ?" for k in changes)
         self._write(f"UPDATE runs SET {sets} WHERE id = ?", (*changes.values(), run_id))
 
+    def record_kill_if_unfollowed(self, run_id: str, report: str, pod_deleted: bool) -> bool:
+        """Record a kill's verdict if no process follows the run (its lock is free).
+
+        The follower of a followed run sees ``kill_requested`` and judges it itself.
+        """
+        lock = self.run_lock(run_id)
+        if not lock.try_acquire():
+            return False
+        try:
+            self.update_run(run_id, state="finished", outcome="killed", failure_report=report, owner_pid=None,
+                            finished_at=time.time(), detail={"pod_deleted": pod_deleted})
+        finally:
+            lock.release()
+        return True
+
     def get_run(self, id_or_prefix: str) -> RunRecord:
         """The run whose id is ``id_or_prefix`` or uniquely starts with it.
 

@@ -417,16 +417,17 @@ class KpodApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="run-actions")
     def kill_run(self, run_id: str) -> None:
+        said: str | None = None
         try:
             session = self.sessions.get(run_id)
             if session is not None and session.handle is not None:
-                session.handle.kill()
+                session.handle.kill()  # the run itself says what it did (deleted, or kept)
             else:
-                self.wait_backend().kill(run_id)
+                said = self.wait_backend().kill(run_id)
         except Exception as exc:
             self.post_message(ActionFailed(f"kill {run_id}", f"{exc}"))
             return
-        self.post_message(Notice(f"run {run_id}: pod deleted"))
+        self.post_message(Notice(f"run {run_id}: {said or 'killing'}"))
         self.refresh_runs()
 
     @work(thread=True, exit_on_error=False, group="run-actions")

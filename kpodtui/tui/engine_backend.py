@@ -141,13 +141,11 @@ class EngineBackend:
         return EngineHandle(run)
 
     def reattach(self, run_id: str, subscriber: Subscriber) -> EngineHandle:
-        from kpodtui.spec import load_spec_text
+        from kpodtui.engine.recorded import recorded_spec
 
         history = History.open()
         record = history.get_run(run_id)
-        base_dir = Path(record.spec_path).parent if record.spec_path else None
-        specs = load_spec_text(record.spec_text or "", source=record.spec_path or "<history>", base_dir=base_dir)
-        spec = next((s for s in specs if s.task_id == record.task_id), specs[0])
+        spec = recorded_spec(record)
         session = self._session(self._target_for(record).merged_with_spec(spec))
         run = Run(spec, session, history, record=record, spec_path=record.spec_path, detach=False)
         run.subscribe(subscriber)
@@ -155,26 +153,19 @@ class EngineBackend:
         run.start()
         return EngineHandle(run)
 
-    def kill(self, run_id: str) -> None:
-        """Kill a live run nobody in this app follows (as ``kpodtui kill``)."""
+    def kill(self, run_id: str) -> str | None:
+        """Kill a live run (one nobody in this app follows as ``kpodtui kill``); what was done."""
         run = self.runs.get(run_id)
-        if run is not None:
+        if run is not None and not run.done.is_set():
             run.kill()
-            return
-        from kpodtui.spec import load_spec_text
+            return None  # the run says what it did
+        # detached in this app, or followed by another process: as `kpodtui kill`
+        from kpodtui.engine.recorded import kill_recorded_run
 
         with self._lock:
             record = self.history.get_run(run_id)
-        grace = None
-        try:
-            grace = load_spec_text(record.spec_text or "", source="<history>")[0].termination_grace_period
-        except Exception:
-            pass
-        self.history.update_run(record.id, kill_requested=1)
-        if record.pod_name and record.namespace:
-            self._session(self._target_for(record)).api.delete_pod(record.namespace, record.pod_name, grace)
-        self.history.update_run(record.id, state="finished", outcome="killed", failure_report="killed on request",
-                                detail={"pod_deleted": bool(record.pod_name)})
+        report, _deleted = kill_recorded_run(self.history, record, self._session(self._target_for(record)).api)
+        return report
 
     def keep(self, run_id: str) -> None:
         run = self.runs.get(run_id)

@@ -119,3 +119,29 @@ def test_attach_json_on_a_finished_run_prints_its_summary_and_exits_with_its_ver
     assert summary["outcome"] == "failed" and summary["exit_code"] == 137 and summary["reason"] == "OOMKilled"
     assert summary["pod_deleted"] is True and summary["log_lines"] == 42 and summary["state"] == "finished"
     assert "already finished: failed" in err
+
+
+def test_kill_of_a_detached_run_follows_its_own_tasks_on_kill_action_and_records_the_end(sim, sim_kubeconfig,
+                                                                                         tmp_path, capsys):
+    """A file of two tasks: the run of the second (on_kill_action: keep_pod) keeps its pod;
+    the verdict is recorded with its end time (nobody follows a detached run)."""
+    spec = tmp_path / "two.yaml"
+    spec.write_text(
+        "task_id: first\nimage: busybox\ncmds: [sh, -c, 'sleep 60']\n---\n"
+        "task_id: second\nimage: busybox\ncmds: [sh, -c, 'sleep 60']\non_kill_action: keep_pod\n"
+        "termination_grace_period: 1\n")
+    for task in ("second", "first"):
+        assert main(["run", "--detach", str(spec), "--task", task]) == 0
+    second, first = sorted(History.open().list_runs(), key=lambda r: r.task_id, reverse=True)
+    capsys.readouterr()
+    assert main(["kill", second.id]) == 0
+    assert f"pod default/{second.pod_name} kept (on_kill_action: keep_pod)" in capsys.readouterr().err
+    record = History.open().get_run(second.id)
+    assert (record.state, record.outcome, record.pod_deleted) == ("finished", "killed", False)
+    assert record.finished_at is not None and record.finished_at >= record.created_at
+    assert sim.get("pods", "default", second.pod_name) is not None
+    assert main(["kill", first.id]) == 0
+    assert f"pod default/{first.pod_name} deleted" in capsys.readouterr().err
+    record = History.open().get_run(first.id)
+    assert (record.state, record.outcome, record.pod_deleted) == ("finished", "killed", True)
+    assert record.finished_at is not None

@@ -228,3 +228,22 @@ async def test_detach_one_run_then_reattach_continues_its_log(sim, tmp_path):
         assert again.finished.outcome == "succeeded"
         texts = [line.text for _, line in again.logs.iter_from(again.logs.first)]
         assert texts == [f"tick {i}" for i in range(120)]  # continued: nothing lost, nothing twice
+
+
+@needs_kubelet
+async def test_killing_a_run_detached_in_the_app_ends_it_as_killed(sim, tmp_path):
+    spec = tmp_path / "looper.yaml"
+    spec.write_text(LOOP_SPEC + "termination_grace_period: 1\n")
+    app = engine_app(sim)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await launch(pilot, spec)
+        run_id, model = screen.run_id, screen.session.model
+        await wait_for(pilot, lambda: len(model.logs) >= 3, timeout=60, what="lines")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: run_id not in app.sessions, timeout=30, what="detached")
+        app.kill_run(run_id)  # what x + y on the runs list does
+        await wait_for(pilot, lambda: not app.backend.get_run(run_id).row.live, timeout=30, what="the run ended")
+        record = app.backend.get_run(run_id)
+        assert record.outcome == "killed" and record.pod_deleted
+        await wait_for(pilot, lambda: not pod_exists(sim, model.namespace, model.pod_name), timeout=30,
+                       what="pod gone")
