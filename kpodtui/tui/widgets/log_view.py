@@ -126,14 +126,17 @@ class LogView(ScrollView, can_focus=True):
         self.filter_term = ""
         self.match_count = 0
         self._index: LogIndex | None = None
+        self._matches: LogIndex | None = None  # lines shown that the search finds
         self._seen = self.buffer.first  # absolute number of the next line not yet measured
+        # the buffer's first line as of the last lines_added: until the next one, row r
+        # (unfiltered) names line _first + r, whatever the buffer dropped meanwhile
+        self._first = self.buffer.first
         self._max_width = 0
         self._gen = 0  # bumped whenever the look of lines changes
         self._cache: LRUCache[tuple, Strip] = LRUCache(2048)
         self._rows_cache: LRUCache[tuple, list[Strip]] = LRUCache(512)
         self._frame: list[_Row] | None = None
         self._frame_key: tuple | None = None
-        self._anchor: int | None = None  # top line while not following
 
     # -- data ------------------------------------------------------------------
 
@@ -182,34 +185,32 @@ class LogView(ScrollView, can_focus=True):
     def _rebuild_index(self) -> None:
         pred = self._predicate()
         self._index = LogIndex(self.buffer, pred) if pred is not None else None
+        self._first = self.buffer.first
         self._recount_matches()
 
     def lines_added(self) -> None:
         """Take in what the buffer gained since the last call (call once per frame)."""
         buf = self.buffer
-        top = None if self.follow else self._top_absolute()
+        top = None if self.follow else self._top_before_catch_up()
         if self._index is not None:
             self._index.catch_up()
+        if self._matches is not None:
+            self._matches.catch_up()  # also forgets the matches that left the buffer
+            self.match_count = len(self._matches)
+        self._first = buf.first
         start = max(self._seen, buf.first)
         if start < buf.total:
             # len() is a cheap stand-in for cell width (wide characters only shorten the scroll range)
             widest = max(len(line.text) for _, line in buf.iter_from(start))
             self._max_width = max(self._max_width, widest)
-            if self._search_re is not None:
-                rx = self._search_re
-                self.match_count += sum(
-                    1 for _, line in buf.iter_from(start) if rx.search(line.text) and self._shows(line)
-                )
         self._seen = buf.total
         self._update_virtual_size()
         if self.follow:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         elif top is not None:
+            # the same line stays at the top; if it dropped out, the first line still held
             self.scroll_to(y=self.row_of(top), animate=False)
         self._invalidate()
-
-    def _shows(self, line: HeldLine) -> bool:
-        return self.container is None or line.container == self.container
 
     def _prefix_width(self) -> int:
         width = 13 if self.timestamps else 0
@@ -229,6 +230,15 @@ class LogView(ScrollView, can_focus=True):
             return None
         row = min(int(self.scroll_y), self.count - 1)
         return self.absolute_at(row)
+
+    def _top_before_catch_up(self) -> int | None:
+        """The line at the top row as the reader sees it: rows still name the lines they
+        named at the last :meth:`lines_added`, although the buffer may have dropped lines
+        since (the filtered index forgets them only in its ``catch_up``)."""
+        if self._index is None:
+            return self._first + int(self.scroll_y)
+        n = len(self._index)
+        return self._index[min(int(self.scroll_y), n - 1)] if n else None
 
     # -- toggles -----------------------------------------------------------------
 
@@ -265,13 +275,19 @@ class LogView(ScrollView, can_focus=True):
         return self.match_count
 
     def _recount_matches(self) -> None:
+        """Index the lines shown (container and filter) that the search finds; kept up to
+        date by :meth:`lines_added`, new lines in and dropped lines out."""
         rx = self._search_re
         if rx is None:
+            self._matches = None
             self.match_count = 0
             return
-        self.match_count = sum(
-            1 for row in range(self.count) if rx.search(self.buffer[self.absolute_at(row)].text)
-        )
+        shown = self._predicate()
+        if shown is None:
+            self._matches = LogIndex(self.buffer, lambda line: rx.search(line.text) is not None)
+        else:
+            self._matches = LogIndex(self.buffer, lambda line: shown(line) and rx.search(line.text) is not None)
+        self.match_count = len(self._matches)
 
     def toggle(self, what: str) -> bool:
         """Flip ``timestamps``, ``wrap``, ``json_mode`` or ``show_prefix``; returns the new value."""
