@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from kpodtui.tui.backend import RunRow
@@ -27,3 +28,25 @@ def row_of(record: Any) -> RunRow:
 
 def rows_from_history(history: Any, limit: int = 200) -> list[RunRow]:
     return [row_of(r) for r in history.list_runs(limit=limit, live_first=True)]
+
+
+def live_row(row: RunRow, model: Any) -> RunRow:
+    """``row`` as the app's live model of that run (a :class:`kpodtui.tui.run_model.RunModel`) sees it now.
+
+    History writes a live run's phase once, when the pod is made: for a run the app
+    follows, its state, end and exit code come from the model. Once history has the
+    outcome, history is the reference.
+    """
+    if not row.live:
+        return row
+    finished = model.finished
+    return dataclasses.replace(
+        row,
+        state=model.display_phase,
+        live=model.live,
+        pod_name=row.pod_name or model.pod_name,
+        namespace=row.namespace or model.namespace,
+        started_at=row.started_at or model.started_at,
+        finished_at=model.finished_at if finished is not None else row.finished_at,
+        exit_code=finished.exit_code if finished is not None else row.exit_code,
+    )

@@ -10,10 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets.data_table import ColumnKey
 
 from kpodtui.tui.backend import RunRow
 from kpodtui.tui.clock import format_duration, now
 from kpodtui.tui.commands import PaletteEntry
+from kpodtui.tui.history_rows import live_row
 from kpodtui.tui.phase_styles import PHASE_STYLES
 
 if TYPE_CHECKING:
@@ -40,9 +42,14 @@ class RunsScreen(Screen[None]):
         Binding("f5", "reload", "Reload", id="reload-runs"),
     ]
 
+    TICK = 1.0  # seconds between refreshes of the live rows' durations
+
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[RunRow] = []
+        self.rows: list[RunRow] = []  # as shown: live runs the app follows seen through their model
+        self._history: list[RunRow] = []  # the same rows as history gave them
+        self._shown: dict[str, tuple[object, str, str]] = {}  # what the live cells show, by run_id
+        self._columns: list[ColumnKey] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -57,10 +64,11 @@ class RunsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "runs"
         table = self.query_one(DataTable)
-        table.add_columns("run", "task", "state", "started", "duration", "exit", "pod", "namespace")
+        self._columns = table.add_columns("run", "task", "state", "started", "duration", "exit", "pod", "namespace")
         if self.kapp.run_rows or self.kapp.backend is not None:
             self.show_runs(self.kapp.run_rows, set(self.kapp.sessions))
         table.focus()
+        self.set_interval(self.TICK, self.refresh_live_rows, name="runs-tick")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Row actions show in the footer only when they apply to the selected run."""
@@ -84,35 +92,91 @@ class RunsScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.show_runs(self.kapp.run_rows, set(self.kapp.sessions))
 
+    def _seen_live(self, row: RunRow, following: set[str]) -> RunRow:
+        """A run the app follows, as its live model sees it (history wrote its phase once)."""
+        session = self.kapp.sessions.get(row.run_id) if row.run_id in following else None
+        return row if session is None else live_row(row, session.model)
+
+    @staticmethod
+    def _live_cells(row: RunRow, following: set[str]) -> tuple[Text, str, str]:
+        """The cells that move while a run lives: state, duration, exit code."""
+        state = Text(row.state, PHASE_STYLES.get(row.state, "bold cyan" if row.live else ""))
+        if row.live and row.run_id not in following:
+            state.append(" (detached)", "dim")
+        end = row.finished_at if row.finished_at is not None else (now() if row.live else None)
+        duration = format_duration(end - row.started_at) if row.started_at and end else "-"
+        return state, duration, "-" if row.exit_code is None else str(row.exit_code)
+
+    @staticmethod
+    def _signature(row: RunRow, following: set[str], cells: tuple[Text, str, str]) -> tuple[object, str, str]:
+        """What the live cells show, comparable: (state, duration, exit code)."""
+        return (row.state, row.live, row.run_id in following), cells[1], cells[2]
+
     def show_runs(self, rows: list[RunRow], following: set[str]) -> None:
-        self.rows = sorted(rows, key=lambda r: (not r.live, -(r.started_at or 0)))
         table = self.query_one(DataTable)
+        picked = self.selected  # the cursor stays on its run, not on its row number
         keep = table.cursor_row
+        pairs = sorted(
+            ((self._seen_live(row, following), row) for row in rows),
+            key=lambda p: (not p[0].live, -(p[0].started_at or 0)),
+        )
+        self.rows = [shown for shown, _ in pairs]
+        self._history = [row for _, row in pairs]
+        self._shown = {}
         table.clear()
         for row in self.rows:
-            state = Text(row.state, PHASE_STYLES.get(row.state, "bold cyan" if row.live else ""))
-            if row.live and row.run_id not in following:
-                state.append(" (detached)", "dim")
-            end = row.finished_at if row.finished_at is not None else (now() if row.live else None)
-            duration = format_duration(end - row.started_at) if row.started_at and end else "-"
+            cells = self._live_cells(row, following)
+            state, duration, exit_code = cells
+            self._shown[row.run_id] = self._signature(row, following, cells)
             table.add_row(
                 row.run_id,
                 row.task_id,
                 state,
                 _when(row.started_at),
                 duration,
-                "-" if row.exit_code is None else str(row.exit_code),
+                exit_code,
                 row.pod_name or "-",
                 row.namespace or "-",
                 key=row.run_id,
             )
         if self.rows:
-            table.move_cursor(row=min(keep, len(self.rows) - 1))
+            index = next((i for i, r in enumerate(self.rows) if picked and r.run_id == picked.run_id), None)
+            table.move_cursor(row=min(keep, len(self.rows) - 1) if index is None else index)
         empty = self.query_one("#runs-empty", Static)
         empty.update("No runs yet. F2 lists the tasks; pick one and press enter to launch it.")
         empty.display = not self.rows
         table.display = bool(self.rows)
         self.refresh_bindings()
+
+    def refresh_live_rows(self) -> None:
+        """Once a second: the state, duration and exit code of live runs, updated in place.
+
+        Only the cells that changed are written (none while the clock is frozen); the
+        table is not rebuilt, so the cursor and the scroll stay where they are.
+        """
+        if not self.is_current or not self._history:
+            return
+        table = self.query_one(DataTable)
+        following = set(self.kapp.sessions)
+        columns = (self._columns[2], self._columns[4], self._columns[5])  # state, duration, exit
+        rebind = False
+        for i, source in enumerate(self._history):
+            if not source.live:
+                continue  # finished in history: nothing moves
+            row = self._seen_live(source, following)
+            cells = self._live_cells(row, following)
+            signature = self._signature(row, following, cells)
+            before = self._shown.get(row.run_id)
+            if signature == before:
+                continue
+            self._shown[row.run_id] = signature
+            self.rows[i] = row
+            for column, value, old, new in zip(columns, cells, before or (None,) * 3, signature, strict=True):
+                if old != new:
+                    table.update_cell(row.run_id, column, value, update_width=True)
+            rebind |= before is None or before[0] != signature[0]
+        if rebind:
+            self.refresh_bindings()  # kill/reattach/detach follow the selected run's liveness
 
     @property
     def selected(self) -> RunRow | None:
