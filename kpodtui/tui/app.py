@@ -183,7 +183,7 @@ class KpodApp(App[int]):
         young, middle, _old = gc.get_threshold()
         gc.set_threshold(young, middle, 100)
         if message.error:
-            self.notify(f"engine unavailable: {message.error}", severity="error", timeout=10)
+            self.notify(f"engine unavailable: {message.error}", severity="error", timeout=10, markup=False)
             return
         self.refresh_runs(reattach=self._reattach_on_start)
 
@@ -478,13 +478,13 @@ class KpodApp(App[int]):
     def rerun(self, run_id: str) -> None:
         """Launch the same spec again."""
         session = self.session(run_id)
-        spec = session.model.spec_path if session else None
-        if not spec:
-            spec = next((r.spec_path for r in self.run_rows if r.run_id == run_id), None)
+        row = next((r for r in self.run_rows if r.run_id == run_id), None)
+        spec = (session.model.spec_path if session else None) or (row.spec_path if row else None)
         if not spec or not Path(spec).is_file():
             self.notify("the spec file of this run is not available", severity="warning")
             return
-        task_id = session.model.task_id if session else None
+        # the run's own task: a file may hold several, and the first is not always it
+        task_id = (session.model.task_id if session else None) or (row.task_id if row else None)
         self.launch(Path(spec), Path(spec).read_text(encoding="utf-8"), task_id or None)
 
     @work(thread=True, exit_on_error=False, group="run-actions")
@@ -522,11 +522,11 @@ class KpodApp(App[int]):
 
     @on(ActionFailed)
     def _action_failed(self, message: ActionFailed) -> None:
-        self.notify(f"{message.what}: {message.error}", severity="error", timeout=8)
+        self.notify(f"{message.what}: {message.error}", severity="error", timeout=8, markup=False)
 
     @on(Notice)
     def _notice(self, message: Notice) -> None:
-        self.notify(message.text, severity=message.severity, timeout=4)  # type: ignore[arg-type]
+        self.notify(message.text, severity=message.severity, timeout=4, markup=False)  # type: ignore[arg-type]
 
     # -- quitting -------------------------------------------------------------------
 

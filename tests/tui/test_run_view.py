@@ -249,3 +249,34 @@ async def test_a_damaged_history_quits_the_app_with_one_line_rather_than_show_no
             await pilot.pause(0.02)
     assert isinstance(app.fatal_error, BadInputError) and "cannot be opened" in str(app.fatal_error)
     assert app.return_value == 2
+
+
+async def test_rerun_from_the_runs_list_launches_the_runs_own_task(tmp_path):
+    from kpodtui.tui.backend import RunRow
+
+    spec = tmp_path / "two.yaml"
+    spec.write_text("task_id: alpha\nimage: busybox\n---\ntask_id: beta\nimage: busybox\n")
+    row = RunRow("r2", "beta", "succeeded", False, "beta-x", "default", "sim", spec_path=str(spec))
+    backend = FakeBackend(rows=[row])
+    app = KpodApp(lambda: backend, start_mode="runs")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: any(r.run_id == "r2" for r in app.run_rows), what="the runs list")
+        app.rerun("r2")
+        await wait_for(pilot, lambda: bool(backend.launched), what="a launch")
+        assert backend.launched[0][1] == "beta"
+
+
+async def test_brackets_in_user_text_are_shown_not_read_as_markup():
+    from kpodtui.tui.dialogs.text_dialog import TextDialog
+    from kpodtui.tui.messages import ActionFailed
+
+    app = make_app(FakeBackend())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.push_screen(TextDialog("[base] 2026-01-01T12:00:00Z", "[x] a line"))
+        await pilot.pause()
+        assert "[base] 2026-01-01T12:00:00Z" in str(app.screen.query_one(".dialog-title").render())
+        await pilot.press("escape")
+        app.post_message(ActionFailed("launch", "labels.[x]: label key '[x]' is invalid"))
+        await wait_for(pilot, lambda: bool(list(app._notifications)), what="the error toast")
+        toast = list(app._notifications)[-1]
+        assert "label key '[x]' is invalid" in toast.message and toast.markup is False  # shown as written

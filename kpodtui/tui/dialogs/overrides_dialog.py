@@ -32,10 +32,10 @@ class OverridesDialog(ModalScreen[list[str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Launch {self.task_id} with overrides", classes="dialog-title")
+            yield Label(f"Launch {self.task_id} with overrides", classes="dialog-title", markup=False)
             yield Label("KEY=VALUE pairs separated by spaces (dotted keys for params: params.n=3)")
             yield Input(placeholder="image=busybox:1.36 params.n=3", id="overrides")
-            yield Label("", id="overrides-error", classes="dialog-error")
+            yield Label("", id="overrides-error", classes="dialog-error", markup=False)
 
     @on(Input.Submitted, "#overrides")
     def _submitted(self, event: Input.Submitted) -> None:

@@ -23,7 +23,7 @@ class TextDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -wide"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             yield TextArea(self.text, language=self.language, read_only=True, soft_wrap=True, id="text-body")
             yield Label("escape: close   c: copy", classes="dialog-hint")
 

@@ -162,17 +162,17 @@ class EditorScreen(Screen[None]):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text(self.text, encoding="utf-8")
         except OSError as exc:
-            self.notify(f"cannot save: {exc}", severity="error")
+            self.notify(f"cannot save: {exc}", severity="error", markup=False)
             return False
         self.saved_text = self.baseline = self.text
-        self.notify(f"saved {self.path}", timeout=3)
+        self.notify(f"saved {self.path}", timeout=3, markup=False)
         self.kapp.load_tasks()
         return True
 
     def _launch(self, overrides: list[str]) -> None:
         if not self.valid:
             reason = "still checking" if self.checked_generation != self.generation else "fix the errors first"
-            self.notify(f"cannot launch: {reason}", severity="error")
+            self.notify(f"cannot launch: {reason}", severity="error", markup=False)
             return
         self.kapp.launch(self.path, self.text, self.task_ids[0], overrides)
 

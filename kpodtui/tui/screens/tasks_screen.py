@@ -132,7 +132,7 @@ class TasksScreen(Screen[None]):
         if entry is None:
             return
         if entry.error:
-            self.notify(f"{entry.task_id}: {entry.error} — open it in the editor (e)", severity="error")
+            self.notify(f"{entry.task_id}: {entry.error} — open it in the editor (e)", severity="error", markup=False)
             return
         text = entry.path.read_text(encoding="utf-8")
         self.kapp.launch(entry.path, text, entry.task_id, overrides)
