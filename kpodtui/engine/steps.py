@@ -198,7 +198,8 @@ def await_start(run: Run) -> None:
     startup_timeout = float(spec.startup_timeout_seconds)
     started = time.monotonic()
     scheduled_at: float | None = None
-    run.say(f"waiting up to {schedule_timeout:g}s for the pod to be scheduled")
+    if run.pod is None or not oc.is_scheduled(run.pod):  # (a reattached running pod has no wait)
+        run.say(f"waiting up to {schedule_timeout:g}s for the pod to be scheduled")
     # Unschedulable fails fast (the reference waits out schedule_timeout with no
     # reason given) unless waiting can help: the user wrote schedule_timeout_seconds
     # (they expect to wait for capacity), or an autoscaler is adding a node.

@@ -115,6 +115,22 @@ def test_an_observer_that_detaches_leaves_the_owner_recorded(run_spec, session):
     owner.wait(10)
 
 
+def test_reattaching_to_a_running_pod_does_not_say_it_waits_for_scheduling(run_spec, session):
+    from kpodtui.engine.events import StatusMessage
+
+    first, _ = _started_run(run_spec)
+    first.detach_now()
+    first.wait(10)
+    again = Run(first.spec, session, first.history, record=first.history.get_run(first.run_id), detach=False)
+    col = Collector()
+    again.subscribe(col)
+    result = again.execute()
+    assert result is not None and result.outcome == "succeeded"
+    said = [e.text for e in col.of(StatusMessage)]
+    assert any(t.startswith("reattached to pod") for t in said)
+    assert not [t for t in said if t.startswith("waiting up to")], said
+
+
 @pytest.mark.parametrize(("status", "count"), [(503, 6), (429, 3)])
 def test_error_bursts_are_ridden_out(run_spec, sim, status, count):
     run, col = _started_run(run_spec)
