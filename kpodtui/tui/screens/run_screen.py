@@ -59,6 +59,7 @@ class RunScreen(Screen[None]):
         self.run_id = run_id
         self.session: RunSession | None = None
         self._footer_state: tuple[bool, bool] | None = None
+        self._built = False  # the panes' own children exist (after the first refresh)
 
     @property
     def kapp(self) -> KpodApp:
@@ -84,12 +85,16 @@ class RunScreen(Screen[None]):
         self.call_after_refresh(self._first_attach)
 
     def _first_attach(self) -> None:
-        session = self.kapp.session(self.run_id)
-        if session is not None and self.session is None:
+        self._built = True
+        # a session handed over before the panes were built (a fast history load) is shown now
+        session = self.session or self.kapp.session(self.run_id)
+        if session is not None:
             self.attach(session)
         self.query_one(LogView).focus()
 
     def on_screen_resume(self) -> None:
+        if not self._built:
+            return  # _first_attach shows whatever is there
         session = self.kapp.session(self.run_id)
         if session is not None and session is not self.session:
             self.attach(session)
@@ -99,6 +104,8 @@ class RunScreen(Screen[None]):
     def attach(self, session: RunSession) -> None:
         """Show ``session`` (called again when a history view becomes a live one)."""
         self.session = session
+        if not self._built:
+            return  # the panes are not there yet: _first_attach shows it
         self.query_one(LogPane).attach(session.model)
         self.model_changed({HEADER, EVENTS, XCOM, OUTCOME, STREAMS})
 
@@ -119,7 +126,7 @@ class RunScreen(Screen[None]):
 
     def model_changed(self, changes: set[str]) -> None:
         """Repaint what changed (called by the app once per drained frame)."""
-        if self.session is None or not self.is_mounted:
+        if self.session is None or not self.is_mounted or not self._built:
             return
         state = (self._live(), self._detached())
         if state != self._footer_state:  # live, finished or detached: the footer shows what applies
@@ -138,7 +145,7 @@ class RunScreen(Screen[None]):
             self.query_one(OutcomePane).show(model)
 
     def _tick(self) -> None:
-        if self.session is not None and self.session.model.live:
+        if self.session is not None and self._built and self.session.model.live:
             self.query_one(RunHeader).show(self.session.model)
 
     # -- log actions ---------------------------------------------------------------
