@@ -40,7 +40,12 @@ def become_owner(run: Run) -> bool:
     owner recorded the verdict (``run.result`` holds it, already published).
     """
     lock = run.lock
+    # A caller that already showed the files (the app's catch-up) hands over where it stopped
+    # reading: what the owner writes meanwhile is published, not skipped.
+    caught_up = run.caught_up
     if lock.try_acquire():
+        if caught_up is not None:
+            _publish(run, caught_up)  # written by an owner that stopped since the catch-up
         return True
     rec = run.history.get_run(run.run_id)
     run.say(
@@ -48,7 +53,7 @@ def become_owner(run: Run) -> bool:
         + (f" (pid {rec.owner_pid})" if rec.owner_pid else "")
         + ": showing its logs; taking over if it stops"
     )
-    tail = run.history.tail(run.run_id, from_end=True)
+    tail = caught_up if caught_up is not None else run.history.tail(run.run_id, from_end=True)
     tracking = False
     try:
         while True:

@@ -33,6 +33,7 @@ from kpodtui.engine.logpump import LogPump
 from kpodtui.engine.outcome import container_states, fatal_event, pending_reason, phase
 from kpodtui.engine.session import ClusterSession
 from kpodtui.history import History, RunRecord, new_run_id
+from kpodtui.history.tail import LogTail
 from kpodtui.kube.api import describe_failure, explain, refusal_text
 from kpodtui.kube.retry import refused
 from kpodtui.kube.watch import REFUSED_RETRY_SECONDS
@@ -105,6 +106,8 @@ class Run:
         self._status_sig: Any = None
         self._pending: str | None = None
         self._thread: threading.Thread | None = None
+        #: a LogTail positioned where the caller's own read of the log files ended (see observe)
+        self.caught_up: LogTail | None = None
         self._we_delete = False
         self.pod_deleted = False  # a delete of this run's pod succeeded (kill or cleanup)
         self._detach_requested = False

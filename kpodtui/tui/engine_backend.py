@@ -63,6 +63,7 @@ class EngineBackend:
         self._lock = threading.Lock()
         self._sessions: dict[ClusterTarget, ClusterSession] = {}
         self.runs: dict[str, Run] = {}
+        self._read_to: dict[str, Any] = {}  # run id -> LogTail where read_log stopped (see reattach)
         # Pay the kubernetes client's first-use cost here, in the worker, not at the first launch.
         import kubernetes.client  # noqa: F401
 
@@ -103,11 +104,20 @@ class EngineBackend:
         )
 
     def read_log(self, run_id: str) -> list[LogLine]:
+        """Every line on disk, merged by time. Where the read ended is kept for a
+        :meth:`reattach` that follows, so lines another process writes in between are
+        not skipped."""
         history = History.open()  # its own connection: this may run beside a launch
         try:
-            return list(history.read_log(run_id))
+            tail = history.tail(run_id, from_end=False)
+            lines = sorted(tail.read(), key=lambda line: line.timestamp)
         finally:
             history.close()
+        with self._lock:
+            self._read_to[run_id] = tail
+            while len(self._read_to) > 64:  # (finished runs opened for reading are never reattached)
+                self._read_to.pop(next(iter(self._read_to)))
+        return lines
 
     # -- runs ------------------------------------------------------------------------
 
@@ -148,6 +158,8 @@ class EngineBackend:
         spec = recorded_spec(record)
         session = self._session(self._target_for(record).merged_with_spec(spec))
         run = Run(spec, session, history, record=record, spec_path=record.spec_path, detach=False)
+        with self._lock:
+            run.caught_up = self._read_to.pop(run_id, None)
         run.subscribe(subscriber)
         self.runs[run.run_id] = run
         run.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import time
 from pathlib import Path
 
 import pytest
@@ -247,3 +248,36 @@ async def test_killing_a_run_detached_in_the_app_ends_it_as_killed(sim, tmp_path
         assert record.outcome == "killed" and record.pod_deleted
         await wait_for(pilot, lambda: not pod_exists(sim, model.namespace, model.pod_name), timeout=30,
                        what="pod gone")
+
+
+@needs_kubelet
+async def test_the_app_showing_a_run_another_process_follows_misses_no_line(sim, tmp_path):
+    """`kpodtui run` in one terminal, the app opened in another: the app shows what is on disk,
+    then what the other process writes. Lines written between the two used to be skipped."""
+    import subprocess
+    import sys
+
+    from kpodtui.history import History
+
+    n = 100
+    spec = tmp_path / "fast.yaml"
+    spec.write_text(LOOP_SPEC.replace("600", str(n)))
+    proc = subprocess.Popen([sys.executable, "-m", "kpodtui", "run", "--kubeconfig", str(sim.kubeconfig_path),
+                             str(spec)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        history = History.open()
+        deadline = time.monotonic() + 60
+        while not (history.list_runs() and history.list_runs()[0].pod_name):
+            assert time.monotonic() < deadline and proc.poll() is None, "the run never started"
+            time.sleep(0.05)
+        run_id = history.list_runs()[0].id
+        app = engine_app(sim)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await wait_for(pilot, lambda: run_id in app.sessions, timeout=60, what="reattached")
+            model = app.sessions[run_id].model
+            await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="verdict")
+            texts = [line.text for _, line in model.logs.iter_from(model.logs.first)]
+            assert texts == [f"tick {i}" for i in range(n)]
+        assert proc.wait(30) == 0
+    finally:
+        proc.kill()
