@@ -81,6 +81,16 @@ def _port(value: str) -> int:
     return port
 
 
+def _count(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a count of runs (1 or more)")
+    return n
+
+
 def _add_cluster(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("cluster")
     g.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
@@ -119,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("runs", help="list the run history, live runs first")
     p.add_argument("--json", action="store_true", help="print the history as JSON")
-    p.add_argument("--limit", type=int, default=50, help="how many runs to show (default 50)")
+    p.add_argument("--limit", type=_count, default=50, help="how many runs to show (default 50)")
 
     p = sub.add_parser("logs", help="print a run's logs from disk (following live with -f)")
     p.add_argument("run", metavar="RUN", help="run id (or a unique prefix)")

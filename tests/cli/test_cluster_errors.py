@@ -194,7 +194,8 @@ def test_an_invalid_namespace_or_port_is_bad_input_before_any_cluster_is_asked(c
     import pytest
 
     for argv, needle in ((["run", "-n", "Bad_NS", HELLO], "'Bad_NS' is not a valid namespace name"),
-                         (["sim", "--port", "99999"], "'99999' is not a port number")):
+                         (["sim", "--port", "99999"], "'99999' is not a port number"),
+                         (["runs", "--limit", "0"], "'0' is not a count of runs")):
         with pytest.raises(SystemExit) as info:
             main(argv)
         assert info.value.code == 2
