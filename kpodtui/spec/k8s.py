@@ -16,19 +16,24 @@ FREEFORM_MAPS = frozenset(
      "volumeAttributes", "options", "overhead", "data", "binaryData", "parameters"}
 )
 
-# The few API fields whose camelCase is not the mechanical conversion.
+# The API fields of a pod whose camelCase is not the mechanical conversion (the Python
+# client's attribute names, from its models' attribute_map; ``_exec`` avoids a keyword).
 _IRREGULAR = {
     "host_ip": "hostIP", "host_ips": "hostIPs", "pod_ip": "podIP", "pod_ips": "podIPs",
-    "host_ipc": "hostIPC", "host_pid": "hostPID", "target_ww_ns": "targetWWNs",
+    "host_ipc": "hostIPC", "host_pid": "hostPID", "target_wwns": "targetWWNs", "_exec": "exec",
+    "downward_api": "downwardAPI", "set_hostname_as_fqdn": "setHostnameAsFQDN", "scale_io": "scaleIO",
+    "volume_id": "volumeID", "disk_uri": "diskURI", "pd_id": "pdID", "share_id": "shareID",
+    "storage_policy_id": "storagePolicyID", "dataset_uuid": "datasetUUID", "container_id": "containerID",
+    "image_id": "imageID", "pod_uid": "podUID", "resource_id": "resourceID",
 }
 
 
 def camel(key: str) -> str:
     """``mount_path`` -> ``mountPath``; camelCase keys are returned unchanged."""
-    if "_" not in key or key.startswith("_"):
-        return key
     if key in _IRREGULAR:
         return _IRREGULAR[key]
+    if "_" not in key or key.startswith("_"):
+        return key
     first, *rest = key.split("_")
     return first + "".join(p[:1].upper() + p[1:] for p in rest)
 
