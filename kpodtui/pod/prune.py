@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-# Empty maps that mean something: `emptyDir: {}` is a volume type, not noise.
-_KEEP_EMPTY = frozenset({"emptyDir"})
+# Empty maps that mean something: `emptyDir: {}` is a volume type, and an empty label
+# or namespace selector matches everything (a missing one matches nothing).
+_KEEP_EMPTY = frozenset({"emptyDir", "labelSelector", "namespaceSelector", "selector"})
 
 
 def prune(value: Any, key: str | None = None) -> Any:

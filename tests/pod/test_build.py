@@ -310,3 +310,18 @@ def test_manifest_text_round_trips():
 def test_a_key_with_no_value_means_the_default_not_an_override(tmp_path):
     pod = build_pod(_verified_example(tmp_path, "hostnetwork:\n", full_env="F"), None)
     assert pod["spec"]["hostNetwork"] is True
+
+
+def test_an_empty_selector_is_kept_it_matches_everything():
+    """An empty labelSelector matches every pod; a missing one matches none: pruning it
+    turned a pod anti-affinity rule into a rule about nothing."""
+    pod = pod_of("""task_id: t
+image: busybox
+affinity:
+  podAntiAffinity:
+    requiredDuringSchedulingIgnoredDuringExecution:
+      - {topologyKey: kubernetes.io/hostname, labelSelector: {}, namespaceSelector: {}}
+""")
+    (term,) = pod["spec"]["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert term == {"topologyKey": "kubernetes.io/hostname", "labelSelector": {}, "namespaceSelector": {}}
+    assert_valid_manifest(pod)
