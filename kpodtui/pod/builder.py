@@ -34,6 +34,7 @@ from kpodtui.pod.labels import RunIdentity, run_labels
 from kpodtui.pod.merge import always, merge_pods
 from kpodtui.pod.names import add_unique_suffix, name_from_task_id, sanitize_pod_name
 from kpodtui.pod.prune import prune
+from kpodtui.spec.objects import SERVER_SET_METADATA
 
 _C0 = ("spec", "containers", 0)
 # Where each parameter lands in the operator pod: an explicitly written value at
@@ -205,7 +206,8 @@ def build_pod(spec: Any, identity: RunIdentity | None, *, rng: random.Random | N
     labels.pop(POD_CHECKED_KEY, None)
     if identity is not None:
         labels.update(run_labels(spec, identity))
-    rest = {k: v for k, v in meta.items() if k not in ("name", "namespace", "labels")}
+    rest = {k: v for k, v in meta.items() if k not in ("name", "namespace", "labels", *SERVER_SET_METADATA)}
+    pod.pop("status", None)  # a template saved from a cluster: the server sets it
     pod["metadata"] = {
         "name": _name(spec, meta.get("name"), rng),
         "namespace": spec.namespace or meta.get("namespace") or "default",

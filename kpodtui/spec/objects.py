@@ -19,7 +19,10 @@ if TYPE_CHECKING:
     from kpodtui.spec.yamlpos import Path
 
 _SECRET_KEYS = ("deploy_type", "deploy_target", "secret", "key", "items")
-_POD_KEYS = ("apiVersion", "kind", "metadata", "spec")
+_POD_KEYS = ("apiVersion", "kind", "metadata", "spec", "status")  # status: ignored (kubectl get -o yaml)
+#: metadata the API server sets: a pod saved with `kubectl get pod -o yaml` carries them; dropped
+SERVER_SET_METADATA = ("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields",
+                       "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds")
 
 
 def _need(ctx: CheckContext, path: Path, items: list[dict], fields: tuple[str, ...], what: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from kpodtui.spec.context import CheckContext, type_name
 from kpodtui.spec.errors import SpecError
 from kpodtui.spec.k8s import camelize
-from kpodtui.spec.objects import check_pod_object
+from kpodtui.spec.objects import SERVER_SET_METADATA, check_pod_object
 from kpodtui.spec.yamlpos import parse_documents
 
 
@@ -56,4 +56,9 @@ def load_pod_template(path_str: str, base_dir: Path | None, ctx: CheckContext) -
     pod = camelize(docs[0].value)
     check_pod_object(tctx, (), pod)
     ctx.errors.extend(tctx.errors)
+    meta = pod.get("metadata") if isinstance(pod.get("metadata"), dict) else {}
+    saved = [k for k in SERVER_SET_METADATA if k in meta] + (["status"] if "status" in pod else [])
+    if saved and not tctx.errors:
+        ctx.warn(key, f"{str(path)!r} looks saved from a cluster: its {', '.join(saved)} are left out "
+                      "(the API server sets them)")
     return None if tctx.errors else pod

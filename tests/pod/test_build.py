@@ -325,3 +325,19 @@ affinity:
     (term,) = pod["spec"]["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
     assert term == {"topologyKey": "kubernetes.io/hostname", "labelSelector": {}, "namespaceSelector": {}}
     assert_valid_manifest(pod)
+
+
+def test_a_template_saved_from_a_cluster_is_taken_without_what_the_server_sets(tmp_path):
+    """`kubectl get pod x -o yaml > template.yaml` carries status, uid, resourceVersion...:
+    the server would refuse a create with a resourceVersion; they are left out, and said."""
+    (tmp_path / "saved.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: old\n  uid: abc\n  resourceVersion: '99'\n"
+        "  creationTimestamp: '2026-01-01T00:00:00Z'\n  labels: {team: a}\n"
+        "spec:\n  containers: [{name: base, image: busybox}]\nstatus: {phase: Running}\n")
+    text = "task_id: t\npod_template_file: saved.yaml\ncmds: [sh, -c, 'echo hi']\n"
+    spec = spec_of(text, tmp_path)
+    assert any("looks saved from a cluster" in w and "resourceVersion" in w for w in spec.warnings)
+    pod = pod_of(text, base_dir=tmp_path)
+    assert "status" not in pod and pod["metadata"]["labels"]["team"] == "a"
+    assert not {"uid", "resourceVersion", "creationTimestamp"} & set(pod["metadata"])
+    assert_valid_manifest(pod)
