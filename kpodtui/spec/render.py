@@ -7,13 +7,15 @@ string silently sent to the cluster.
 
 Strings anywhere inside a templated field are rendered (keys too, so env var
 names in the mapping form are templated as in the reference). When a field that
-wants a list or mapping is written as one template string, its output is read
-as YAML (``cmds: "{{ params.cmds }}"`` with a list param renders to a list).
+wants a list or mapping is written as one ``{{ expression }}``, it takes the
+expression's value (``cmds: "{{ params.cmds }}"`` with a list param is that list);
+other template strings in such a field render to text that is read as YAML.
 jinja2 is imported only when some field actually holds a template.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -35,6 +37,19 @@ def _has_template(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_template(v) for v in value)
     return False
+
+
+_WHOLE = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.DOTALL)
+
+
+def _whole_expression(value: Any) -> str | None:
+    """The expression of a value that is exactly one ``{{ expr }}`` (None otherwise)."""
+    if not isinstance(value, str):
+        return None
+    m = _WHOLE.match(value)
+    if m is None or "{{" in m.group(1) or "}}" in m.group(1) or "{%" in value:
+        return None
+    return m.group(1).strip()
 
 
 @cache
@@ -77,13 +92,21 @@ def render_spec(spec: TaskSpec, *, run_id: str, ts: datetime, try_number: int = 
     ctx = spec.context(defer_templates=False)
     fields = [f for f in TEMPLATED_FIELDS if _has_template(values[f])]
     if fields:
-        from jinja2 import TemplateError, UndefinedError
+        from jinja2 import TemplateError, Undefined, UndefinedError
 
         env = _environment()
         context = template_context(spec, run_id=run_id, ts=ts, try_number=try_number)
         for field in fields:
             try:
-                out = _render(env, values[field], context)
+                native = _whole_expression(values[field]) if PARAMS[field].kind not in _STRING_KINDS else None
+                if native is not None:
+                    # one {{ expr }} for a list or mapping: its value itself, not its text read
+                    # back as YAML (which doubled backslashes and turned 'True' into true)
+                    out = env.compile_expression(native, undefined_to_none=False)(**context)
+                    if isinstance(out, Undefined):
+                        out._fail_with_undefined_error()
+                else:
+                    out = _render(env, values[field], context)
             except UndefinedError as exc:
                 ctx.error((field,), f"the template uses an undefined name: {exc.message}")
                 continue

@@ -182,6 +182,22 @@ labels: {day: "{{ ds }}"}
     assert spec.image == "busybox:{{ params.tag }}"  # the original is untouched
 
 
+def test_a_field_that_is_one_expression_takes_its_value_not_its_text_reread():
+    """The text of a list read back as YAML doubled backslashes and turned strings into booleans."""
+    spec = one(r"""
+task_id: t
+image: b
+params: {cmd: [sh, -c, 'echo C:\temp'], args: ['True', 'None', "it's"]}
+cmds: "{{ params.cmd }}"
+arguments: "{{ params.args }}"
+""")
+    out = render_spec(spec, run_id="r1", ts=TS)
+    assert out.cmds == ["sh", "-c", "echo C:\\temp"]
+    assert out.arguments == ["True", "None", "it's"]
+    with pytest.raises(SpecError, match="cmds: the template uses an undefined name"):
+        one("task_id: t\nimage: b\ncmds: '{{ params.nope }}'\n")
+
+
 def test_render_checks_rendered_values():
     text = "task_id: t\nimage: b\nlabels: {day: '{{ params.v }}'}\nparams: {v: ok}\n"
     with pytest.raises(SpecError, match="labels.day: label value 'not valid!' is invalid"):
