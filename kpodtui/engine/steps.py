@@ -51,8 +51,9 @@ def prepare(run: Run) -> None:
     run.callbacks.bind_client(run.session.client.api_client)
     manifest = build_pod(spec, RunIdentity(run.run_id, run.try_number))
     meta = manifest.setdefault("metadata", {})
-    template_ns = meta.get("namespace") if meta.get("namespace") != "default" else None
-    run.namespace = run.cli_namespace or spec.namespace or template_ns or run.session.client.namespace
+    # -n, then the spec, then the template (even one that says "default"), then the context's
+    run.namespace = run.cli_namespace or spec.namespace or meta.get("namespace") or run.session.client.namespace \
+        or "default"
     meta["namespace"] = run.namespace
     run.manifest = manifest
     if run.record is not None and run.record.pod_name:

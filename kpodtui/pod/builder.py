@@ -210,7 +210,7 @@ def build_pod(spec: Any, identity: RunIdentity | None, *, rng: random.Random | N
     pod.pop("status", None)  # a template saved from a cluster: the server sets it
     pod["metadata"] = {
         "name": _name(spec, meta.get("name"), rng),
-        "namespace": spec.namespace or meta.get("namespace") or "default",
+        "namespace": spec.namespace or meta.get("namespace"),  # else the cluster context's (engine)
         "labels": labels,
         **rest,
     }

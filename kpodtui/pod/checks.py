@@ -31,7 +31,7 @@ def check_pod(spec: Any, pod: dict[str, Any]) -> None:
     meta, pod_spec = pod["metadata"], pod["spec"]
     if problem := dns_subdomain_problem(meta["name"], 63):
         raise spec.error(_origin(spec, "name", "task_id"), f"pod name {problem}")
-    if problem := dns_label_problem(meta["namespace"]):
+    if meta.get("namespace") and (problem := dns_label_problem(meta["namespace"])):
         raise spec.error(_origin(spec, "namespace"), f"namespace {problem}")
     containers = pod_spec.get("containers") or []
     inits = pod_spec.get("initContainers") or []

@@ -404,3 +404,35 @@ def test_a_full_disk_is_said_once_not_taken_for_a_broken_stream(run_spec, sim, m
     errors = [e.text for e in col.of(StatusMessage) if e.level == "error"]
     assert errors == ["cannot record the log of base ([Errno 28] No space left on device); it is no longer followed"]
     assert sim.counters().get("GET /api/v1/namespaces/{namespace}/pods/{name}/log") == 1, sim.counters()
+
+
+def test_the_namespace_comes_from_the_spec_then_the_template_even_default_then_the_context(sim, tmp_path):
+    """A template that says namespace: default is obeyed (it lost to the context's namespace)."""
+    import yaml
+
+    from kpodtui.engine.run import Run
+    from kpodtui.engine.session import ClusterSession
+    from kpodtui.history import History
+    from kpodtui.kube.config import ClusterTarget
+    from kpodtui.spec import load_spec_text
+
+    sim.create_namespace("team")
+    kc = yaml.safe_load(sim.kubeconfig_path.read_text())
+    kc["contexts"][0]["context"]["namespace"] = "team"
+    (tmp_path / "kc").write_text(yaml.safe_dump(kc))
+    session = ClusterSession.open(ClusterTarget(kubeconfig=str(tmp_path / "kc")))
+    history = History.open()
+    try:
+        cases = {
+            "": "team",  # nothing says: the context's
+            "pod_template_dict: {metadata: {namespace: default}, spec: {containers: [{name: base}]}}\n": "default",
+            "namespace: team\npod_template_dict: {metadata: {namespace: default}}\n": "team",
+        }
+        for extra, expected in cases.items():
+            spec = load_spec_text(f"task_id: ns\nimage: busybox\ncmds: [sh, -c, 'true']\n{extra}")[0]
+            run = Run(spec, session, history)
+            result = run.execute()
+            assert (run.namespace, result.outcome) == (expected, "succeeded"), extra
+    finally:
+        session.close()
+        history.close()

@@ -31,7 +31,7 @@ def test_hello_manifest_is_minimal_and_valid():
     pod = pod_of("task_id: hello\nimage: busybox:1.36\ncmds: [echo, hi]\n")
     assert pod == {
         "apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": pod["metadata"]["name"], "namespace": "default"},
+        "metadata": {"name": pod["metadata"]["name"]},  # no namespace: the cluster context's, as kubectl
         "spec": {"containers": [{"name": "base", "image": "busybox:1.36", "command": ["echo", "hi"],
                                  "terminationMessagePolicy": "File"}],
                  "restartPolicy": "Never"},
