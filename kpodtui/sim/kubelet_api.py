@@ -132,7 +132,9 @@ class KubeletApi:
             if since_s is not None:
                 raise errors.bad_request("at most one of `sinceTime` or `sinceSeconds` may be specified")
             try:
-                since_ns = parse_ts(q["sinceTime"])
+                # the apiserver passes it on to the kubelet as RFC3339 to the second: every line of
+                # that whole second comes back (a resuming client must skip what it has)
+                since_ns = parse_ts(q["sinceTime"]) // 1_000_000_000 * 1_000_000_000
             except ValueError:
                 raise errors.bad_request(f'parsing time "{q["sinceTime"]}" as RFC3339: cannot parse') from None
         elif since_s is not None:

@@ -88,6 +88,8 @@ def compute_conditions(
     unready = _names(statuses, lambda s: not s.get("ready"))
     if phase == "Succeeded":
         ready: tuple[str, str | None, str | None] = ("False", "PodCompleted", None)
+    elif phase == "Failed":
+        ready = ("False", "PodFailed", None)
     elif incomplete:
         ready = ("False", "ContainersNotInitialized", f"containers with incomplete status: [{' '.join(incomplete)}]")
     elif unready:

@@ -13,6 +13,7 @@ through :meth:`Store.mutate`. Watchers get a snapshot per change.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -94,7 +95,11 @@ class Watcher:
             elif now_in:
                 self.queue.put_nowait(WatchEvent("ADDED", obj, rv))
             elif was_in:
-                self.queue.put_nowait(WatchEvent("DELETED", obj, rv))
+                # as the apiserver's watch cache: the object as it was when it still matched,
+                # at the change's resourceVersion
+                assert old is not None
+                gone = {**old, "metadata": {**old.get("metadata", {}), "resourceVersion": str(rv)}}
+                self.queue.put_nowait(WatchEvent("DELETED", gone, rv))
 
 
 class Store:
@@ -110,11 +115,17 @@ class Store:
         self._last: dict[tuple[str, Key], Obj] = {}  # last snapshot per object, for MODIFIED filtering
         self._watchers: set[Watcher] = set()
         self._event_index: dict[tuple[Any, ...], Key] = {}  # aggregation key -> event
+        self._last_event_ns = 0
         for ns in DEFAULT_NAMESPACES:
             self.create("namespaces", None, {"metadata": {"name": ns}, "spec": {"finalizers": ["kubernetes"]},
                                              "status": {"phase": "Active"}})
 
     # -- resourceVersions ------------------------------------------------------
+
+    def _event_name_clock(self) -> int:
+        """Nanoseconds since the epoch, strictly increasing (two events in one tick stay ordered)."""
+        self._last_event_ns = max(time.time_ns(), self._last_event_ns + 1)
+        return self._last_event_ns
 
     @property
     def resource_version(self) -> int:
@@ -339,7 +350,8 @@ class Store:
         if host:
             source["host"] = host
         event: Obj = {
-            "metadata": {"name": f"{ref['name']}.{uuid.uuid4().hex[:16]}"},
+            # <object>.<hex of UnixNano>, as the kubelet's recorder names them: name order is time order
+            "metadata": {"name": f"{ref['name']}.{self._event_name_clock():x}"},
             "involvedObject": ref,
             "reason": reason,
             "message": message,
