@@ -56,7 +56,9 @@ def _add_set(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a spec value (repeatable; dotted keys for nested params, e.g. params.n=3)",
+        help=("override a spec value (repeatable; dotted keys, e.g. params.n=3; a number picks a list item, "
+              'e.g. cmds.2=x; quote a key with dots: node_selector."kubernetes.io/arch"=arm64; '
+              "env_vars.NAME=V also updates the list form)"),
     )
 
 

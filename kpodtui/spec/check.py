@@ -22,7 +22,7 @@ from kpodtui.spec.k8s import (
     label_value_problem,
 )
 from kpodtui.spec.objects import OBJECT_LIST_CHECKS, check_pod_object, check_secrets
-from kpodtui.spec.schema import CHOICES, PARAMS
+from kpodtui.spec.schema import CHOICES, DEPRECATED_ALIASES, PARAMS
 from kpodtui.spec.yamlpos import Path
 
 _BAD = object()
@@ -99,13 +99,24 @@ def check_mapping(ctx: CheckContext, path: Path, value: Any) -> Any:
 
 
 def _scalar_str(ctx: CheckContext, path: Path, value: Any, what: str) -> Any:
-    # YAML turns `tier: 1` into an int; Kubernetes wants strings, and quoting is easy to forget.
+    # Kubernetes wants strings here, and quoting is easy to forget. YAML turns `tier: 1`
+    # into an int, which is kept as the text "1"; but `3.10`, `0022` or `1_000` would
+    # silently become '3.1', '18' or '1000', so say "quote it" instead (as for a date).
     if isinstance(value, str):
         return value
     if value is None:
         return ""
+    if not isinstance(value, list | dict) and (typed := ctx.set_text(path)) is not None:
+        return typed  # `--set env_vars.V=3.10`: what was typed is the string
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
+        written = ctx.scalar_text(path)
+        if isinstance(value, int) and written in (None, str(value)):
+            return str(value)
+        if written is not None:
+            reads = f"got the number {written}" if written == repr(value) else \
+                f"YAML reads {written} as the number {value!r}"
+            ctx.error(path, f"{what} must be a string, {reads} (quote it: '{written}')")
+            return _BAD
     ctx.error(path, f"{what} must be a string, got {type_name(value)} {value!r} (quote it)")
     return _BAD
 
@@ -191,7 +202,7 @@ def check_objlist(ctx: CheckContext, path: Path, value: Any) -> Any:
             _expect(ctx, (*path, i), item, "a mapping")
             continue
         out.append(camelize(item))
-    extra = OBJECT_LIST_CHECKS.get(path[-1]) if path else None
+    extra = OBJECT_LIST_CHECKS.get(_param_name(path)) if path else None
     if extra:
         extra(ctx, path, out)
     return out
@@ -264,7 +275,7 @@ def check_pull_secrets(ctx: CheckContext, path: Path, value: Any) -> Any:
 
 
 def check_choice(ctx: CheckContext, path: Path, value: Any) -> Any:
-    choices = CHOICES[path[-1]]
+    choices = CHOICES[_param_name(path)]
     if value in choices:
         return value
     ctx.error(path, f"{value!r} is not one of {', '.join(choices)}", did_you_mean(str(value), choices))
@@ -341,13 +352,21 @@ CHECKERS: dict[str, Checker] = {
 }
 
 
-def check_value(ctx: CheckContext, key: str, value: Any) -> Any:
-    """Check and normalise the value of spec key ``key``; ``_BAD`` if it is wrong."""
+def check_value(ctx: CheckContext, key: str, value: Any, written: str | None = None) -> Any:
+    """Check and normalise the value of spec key ``key``; ``_BAD`` if it is wrong.
+
+    ``written``: the (deprecated) spelling the user wrote, where problems are reported.
+    """
     param = PARAMS[key]
     if value is None and param.default is not None:
         # Writing `key:` with nothing after it means "the default", as in the reference.
         return _copy_default(param.default)
-    return CHECKERS[param.kind](ctx, (key,), value)
+    return CHECKERS[param.kind](ctx, (written or key,), value)
+
+
+def _param_name(path: Path) -> Any:
+    """The spec key a top-level ``path`` is under (a deprecated spelling resolved)."""
+    return DEPRECATED_ALIASES.get(path[-1], path[-1])
 
 
 def _copy_default(value: Any) -> Any:

@@ -16,11 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from kpodtui.spec.check import BAD, check_value
-from kpodtui.spec.context import CheckContext, is_template, type_name
+from kpodtui.spec.context import (
+    CheckContext,
+    format_path,
+    is_template,
+    override_key,
+    split_override,
+    type_name,
+)
 from kpodtui.spec.errors import SpecError, did_you_mean
 from kpodtui.spec.k8s import camelize
 from kpodtui.spec.podtemplate import load_pod_template
-from kpodtui.spec.schema import ALL_KEYS, DEPRECATED_ALIASES
+from kpodtui.spec.schema import ALL_KEYS, DEPRECATED_ALIASES, PARAMS
 from kpodtui.spec.taskspec import TaskSpec
 from kpodtui.spec.yamlpos import Document, parse_documents
 
@@ -35,16 +42,24 @@ _OLD_RESOURCES = {
 TRIAL_TS = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def parse_overrides(overrides: Sequence[str]) -> list[tuple[str, Any, str]]:
-    """``["params.n=3"]`` -> ``[("params.n", 3, "params.n=3")]``; values are YAML scalars/lists."""
+Segments = tuple[str | int, ...]
+
+
+def parse_overrides(overrides: Sequence[str]) -> list[tuple[Segments, Any, str]]:
+    """``["params.n=3"]`` -> ``[(("params", "n"), 3, "params.n=3")]``; values are YAML scalars/lists.
+
+    A key is dotted; a segment of digits is a list index (``cmds.2``) and a segment in
+    double quotes may hold dots (``node_selector."kubernetes.io/arch"``).
+    """
     import yaml
 
     out = []
     for item in overrides:
-        key, sep, text = item.partition("=")
-        key = key.strip()
-        if not sep or not key or any(not part for part in key.split(".")):
-            raise SpecError(f"expected KEY=VALUE (dotted keys for nested values), got {item!r}", source="--set")
+        split = split_override(item)
+        if split is None:
+            raise SpecError(f"expected KEY=VALUE (dotted keys for nested values, a \"quoted\" segment "
+                            f"for a key with dots), got {item!r}", source="--set")
+        key, text = split
         try:
             value = yaml.safe_load(text) if text.strip() else ""
         except yaml.YAMLError:
@@ -53,40 +68,104 @@ def parse_overrides(overrides: Sequence[str]) -> list[tuple[str, Any, str]]:
     return out
 
 
-def _apply_overrides(value: dict[str, Any], parsed: list[tuple[str, Any, str]]) -> tuple[dict, dict]:
+class _OverrideError(Exception):
+    pass
+
+
+def _new_container(key: str | int, next_segment: str | int, top: bool) -> list | dict:
+    # A number picks a list item, unless the spec key holds a mapping (params.2 is a key).
+    if isinstance(next_segment, int):
+        param = PARAMS.get(DEPRECATED_ALIASES.get(str(key), str(key))) if top else None
+        if param is None or not isinstance(param.default, dict):
+            return []
+    return {}
+
+
+def _set_path(root: dict[str, Any], segments: Segments, value: Any) -> tuple[Any, ...]:
+    """Put ``value`` at ``segments`` in ``root``; returns the path it landed at."""
+    target: Any = root
+    path: list[Any] = []
+    last = len(segments) - 1
+    for depth, seg in enumerate(segments):
+        if isinstance(target, list):
+            here = format_path(tuple(path))
+            if not isinstance(seg, int):
+                if path == ["env_vars"] and depth == last:
+                    # The list form of env_vars: update the named entry, or add one.
+                    for i, entry in enumerate(target):
+                        if isinstance(entry, dict) and entry.get("name") == seg:
+                            target[i] = {"name": seg, "value": value}
+                            return ("env_vars", i, "value")
+                    target.append({"name": seg, "value": value})
+                    return ("env_vars", len(target) - 1, "value")
+                raise _OverrideError(f"{here} is a list: pick an item by its number "
+                                     f"({override_key((*path, 0))}), not {seg!r}")
+            if seg > len(target):
+                raise _OverrideError(f"{here} has {len(target)} items: use an index from 0 to {len(target)} "
+                                     f"({len(target)} appends one)")
+            key: Any = seg
+            if seg == len(target):
+                target.append(None)
+        else:
+            # a number on a mapping is a key (the int key when the file wrote one)
+            key = str(seg) if isinstance(seg, int) and seg not in target else seg
+        path.append(key)
+        if depth == last:
+            target[key] = value
+            break
+        if not isinstance(target[key] if isinstance(target, list) else target.get(key), dict | list):
+            target[key] = _new_container(key, segments[depth + 1], depth == 0)
+        target = target[key]
+    return tuple(path)
+
+
+def _apply_overrides(ctx: CheckContext, value: dict[str, Any],
+                     parsed: list[tuple[Segments, Any, str]]) -> tuple[dict, dict]:
     out = copy.deepcopy(value)
     where: dict[str, str] = {}
-    for key, val, item in parsed:
-        parts = key.split(".")
-        target = out
-        for part in parts[:-1]:
-            nxt = target.get(part)
-            if not isinstance(nxt, dict):
-                nxt = {}
-                target[part] = nxt
-            target = nxt
-        target[parts[-1]] = val
-        where[key] = item
+    for segments, val, item in parsed:
+        try:
+            path = _set_path(out, segments, copy.deepcopy(val))
+        except _OverrideError as exc:
+            ctx.errors.append(SpecError(str(exc), source=f"--set {item}", key=format_path(segments)))
+            continue
+        where[override_key(path)] = item
     return out, where
 
 
 def _old_resources(ctx: CheckContext, value: Any) -> Any:
+    """The older seed's ``resources``: ``request_*``/``limit_*`` keys go into requests/limits,
+    next to any keys written the newer way."""
     if not isinstance(value, dict):
         ctx.error(("resources",), f"expected a mapping, got {type_name(value)}")
         return BAD
-    if value and all(k in _OLD_RESOURCES for k in value):
-        out: dict[str, dict[str, str]] = {}
-        for k, v in value.items():
-            if v is not None:
-                section, name = _OLD_RESOURCES[k]
-                out.setdefault(section, {})[name] = str(v)
-        return out
-    for k in value:
+    newer: dict[Any, Any] = {}
+    for k, v in value.items():
         if k not in ("limits", "requests", "claims") and k not in _OLD_RESOURCES:
             ctx.error(("resources", k), "unknown resources key",
                       did_you_mean(str(k), [*_OLD_RESOURCES, "limits", "requests"]))
             return BAD
-    return camelize(value)
+        if k not in _OLD_RESOURCES:
+            newer[k] = v
+    out = camelize(newer)
+    ok = True
+    for k, v in value.items():
+        if k not in _OLD_RESOURCES or v is None:
+            continue
+        section, name = _OLD_RESOURCES[k]
+        current = out.get(section)
+        if current is None:
+            current = {}
+        elif not isinstance(current, dict):
+            ctx.error(("resources", section), f"expected a mapping, got {type_name(current)}")
+            return BAD
+        if name in current:
+            ctx.error(("resources", k), f"{section}.{name} is given twice, as {k} and under {section}: "
+                                        f"keep only {section}: {{{name}: ...}}")
+            ok = False
+            continue
+        out[section] = {**current, name: str(v)}
+    return out if ok else BAD
 
 
 def _check_mapping(ctx: CheckContext, raw: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
@@ -102,7 +181,7 @@ def _check_mapping(ctx: CheckContext, raw: dict[str, Any]) -> tuple[dict[str, An
                 ctx.error((key,), f"both {key!r} (deprecated) and {target!r} are given: keep only {target!r}")
                 continue
             ctx.warn((key,), f"deprecated, use {target!r}")
-            checked = _old_resources(ctx, value) if key == "resources" else check_value(ctx, target, value)
+            checked = _old_resources(ctx, value) if key == "resources" else check_value(ctx, target, value, key)
             key = target
         else:
             checked = check_value(ctx, key, value)
@@ -127,9 +206,9 @@ def _check_mapping(ctx: CheckContext, raw: dict[str, Any]) -> tuple[dict[str, An
 
 def _spec_from_document(
     doc: Document, source: str, source_path: Path | None, base_dir: Path | None,
-    parsed_overrides: list[tuple[str, Any, str]],
+    parsed_overrides: list[tuple[Segments, Any, str]], text: str | None = None,
 ) -> tuple[TaskSpec | None, list[SpecError]]:
-    ctx = CheckContext(source, doc)
+    ctx = CheckContext(source, doc, text=text)
     ctx.errors.extend(doc.errors)
     if not isinstance(doc.value, dict):
         ctx.error((), f"a task spec must be a mapping of keys (task_id: ..., image: ...), got {type_name(doc.value)}")
@@ -140,7 +219,7 @@ def _spec_from_document(
         ctx.error((), f"this is a Kubernetes {doc.value.get('kind')} manifest, not a task spec: "
                   "reference it from a spec with pod_template_file (or paste it under full_pod_spec)")
         return None, ctx.errors
-    raw, where = _apply_overrides(doc.value, parsed_overrides)
+    raw, where = _apply_overrides(ctx, doc.value, parsed_overrides)
     ctx.overrides = where
     values, explicit = _check_mapping(ctx, raw)
     template_pod = None
@@ -180,7 +259,7 @@ def _load_text(text: str, source: str, source_path: Path | None, base_dir: Path 
     errors: list[SpecError] = []
     seen: dict[str, int] = {}
     for doc in docs:
-        spec, errs = _spec_from_document(doc, source, source_path, base_dir, parsed)
+        spec, errs = _spec_from_document(doc, source, source_path, base_dir, parsed, text)
         errors.extend(errs)
         if spec is None:
             continue
