@@ -62,10 +62,45 @@ def _fields(model: str) -> tuple[dict[str, str], ...] | None:
     return ({cls.attribute_map[attr]: typ for attr, typ in cls.openapi_types.items()},)
 
 
+# maps of Quantity values: a JSON number is read as a quantity and kept as its text
+_QUANTITY_MAPS = frozenset({"limits", "requests", "overhead", "capacity", "allocatable", "hard"})
+_GO_TYPES = {"str": "string", "int": "int32", "bool": "bool", "float": "float64"}
+
+
+class WrongType(Exception):
+    """A value of the wrong JSON type, as Go's decoder refuses it."""
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def _scalar(value: Any, typ: str, path: str) -> Any:
+    """A scalar as the apiserver decodes it: a number in a quantity is its text; other
+    mismatches are refused (the Python client cannot read such an object back)."""
+    if typ == "str" and isinstance(value, int | float) and not isinstance(value, bool):
+        parent, _, last = path.rpartition(".")
+        if parent.rpartition(".")[2] in _QUANTITY_MAPS or last.split("[")[0] in ("sizeLimit",):
+            return str(value)
+    want = {"str": str, "int": int, "bool": bool, "float": int | float}.get(typ)
+    if want is not None and (not isinstance(value, want) or (typ == "int" and isinstance(value, bool))):
+        raise WrongType(f"json: cannot unmarshal {_json_type(value)} into Go struct field .{path} "
+                        f"of type {_GO_TYPES[typ]}")
+    return value
+
+
 def _walk(value: Any, typ: str, path: str, found: list[str]) -> Any:
     """``value`` without the fields ``typ`` does not have; their paths go to ``found``."""
-    if typ in _SCALARS or value is None:
+    if value is None:
         return value
+    if typ in _SCALARS:
+        return _scalar(value, typ, path)
     m = _LIST.match(typ)
     if m:
         if not isinstance(value, list):
@@ -100,11 +135,14 @@ def prune(kind: str, obj: Obj, how: str) -> tuple[Obj, list[str]]:
     if model is None:
         return obj, []
     found: list[str] = []
-    kept = _walk(obj, model, "", found)
+    kind_name = model.removeprefix("CoreV1").removeprefix("V1")
+    try:
+        kept = _walk(obj, model, "", found)
+    except WrongType as exc:
+        raise errors.bad_request(f'{kind_name} in version "v1" cannot be handled as a {kind_name}: {exc}') from None
     if not found:
-        return obj, []
+        return kept, []
     if how == "Strict":
-        kind_name = model.removeprefix("CoreV1").removeprefix("V1")
         listed = ", ".join(f'unknown field "{f}"' for f in found)
         raise errors.bad_request(f'{kind_name} in version "v1" cannot be handled as a {kind_name}: '
                                  f"strict decoding error: {listed}")

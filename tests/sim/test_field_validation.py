@@ -59,3 +59,22 @@ def test_openapi_v3_says_each_kind_takes_field_validation(raw):
     patch = doc.json()["paths"]["/api/v1/namespaces/{namespace}/pods/{name}"]["patch"]
     assert patch["x-kubernetes-group-version-kind"] == {"group": "", "version": "v1", "kind": "Pod"}
     assert "fieldValidation" in [p["name"] for p in patch["parameters"]]
+
+
+def test_numbers_in_quantities_are_kept_as_text_and_wrong_types_are_refused(raw, v1):
+    """`cpu: 1` unquoted is a quantity (kept as "1"); a number where a string belongs is refused,
+    as Go's decoder does: stored as sent, it made every list of pods fail in the Python client."""
+    body = pod_body("sized")
+    body["spec"]["containers"][0]["resources"] = {"requests": {"cpu": 1, "memory": 100}, "limits": {"cpu": 0.5}}
+    resp = _post(raw, body)
+    assert resp.status == 201, resp.body
+    assert resp.json()["spec"]["containers"][0]["resources"] == {
+        "requests": {"cpu": "1", "memory": "100"}, "limits": {"cpu": "0.5"}}
+    assert [p.metadata.name for p in v1.list_namespaced_pod("default").items] == ["sized"]
+    bad = pod_body("typed")
+    bad["spec"]["containers"][0]["env"] = [{"name": "N", "value": 5}]
+    resp = _post(raw, bad)
+    assert resp.status == 400 and resp.json()["reason"] == "BadRequest"
+    assert resp.json()["message"] == ('Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal '
+                                      'number into Go struct field .spec.containers[0].env[0].value of type string')
+    assert raw("GET", f"{PODS}/typed").status == 404
