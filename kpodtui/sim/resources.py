@@ -363,6 +363,9 @@ class Resources:
                     "field": "data"}])
         if request.query.get("dryRun") == "All":
             return json_response(new, headers=_warning_headers(warnings))
+        if _unchanged(current, new):
+            # as etcd's guaranteed update: nothing to write, no new resourceVersion, no watch event
+            return json_response(current, headers=_warning_headers(warnings))
         return json_response(self.store.replace(kind, namespace, name, new), headers=_warning_headers(warnings))
 
     # -- delete ---------------------------------------------------------------------------
@@ -511,3 +514,12 @@ def _event_line(ev: WatchEvent) -> str:
 def _warning_headers(warnings: list[str]) -> CIMultiDict[str] | None:
     """One ``Warning`` header per unknown field (kubectl prints each)."""
     return CIMultiDict(("Warning", w) for w in warnings) if warnings else None
+
+
+def _unchanged(current: Obj, new: Obj) -> bool:
+    """Whether ``new`` is ``current`` again (its resourceVersion aside)."""
+    def bare(obj: Obj) -> Obj:
+        meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k != "resourceVersion"}
+        return {**obj, "metadata": meta}
+
+    return bare(current) == bare(new)

@@ -66,3 +66,13 @@ def test_since_time_counts_to_the_second_as_the_kubelet_does(api, sim):
     assert resp.status == 200
     assert resp.body.decode().splitlines() == expected
     assert len(expected) >= 2  # the first line of that second too, unless it was in an earlier one
+
+
+def test_an_update_that_changes_nothing_keeps_the_resource_version(api):
+    """etcd is not written for a no-op update: same resourceVersion, no watch event."""
+    api.create_namespaced_config_map("default", {"metadata": {"name": "same"}, "data": {"a": "1"}})
+    first = api.patch_namespaced_config_map("same", "default", {"data": {"a": "1"}})
+    again = api.patch_namespaced_config_map("same", "default", {"data": {"a": "1"}})
+    assert again.metadata.resource_version == first.metadata.resource_version
+    changed = api.patch_namespaced_config_map("same", "default", {"data": {"a": "2"}})
+    assert int(changed.metadata.resource_version) > int(first.metadata.resource_version)
