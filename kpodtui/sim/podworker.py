@@ -337,6 +337,11 @@ class PodWorker:
             if not self._should_restart(c, code):
                 return code
             term = c.status["state"]["terminated"]
+            if not c.status.get("restartCount"):
+                # the kubelet's back-off starts at the second failure: the first restart is at once
+                c.status["lastState"] = {"terminated": term}
+                c.status["restartCount"] = 1
+                continue
             msg = f"back-off {int(backoff)}s restarting failed container={c.name} pod={self.name}_{self.namespace}({self.uid})"
             c.status["lastState"] = {"terminated": term}
             c.status["state"] = {"waiting": {"reason": "CrashLoopBackOff", "message": msg}}

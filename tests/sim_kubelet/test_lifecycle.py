@@ -312,17 +312,21 @@ def test_restart_policy_on_failure_restarts_with_backoff(make_sim):
 
     sim = make_sim(node=NodeConfig(crash_backoff_seconds=0.2))
     api = client.CoreV1Api(config.new_client_from_config(str(sim.kubeconfig_path)))
-    c = sh("main", "if [ -e /state/once ]; then echo second; exit 0; fi; touch /state/once; echo first; exit 1",
+    c = sh("main", "n=$(cat /state/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /state/n; "
+                   "if [ $n -ge 3 ]; then echo third; exit 0; fi; echo try$n; exit 1",
            volumeMounts=[{"name": "state", "mountPath": "/state"}])
     api.create_namespaced_pod("default", pod("crashy", c, restart="OnFailure",
                                              volumes=[{"name": "state", "emptyDir": {}}]))
     p = wait_phase(api, "crashy")
     assert p.status.phase == "Succeeded"
     cs = container_status(p, "main")
-    assert cs.restart_count == 1 and cs.last_state.terminated.exit_code == 1
-    assert api.read_namespaced_pod_log("crashy", "default") == "second\n"
-    assert api.read_namespaced_pod_log("crashy", "default", previous=True) == "first\n"
-    wait_event(api, "crashy", "BackOff")
+    assert cs.restart_count == 2 and cs.last_state.terminated.exit_code == 1
+    assert api.read_namespaced_pod_log("crashy", "default") == "third\n"
+    assert api.read_namespaced_pod_log("crashy", "default", previous=True) == "try2\n"
+    # as the kubelet: the first restart is at once, the back-off (and its event) from the second
+    backoffs = [e for e in api.list_namespaced_event("default").items
+                if e.involved_object.name == "crashy" and e.reason == "BackOff"]
+    assert len(backoffs) == 1 and (backoffs[0].count or 1) == 1
 
 
 def test_restart_policy_always_runs_init_containers_once(api):
