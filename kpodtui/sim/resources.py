@@ -188,6 +188,17 @@ class Resources:
                                                        "Cache-Control": "no-cache, private"})
         resp.enable_chunked_encoding()
         obj_kind = KINDS[kind][0]
+        if tables.wants_table(request.headers.get("Accept", "")):
+            # `kubectl get -w`: each event's object is a one-row Table (READY, STATUS... columns)
+            include = request.query.get("includeObject", "Metadata")
+
+            def line(ev: WatchEvent) -> str:
+                if ev.type not in ("ADDED", "MODIFIED", "DELETED"):
+                    return _event_line(ev)
+                row = tables.table(kind, [ev.obj], str(ev.rv), include)
+                return f'{{"type":"{ev.type}","object":{dumps(row)}}}\n'
+        else:
+            line = _event_line
         try:
             watcher = store.watch(kind, namespace, match, since)
         except errors.ApiError as exc:
@@ -205,7 +216,7 @@ class Resources:
             if initial_end:
                 # Catch-up (ADDED of everything) is queued already; flush it, then mark its end.
                 pending = _drain(watcher.queue)
-                lines = [_event_line(e) for e in pending if e.type not in ("END", "ERROR")]
+                lines = [line(e) for e in pending if e.type not in ("END", "ERROR")]
                 lines.append(dumps({"type": "BOOKMARK", "object": {
                     "kind": obj_kind, "apiVersion": "v1",
                     "metadata": {"resourceVersion": str(store.resource_version),
@@ -237,7 +248,7 @@ class Resources:
                     if ev.type == "END":
                         stop = True
                         break
-                    lines.append(_event_line(ev))
+                    lines.append(line(ev))
                     if ev.type == "ERROR":
                         stop = True
                         break

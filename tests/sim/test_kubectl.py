@@ -174,3 +174,25 @@ def test_every_dry_run_manifest_passes_kubectl_apply_strict(sim):
                              env=env, capture_output=True, text=True, timeout=30)
         assert out.returncode == 0 and "created (server dry run)" in out.stdout, (spec.name, out.stderr)
         assert "Warning" not in out.stderr, (spec.name, out.stderr)
+
+
+@needs_kubelet
+def test_kubectl_get_pods_watch_shows_the_columns(v1, sim):
+    """`kubectl get pods -w` asks for Tables on the watch too: READY, STATUS... not only NAME/AGE."""
+    v1.create_namespaced_pod("default", pod_body("watched", containers=[
+        {"name": "main", "image": "busybox", "command": ["sh", "-c", "sleep 1; echo done"]}]))
+    env = {**os.environ, "KUBECONFIG": str(sim.kubeconfig_path)}
+    proc = subprocess.Popen(["kubectl", "get", "pods", "-w"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    try:
+        assert proc.stdout is not None
+        for out in proc.stdout:  # ends when the process is killed below
+            lines.append(out)
+            if "Completed" in out:
+                break
+    finally:
+        proc.kill()
+        proc.wait(10)
+    assert lines[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"], lines
+    assert any(ln.split()[:3] == ["watched", "0/1", "Completed"] for ln in lines[1:]), lines
