@@ -129,6 +129,9 @@ def _fault_error(status: int, retry_after: int | None) -> errors.ApiError:
     return errors.ApiError(status, f"injected fault {status}", None, None, headers)
 
 
+PUBLIC_PATHS = frozenset({"/version", "/healthz", "/livez", "/readyz"})
+
+
 def build_app(ctx: ServerContext) -> web.Application:
     """The aiohttp application serving ``ctx``."""
 
@@ -139,7 +142,11 @@ def build_app(ctx: ServerContext) -> web.Application:
             verb = "WATCH" if _kube_verb(request) == "watch" else request.method
             ctx.counters[f"{verb} {_route_template(request)}"] += 1
         try:
-            if request.headers.get("Authorization", "") != f"Bearer {ctx.token}":
+            given = request.headers.get("Authorization")
+            # /version and the health checks are public (system:public-info-viewer) to a client
+            # with no credentials; wrong credentials are refused everywhere
+            public = given is None and request.method == "GET" and request.path in PUBLIC_PATHS
+            if given != f"Bearer {ctx.token}" and not public:
                 raise errors.ApiError(401, "Unauthorized", "Unauthorized")
             if not admin:
                 if ctx.faults.latency > 0:
