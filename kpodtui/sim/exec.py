@@ -127,8 +127,9 @@ async def run_exec(request: web.Request, c: ContainerRun, command: list[str], us
     master = slave = None
     if tty:
         master, slave = os.openpty()
-        stdio: dict[str, Any] = {"stdin": slave if use_stdin else asyncio.subprocess.DEVNULL,
-                                 "stdout": slave, "stderr": slave}
+        # the terminal is the command's stdin even when the client sends none (setsid --ctty
+        # needs it there, as a runtime's tty does); nothing is written to it then
+        stdio: dict[str, Any] = {"stdin": slave, "stdout": slave, "stderr": slave}
     else:
         stdio = {"stdin": asyncio.subprocess.PIPE if use_stdin else asyncio.subprocess.DEVNULL,
                  "stdout": asyncio.subprocess.PIPE, "stderr": asyncio.subprocess.PIPE}

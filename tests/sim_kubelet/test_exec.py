@@ -54,6 +54,14 @@ def test_exec_stdout_stderr_and_exit_code(api, running, protocol):
     assert ok.returncode == 0
 
 
+def test_exec_with_a_tty_and_no_stdin_runs_the_command(api, running):
+    """`kubectl exec -t POD -- cmd` (a terminal, nothing to send): the command runs, its
+    output on the terminal, its exit code on the status channel."""
+    ws = _exec(api, running, ["sh", "-c", "echo hi; exit 3"], tty=True, stderr=False)
+    assert ws.returncode == 3
+    assert ws.read_stdout().replace("\r\n", "\n") == "hi\n"
+
+
 def test_exec_preloaded_returns_the_output(api, running):
     out = stream(api.connect_get_namespaced_pod_exec, running, "default",
                  command=["sh", "-c", "echo $GREETING; pwd; cat /tmp/kpodtui-sim/data/greeting"],
