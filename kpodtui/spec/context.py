@@ -9,11 +9,6 @@ from kpodtui.spec.errors import SpecError
 from kpodtui.spec.schema import DEPRECATED_ALIASES
 from kpodtui.spec.yamlpos import Document, Path
 
-# YAML's line breaks (PyYAML and libyaml count lines by these).
-_LINE_BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")
-# Before a scalar's text: its anchor and tag (``&port !!int 8080``).
-_PROPERTIES = re.compile(r"^(?:[&!]\S*\s+)+")
-_PLAIN_TOKEN = re.compile(r"[^\s,\[\]{}#]+")
 _INDEX = re.compile(r"[0-9]+")
 
 
@@ -101,14 +96,11 @@ class CheckContext:
         overrides: dict[str, str] | None = None,
         *,
         defer_templates: bool = True,
-        text: str | None = None,
     ) -> None:
         self.source = source
         self.doc = doc
         self.overrides = overrides or {}
         self.defer_templates = defer_templates
-        self.text = text
-        self._lines: list[str] | None = None
         self.errors: list[SpecError] = []
         self.warnings: list[str] = []
 
@@ -160,19 +152,8 @@ class CheckContext:
         hit = self._override_at(path)
         if hit is not None:
             split = split_override(hit[1])
-            return _yaml_scalar_text(split[1], path[hit[0]:]) if split else None
-        if self.doc is None or self.text is None:
-            return None
-        pos = self.doc.values.get(path)
-        if pos is None:
-            return None
-        if self._lines is None:
-            self._lines = _LINE_BREAK.split(self.text)
-        if pos.line > len(self._lines):
-            return None
-        rest = _PROPERTIES.sub("", self._lines[pos.line - 1][pos.column - 1:])
-        token = _PLAIN_TOKEN.match(rest)
-        return token.group(0) if token else None
+            return _plain_text(split[1], path[hit[0]:]) if split else None
+        return self.doc.plain.get(path) if self.doc is not None else None
 
     def make_error(self, path: Path, what: str, suggestion: str | None = None, *,
                    key: str | None = None) -> SpecError:
@@ -199,22 +180,15 @@ class CheckContext:
         self.warnings.append(str(self.make_error(path, what)))
 
 
-def _yaml_scalar_text(text: str, path: Path) -> str | None:
-    """The written text of the plain scalar at ``path`` inside the YAML ``text``."""
-    import yaml
+def _plain_text(text: str, path: Path) -> str | None:
+    """How the plain scalar at ``path`` inside the YAML ``text`` (a --set value) was written."""
+    from kpodtui.spec.yamlpos import parse_documents
 
     try:
-        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError:
+        docs = parse_documents(text, "--set")
+    except SpecError:
         return None
-    for part in path:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(part)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            return None
-    return node.value if isinstance(node, yaml.ScalarNode) and not node.style else None
+    return docs[0].plain.get(tuple(path)) if docs else None
 
 
 def type_name(value: Any) -> str:

@@ -206,9 +206,9 @@ def _check_mapping(ctx: CheckContext, raw: dict[str, Any]) -> tuple[dict[str, An
 
 def _spec_from_document(
     doc: Document, source: str, source_path: Path | None, base_dir: Path | None,
-    parsed_overrides: list[tuple[Segments, Any, str]], text: str | None = None,
+    parsed_overrides: list[tuple[Segments, Any, str]],
 ) -> tuple[TaskSpec | None, list[SpecError]]:
-    ctx = CheckContext(source, doc, text=text)
+    ctx = CheckContext(source, doc)
     ctx.errors.extend(doc.errors)
     if not isinstance(doc.value, dict):
         ctx.error((), f"a task spec must be a mapping of keys (task_id: ..., image: ...), got {type_name(doc.value)}")
@@ -259,7 +259,7 @@ def _load_text(text: str, source: str, source_path: Path | None, base_dir: Path 
     errors: list[SpecError] = []
     seen: dict[str, int] = {}
     for doc in docs:
-        spec, errs = _spec_from_document(doc, source, source_path, base_dir, parsed, text)
+        spec, errs = _spec_from_document(doc, source, source_path, base_dir, parsed)
         errors.extend(errs)
         if spec is None:
             continue

@@ -37,6 +37,8 @@ class Document:
     start: Pos
     keys: dict[Path, Pos] = field(default_factory=dict)
     values: dict[Path, Pos] = field(default_factory=dict)
+    #: plain (unquoted) scalars as written, e.g. ``0022`` where the value is the int 18
+    plain: dict[Path, str] = field(default_factory=dict)
     errors: list[SpecError] = field(default_factory=list)
 
     def where(self, path: Path) -> Pos:
@@ -58,6 +60,8 @@ def _walk(node: Any, path: Path, doc: Document, source: str, depth: int = 0) -> 
     if depth > 60:  # a recursive alias; the constructor will cope, positions need not
         return
     doc.values.setdefault(path, _pos(node.start_mark))
+    if isinstance(node, yaml.ScalarNode) and not node.style:
+        doc.plain.setdefault(path, node.value)
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, Pos] = {}
         for key_node, value_node in node.value:
