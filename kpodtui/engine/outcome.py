@@ -190,8 +190,8 @@ def failure_reason(pod: Json | None, base: str, warnings: Sequence[str] = ()) ->
     status = pod.get("status") or {}
     if status.get("reason"):
         return str(status["reason"])
-    states = [cs for cs in container_states(pod) if cs.name == base] + [
-        cs for cs in container_states(pod) if cs.name != base and cs.state == "waiting"]
+    every = container_states(pod)
+    states = [cs for cs in every if cs.name == base] + [cs for cs in every if cs.name != base and cs.state == "waiting"]
     for cs in states:
         if cs.reason and cs.reason not in ("Completed", "Error", "ContainerCreating", "PodInitializing"):
             return cs.reason
