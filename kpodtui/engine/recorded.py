@@ -35,14 +35,14 @@ def kill_recorded_run(history: Any, record: Any, api: Any) -> tuple[str, bool]:
     except Exception:  # noqa: BLE001 - a spec that no longer loads: the defaults
         pass
     history.update_run(record.id, kill_requested=1)
-    pod = f"{record.namespace}/{record.pod_name}"
+    from kpodtui.engine.report import kill_report
+
+    pod = f"{record.namespace}/{record.pod_name}" if record.pod_name else None
     if on_kill == "keep_pod" or not record.pod_name:
-        deleted = False
-        report = f"killed on request: pod {pod} kept (on_kill_action: keep_pod)" if record.pod_name \
-            else "killed on request"
+        deleted, fate = False, "kept"
     else:
-        gone = not api.delete_pod(record.namespace, record.pod_name, grace)
         deleted = True
-        report = f"killed on request: pod {pod} {'was already gone' if gone else 'deleted'}"
+        fate = "deleted" if api.delete_pod(record.namespace, record.pod_name, grace) else "was already gone"
+    report = kill_report(pod, fate)
     history.record_kill_if_unfollowed(record.id, report, deleted)
     return report, deleted

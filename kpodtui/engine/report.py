@@ -56,6 +56,16 @@ def scrub(value: Any, secrets: set[str]) -> Any:
     return value
 
 
+def kill_report(pod: str | None, fate: str | None) -> str:
+    """The report of a killed run: what became of ``pod`` ("deleted", "kept", "was already
+    gone"; None: nothing to say of it)."""
+    if not pod or fate is None:
+        return "killed on request"
+    if fate == "kept":
+        return f"killed on request: pod {pod} kept (on_kill_action: keep_pod)"
+    return f"killed on request: pod {pod} {fate}"
+
+
 def describe_base(pod: Json | None, base: str) -> str:
     """One line about the base container's end (or why it has none)."""
     state = find_state(pod, base)

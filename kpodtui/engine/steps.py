@@ -16,7 +16,7 @@ from kpodtui.engine import outcome as oc
 from kpodtui.engine.callbacks import Callbacks
 from kpodtui.engine.events import PodAssigned, RunFinished
 from kpodtui.engine.logpump import LogPump
-from kpodtui.engine.report import failure_report
+from kpodtui.engine.report import failure_report, kill_report
 from kpodtui.engine.xcom import extract_xcom, quit_istio
 from kpodtui.kube.api import explain, never_sent, refusal_text
 from kpodtui.kube.retry import exception_status, is_connection_error, refused
@@ -353,12 +353,8 @@ def cleanup(run: Run, cause: str | None) -> RunFinished:
             pod is None or (pod.get("metadata") or {}).get("deletionTimestamp")):
         run.pod_deleted = True  # gone or going: deleted by the kill (here or by `kpodtui kill`)
     if outcome == "killed":
-        if run.pod_deleted:
-            report = f"killed on request: pod {run.pod_name} deleted"
-        elif run.pod_name and run.spec.on_kill_action == "keep_pod":
-            report = f"killed on request: pod {run.pod_name} kept (on_kill_action: keep_pod)"
-        else:
-            report = "killed on request"
+        kept = run.spec.on_kill_action == "keep_pod"
+        report = kill_report(run.pod_name, "deleted" if run.pod_deleted else "kept" if kept else None)
     run._fire("on_pod_cleanup", pod=pod)
     exit_code = code
     result = RunFinished(
