@@ -7,9 +7,10 @@ to build the cluster; the kubelet uses it to schedule pods and refuse images.
 from __future__ import annotations
 
 import platform
-import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from kpodtui.spec import formats
 
 _ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(
     platform.machine().lower(), platform.machine().lower() or "amd64"
@@ -72,14 +73,6 @@ class NodeConfig:
 
 # -- quantities ------------------------------------------------------------------
 
-_SUFFIX = {
-    "": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
-    "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
-    "m": 0.001, "u": 1e-6, "n": 1e-9,
-}
-_QUANTITY = re.compile(r"^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)([a-zA-Z]*)$")
-
-
 def parse_quantity(value: Any) -> float:
     """A Kubernetes quantity (``100m``, ``1.5``, ``512Mi``, ``1e3``) as a float of base units.
 
@@ -87,10 +80,10 @@ def parse_quantity(value: Any) -> float:
     """
     if isinstance(value, int | float):
         return float(value)
-    m = _QUANTITY.match(str(value).strip())
-    if not m or m.group(2) not in _SUFFIX:
-        raise ValueError(f"quantities must match the regular expression: {value!r}")
-    return float(m.group(1)) * _SUFFIX[m.group(2)]
+    amount = formats.parse_quantity(str(value).strip())
+    if amount is None:
+        raise ValueError(f"{formats.QUANTITY_MSG}: {value!r}")
+    return float(amount)
 
 
 def pod_requests(spec: dict[str, Any]) -> dict[str, float]:

@@ -10,92 +10,23 @@ import re
 from typing import Any
 
 from kpodtui.sim import errors
+from kpodtui.spec import formats
 
 Obj = dict[str, Any]
 Cause = dict[str, str]
 
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
-_ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
-_QUANTITY = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$")
-
-DNS1123_LABEL_MSG = (
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
-    "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "
-    "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
-)
-DNS1123_SUBDOMAIN_MSG = (
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-    "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
-    "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-)
-QUALIFIED_NAME_MSG = (
-    "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
-    "with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "
-    "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
-)
-LABEL_VALUE_MSG = (
-    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
-    "and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or "
-    "'12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
-)
 
 RESTART_POLICIES = ("Always", "Never", "OnFailure")
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 
-
-# -- building blocks (also used by the selectors) ------------------------------------
-
-
-def dns1123_label_errors(value: str) -> list[str]:
-    """Problems of ``value`` as a DNS-1123 label (container, volume, namespace names)."""
-    out = []
-    if len(value) > 63:
-        out.append("must be no more than 63 characters")
-    if not _DNS1123_LABEL.match(value):
-        out.append(DNS1123_LABEL_MSG)
-    return out
-
-
-def dns1123_subdomain_errors(value: str) -> list[str]:
-    """Problems of ``value`` as a DNS-1123 subdomain (pod, configmap, secret names)."""
-    out = []
-    if len(value) > 253:
-        out.append("must be no more than 253 characters")
-    if not _DNS1123_SUBDOMAIN.match(value):
-        out.append(DNS1123_SUBDOMAIN_MSG)
-    return out
-
-
-def label_key_errors(key: str) -> list[str]:
-    """Problems of a label or annotation key (``[prefix/]name``)."""
-    prefix, _, name = key.rpartition("/")
-    out = []
-    if "/" in key and not prefix:
-        out.append("prefix part must be non-empty")
-    elif prefix:
-        out += [f"prefix part {e}" for e in dns1123_subdomain_errors(prefix)]
-    if not name:
-        out.append("name part must be non-empty")
-    else:
-        if len(name) > 63:
-            out.append("name part must be no more than 63 characters")
-        if not _QUALIFIED_NAME.match(name):
-            out.append(QUALIFIED_NAME_MSG)
-    return out
-
-
-def label_value_errors(value: str) -> list[str]:
-    """Problems of a label value."""
-    out = []
-    if len(value) > 63:
-        out.append("must be no more than 63 characters")
-    if not _LABEL_VALUE.match(value):
-        out.append(LABEL_VALUE_MSG)
-    return out
+# The string formats and their messages are shared with kpodtui's offline checks
+# (kpodtui.spec.formats, a module with no other kpodtui imports): one transcription
+# of apimachinery's rules, so the sim and `kpodtui validate` say the same thing.
+dns1123_label_errors = formats.is_dns1123_label
+dns1123_subdomain_errors = formats.is_dns1123_subdomain
+label_key_errors = formats.is_qualified_name
+label_value_errors = formats.is_label_value
 
 
 def _required(field: str, detail: str = "") -> Cause:
@@ -195,12 +126,7 @@ def _validate_container(c: Any, path: str, volume_names: set[str]) -> list[Cause
         if not isinstance(env, dict) or not env.get("name"):
             causes.append(_required(f"{epath}.name"))
             continue
-        if not _ENV_NAME.match(env["name"]):
-            causes.append(_invalid(f"{epath}.name", env["name"],
-                                   "a valid environment variable name must consist of alphabetic characters, digits, "
-                                   "'_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or "
-                                   "'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is "
-                                   "'[-._a-zA-Z][-._a-zA-Z0-9]*')"))
+        causes += [_invalid(f"{epath}.name", env["name"], e) for e in formats.is_relaxed_env_var_name(env["name"])]
         if "value" in env and env.get("valueFrom") is not None:
             causes.append(_invalid(f"{epath}.valueFrom", "", "may not be specified when `value` is not empty"))
     seen_ports: set[tuple[Any, Any]] = set()
@@ -238,10 +164,8 @@ def _validate_container(c: Any, path: str, volume_names: set[str]) -> list[Cause
     if isinstance(resources, dict):
         for section in ("limits", "requests"):
             for res, q in (resources.get(section) or {}).items():
-                if not isinstance(q, str | int | float) or not _QUANTITY.match(str(q)):
-                    causes.append(_invalid(f"{path}.resources.{section}[{res}]", q,
-                                           "quantities must match the regular expression "
-                                           "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"))
+                if not isinstance(q, str | int | float) or formats.parse_quantity(str(q)) is None:
+                    causes.append(_invalid(f"{path}.resources.{section}[{res}]", q, formats.QUANTITY_MSG))
     tmp = c.get("terminationMessagePolicy")
     if tmp is not None and tmp not in ("File", "FallbackToLogsOnError"):
         causes.append(_not_supported(f"{path}.terminationMessagePolicy", tmp, ("FallbackToLogsOnError", "File")))

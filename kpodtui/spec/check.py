@@ -13,16 +13,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from kpodtui.spec import formats
+from kpodtui.spec.apicheck import ApiChecker, as_string, invalid
+from kpodtui.spec.apirules import DNS_SUBDOMAIN, each
 from kpodtui.spec.context import CheckContext, type_name
 from kpodtui.spec.errors import did_you_mean
-from kpodtui.spec.k8s import (
-    camelize,
-    dns_label_problem,
-    label_key_problem,
-    label_value_problem,
-)
-from kpodtui.spec.objects import OBJECT_LIST_CHECKS, check_pod_object, check_secrets
-from kpodtui.spec.schema import CHOICES, DEPRECATED_ALIASES, PARAMS
+from kpodtui.spec.k8s import camelize
+from kpodtui.spec.objects import check_pod_object, check_secrets
+from kpodtui.spec.schema import CHOICES, DEPRECATED_ALIASES, PARAM_API, PARAMS
 from kpodtui.spec.yamlpos import Path
 
 _BAD = object()
@@ -99,26 +97,9 @@ def check_mapping(ctx: CheckContext, path: Path, value: Any) -> Any:
 
 
 def _scalar_str(ctx: CheckContext, path: Path, value: Any, what: str) -> Any:
-    # Kubernetes wants strings here, and quoting is easy to forget. YAML turns `tier: 1`
-    # into an int, which is kept as the text "1"; but `3.10`, `0022` or `1_000` would
-    # silently become '3.1', '18' or '1000', so say "quote it" instead (as for a date).
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return ""
-    if not isinstance(value, list | dict) and (typed := ctx.set_text(path)) is not None:
-        return typed  # `--set env_vars.V=3.10`: what was typed is the string
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        written = ctx.scalar_text(path)
-        if isinstance(value, int) and written in (None, str(value)):
-            return str(value)
-        if written is not None:
-            reads = f"got the number {written}" if written == repr(value) else \
-                f"YAML reads {written} as the number {value!r}"
-            ctx.error(path, f"{what} must be a string, {reads} (quote it: '{written}')")
-            return _BAD
-    ctx.error(path, f"{what} must be a string, got {type_name(value)} {value!r} (quote it)")
-    return _BAD
+    # Kubernetes wants strings here, and quoting is easy to forget: see as_string.
+    text = as_string(ctx, path, value, what)
+    return _BAD if text is None else text
 
 
 def check_labels(ctx: CheckContext, path: Path, value: Any) -> Any:
@@ -133,14 +114,8 @@ def check_labels(ctx: CheckContext, path: Path, value: Any) -> Any:
             ctx.error(kp, f"label key must be a string, got {type_name(k)}")
             continue
         v = _scalar_str(ctx, kp, v, "a label value")
-        if v is _BAD:
-            continue
-        problem = None if ctx.deferred(k) else label_key_problem(k)
-        if problem is None and not ctx.deferred(v):
-            problem = label_value_problem(v)
-        if problem:
-            ctx.error(kp, problem)
-        out[k] = v
+        if v is not _BAD:
+            out[k] = v
     return out
 
 
@@ -155,8 +130,6 @@ def check_annotations(ctx: CheckContext, path: Path, value: Any) -> Any:
         if not isinstance(k, str):
             ctx.error(kp, f"annotation key must be a string, got {type_name(k)}")
             continue
-        if not ctx.deferred(k) and (problem := label_key_problem(k)):
-            ctx.error(kp, problem.replace("label key", "annotation key"))
         v = _scalar_str(ctx, kp, v, "an annotation value")
         if v is not _BAD:
             out[k] = v
@@ -202,9 +175,6 @@ def check_objlist(ctx: CheckContext, path: Path, value: Any) -> Any:
             _expect(ctx, (*path, i), item, "a mapping")
             continue
         out.append(camelize(item))
-    extra = OBJECT_LIST_CHECKS.get(_param_name(path)) if path else None
-    if extra:
-        extra(ctx, path, out)
     return out
 
 
@@ -220,7 +190,8 @@ def check_pod(ctx: CheckContext, path: Path, value: Any) -> Any:
     if not isinstance(value, dict):
         return _expect(ctx, path, value, "a pod (a mapping with metadata and spec)")
     pod = camelize(value)
-    check_pod_object(ctx, path, pod)
+    if check_pod_object(ctx, path, pod):
+        pod = ApiChecker(ctx).check(path, pod, "V1Pod")
     return pod
 
 
@@ -285,9 +256,6 @@ def check_choice(ctx: CheckContext, path: Path, value: Any) -> Any:
 def check_dnslabel(ctx: CheckContext, path: Path, value: Any) -> Any:
     if not isinstance(value, str):
         return _expect(ctx, path, value, "a container name")
-    if not ctx.deferred(value) and (problem := dns_label_problem(value)):
-        ctx.error(path, problem)
-        return _BAD
     return value
 
 
@@ -361,7 +329,31 @@ def check_value(ctx: CheckContext, key: str, value: Any, written: str | None = N
     if value is None and param.default is not None:
         # Writing `key:` with nothing after it means "the default", as in the reference.
         return _copy_default(param.default)
-    return CHECKERS[param.kind](ctx, (written or key,), value)
+    path = (written or key,)
+    out = CHECKERS[param.kind](ctx, path, value)
+    if out is _BAD or out is None or ctx.deferred(out):
+        return out
+    return _check_api(ctx, key, path, value, out)
+
+
+def _check_api(ctx: CheckContext, key: str, path: Path, written: Any, value: Any) -> Any:
+    """The API server's rules on a parameter's value, where it lands in the pod (PARAM_API)."""
+    checker = ApiChecker(ctx)
+    if key == "env_vars" and isinstance(written, dict):
+        # the mapping form: names are keys (report them there), values are strings already
+        for k in written:
+            for problem in formats.is_relaxed_env_var_name(str(k)):
+                ctx.error((*path, k), invalid(str(k), problem))
+        return value
+    if key == "configmaps":
+        each(DNS_SUBDOMAIN)(checker, path, value)
+        return value
+    if key in ("full_pod_spec", "pod_template_dict"):
+        return value  # checked whole by check_pod
+    model, field = PARAM_API.get(key, (None, None))
+    if model is None:
+        return value
+    return checker.check_field(path, value, model, field) if field else checker.check(path, value, model)
 
 
 def _param_name(path: Path) -> Any:

@@ -1,18 +1,16 @@
-"""Checks of the Kubernetes objects written inside a spec.
+"""The shape of a pod written inside a spec, and the reference's ``Secret`` objects.
 
-Deliberately shallow: enough to name the key of a typical mistake (a volume
-without a name, a mount without a path, an init container with an invalid
-name) before anything reaches a server; the full schema is the server's.
+The fields of Kubernetes objects are checked against the API's schema and rules by
+:mod:`kpodtui.spec.apicheck`; here is only what comes before: is it a pod at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kpodtui.spec.context import type_name
 from kpodtui.spec.errors import did_you_mean
-from kpodtui.spec.k8s import camelize, dns_label_problem
+from kpodtui.spec.k8s import camelize
 
 if TYPE_CHECKING:
     from kpodtui.spec.context import CheckContext
@@ -25,49 +23,11 @@ SERVER_SET_METADATA = ("uid", "resourceVersion", "creationTimestamp", "generatio
                        "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds")
 
 
-def _need(ctx: CheckContext, path: Path, items: list[dict], fields: tuple[str, ...], what: str) -> None:
-    for i, item in enumerate(items):
-        for f in fields:
-            if not item.get(f) and item.get(f) != 0:
-                ctx.error((*path, i), f"each {what} needs {f!r}")
+def check_pod_object(ctx: CheckContext, path: Path, pod: dict[str, Any]) -> bool:
+    """A pod written as in a manifest: apiVersion/kind/metadata/spec, kind Pod.
 
-
-def _volumes(ctx: CheckContext, path: Path, items: list[dict]) -> None:
-    _need(ctx, path, items, ("name",), "volume")
-
-
-def _mounts(ctx: CheckContext, path: Path, items: list[dict]) -> None:
-    _need(ctx, path, items, ("name", "mountPath"), "volume mount")
-
-
-def _ports(ctx: CheckContext, path: Path, items: list[dict]) -> None:
-    _need(ctx, path, items, ("containerPort",), "port")
-
-
-def _envs(ctx: CheckContext, path: Path, items: list[dict]) -> None:
-    _need(ctx, path, items, ("name",), "env var")
-
-
-def _containers(ctx: CheckContext, path: Path, items: list[dict]) -> None:
-    for i, item in enumerate(items):
-        name = item.get("name")
-        if not isinstance(name, str):
-            ctx.error((*path, i), "each container needs a name")
-        elif problem := dns_label_problem(name):
-            ctx.error((*path, i, "name"), problem)
-
-
-OBJECT_LIST_CHECKS: dict[str, Callable[[CheckContext, Path, list[dict]], None]] = {
-    "volumes": _volumes,
-    "volume_mounts": _mounts,
-    "ports": _ports,
-    "pod_runtime_info_envs": _envs,
-    "init_containers": _containers,
-}
-
-
-def check_pod_object(ctx: CheckContext, path: Path, pod: dict[str, Any]) -> None:
-    """A pod written as in a manifest: apiVersion/kind/metadata/spec, kind Pod."""
+    True when it is shaped like one (its fields are then checked against the schema)."""
+    errors = len(ctx.errors)
     for k in pod:
         if k not in _POD_KEYS:
             hint = " (write the pod spec under 'spec:')" if k in ("containers", "volumes") else ""
@@ -83,6 +43,7 @@ def check_pod_object(ctx: CheckContext, path: Path, pod: dict[str, Any]) -> None
             items = spec.get(k)
             if items is not None and (not isinstance(items, list) or not all(isinstance(c, dict) for c in items)):
                 ctx.error((*path, "spec", k), "expected a list of containers")
+    return len(ctx.errors) == errors
 
 
 def check_secrets(ctx: CheckContext, path: Path, value: Any) -> Any:

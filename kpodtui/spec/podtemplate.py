@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kpodtui.spec.apicheck import ApiChecker
 from kpodtui.spec.context import CheckContext, type_name
 from kpodtui.spec.errors import SpecError
 from kpodtui.spec.k8s import camelize
@@ -54,7 +55,8 @@ def load_pod_template(path_str: str, base_dir: Path | None, ctx: CheckContext) -
         return None
     ctx.errors.extend(docs[0].errors)
     pod = camelize(docs[0].value)
-    check_pod_object(tctx, (), pod)
+    if check_pod_object(tctx, (), pod):
+        pod = ApiChecker(tctx).check((), pod, "V1Pod")
     ctx.errors.extend(tctx.errors)
     meta = pod.get("metadata") if isinstance(pod.get("metadata"), dict) else {}
     saved = [k for k in SERVER_SET_METADATA if k in meta] + (["status"] if "status" in pod else [])

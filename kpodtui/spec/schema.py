@@ -132,3 +132,49 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 ALL_KEYS: tuple[str, ...] = (*PARAMS, *DEPRECATED_ALIASES)
+
+# Where each parameter lands in the pod, as (model, field) of the client's schema
+# (kpodtui.spec.apischema): its value is converted and checked by the API server's
+# rules for that field. (model, None): the value is a whole object of that model.
+_CONTAINER, _SPEC, _META = "V1Container", "V1PodSpec", "V1ObjectMeta"
+PARAM_API: dict[str, tuple[str, str | None]] = {
+    "namespace": (_META, "namespace"),
+    "labels": (_META, "labels"),
+    "annotations": (_META, "annotations"),
+    "image": (_CONTAINER, "image"),
+    "cmds": (_CONTAINER, "command"),
+    "arguments": (_CONTAINER, "args"),
+    "ports": (_CONTAINER, "ports"),
+    "volume_mounts": (_CONTAINER, "volumeMounts"),
+    "env_vars": (_CONTAINER, "env"),
+    "env_from": (_CONTAINER, "envFrom"),
+    "pod_runtime_info_envs": (_CONTAINER, "env"),
+    "image_pull_policy": (_CONTAINER, "imagePullPolicy"),
+    "container_resources": (_CONTAINER, "resources"),
+    "container_security_context": (_CONTAINER, "securityContext"),
+    "termination_message_policy": (_CONTAINER, "terminationMessagePolicy"),
+    "base_container_name": (_CONTAINER, "name"),
+    "xcom_sidecar_container_image": (_CONTAINER, "image"),
+    "xcom_sidecar_container_resources": (_CONTAINER, "resources"),
+    "xcom_sidecar_container_security_context": (_CONTAINER, "securityContext"),
+    "volumes": (_SPEC, "volumes"),
+    "init_containers": (_SPEC, "initContainers"),
+    "affinity": (_SPEC, "affinity"),
+    "tolerations": (_SPEC, "tolerations"),
+    "node_selector": (_SPEC, "nodeSelector"),
+    "runtime_class_name": (_SPEC, "runtimeClassName"),
+    "priority_class_name": (_SPEC, "priorityClassName"),
+    "schedulername": (_SPEC, "schedulerName"),
+    "dnspolicy": (_SPEC, "dnsPolicy"),
+    "dns_config": (_SPEC, "dnsConfig"),
+    "hostname": (_SPEC, "hostname"),
+    "subdomain": (_SPEC, "subdomain"),
+    "host_aliases": (_SPEC, "hostAliases"),
+    "service_account_name": (_SPEC, "serviceAccountName"),
+    "security_context": (_SPEC, "securityContext"),
+    "image_pull_secrets": (_SPEC, "imagePullSecrets"),
+    "termination_grace_period": (_SPEC, "terminationGracePeriodSeconds"),
+    "active_deadline_seconds": (_SPEC, "activeDeadlineSeconds"),
+    "full_pod_spec": ("V1Pod", None),
+    "pod_template_dict": ("V1Pod", None),
+}

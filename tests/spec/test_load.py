@@ -200,12 +200,12 @@ arguments: "{{ params.args }}"
 
 def test_render_checks_rendered_values():
     text = "task_id: t\nimage: b\nlabels: {day: '{{ params.v }}'}\nparams: {v: ok}\n"
-    with pytest.raises(SpecError, match="labels.day: label value 'not valid!' is invalid"):
+    with pytest.raises(SpecError, match="labels.day: Invalid value: \"not valid!\": a valid label must"):
         # Loading already renders once with a trial identity, so this is caught early...
         one(text.replace("ok", "'not valid!'"))
     # ...and a run id that makes it invalid is caught when rendering for the run.
     spec = one(text.replace("params.v", "run_id"))
-    with pytest.raises(SpecError, match="t.yaml:3:10: labels.day: label value 'a b' is invalid"):
+    with pytest.raises(SpecError, match="t.yaml:3:10: labels.day: Invalid value: \"a b\": a valid label must"):
         render_spec(spec, run_id="a b", ts=TS)
 
 
