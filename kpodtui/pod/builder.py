@@ -33,6 +33,7 @@ from kpodtui.pod.constants import (
 from kpodtui.pod.labels import RunIdentity, run_labels
 from kpodtui.pod.merge import always, merge_pods
 from kpodtui.pod.names import add_unique_suffix, name_from_task_id, sanitize_pod_name
+from kpodtui.pod.origins import ORIGIN, Origin, strip, tag_operator_pod, tag_pod
 from kpodtui.pod.prune import prune
 from kpodtui.spec.objects import SERVER_SET_METADATA
 
@@ -125,51 +126,62 @@ def operator_pod(spec: Any) -> dict[str, Any]:
     })
 
 
-def template_pod(spec: Any) -> dict[str, Any] | None:
-    """The template side: the file (or dict) with ``full_pod_spec`` merged on top."""
-    base = None
+def template_pod(spec: Any, *, tagged: bool = False) -> dict[str, Any] | None:
+    """The template side: the file (or dict) with ``full_pod_spec`` merged on top.
+
+    ``tagged``: list items carry where they were written (:mod:`kpodtui.pod.origins`)."""
+    base, where, prefix = None, None, ()
     if spec.pod_template_file:
-        base = spec.template_pod
-        if base is None:  # a TaskSpec made by hand: load it now, errors as spec errors
+        template = spec.template_pod
+        if template is None:  # a TaskSpec made by hand: load it now, errors as spec errors
             from kpodtui.spec.podtemplate import load_pod_template
 
             ctx = spec.context()
-            base = load_pod_template(spec.pod_template_file, spec.base_dir, ctx)
+            template = load_pod_template(spec.pod_template_file, spec.base_dir, ctx)
             if ctx.errors:
                 raise ctx.errors[0]
+        base, where = template.pod if template else None, template
     elif spec.pod_template_dict:
-        base = spec.pod_template_dict
-    if spec.full_pod_spec:
+        base, where, prefix = spec.pod_template_dict, "spec", ("pod_template_dict",)
+    base = copy.deepcopy(base)
+    full = copy.deepcopy(spec.full_pod_spec)
+    if tagged:
+        tag_pod(base, where, prefix)
+        tag_pod(full, "spec", ("full_pod_spec",))
+    if full:
         # Everything written in full_pod_spec was written on purpose: it overrides the file.
-        return merge_pods(base, spec.full_pod_spec, always)
-    return copy.deepcopy(base) if base else None
+        return merge_pods(base, full, always)
+    return base or None
 
 
 def _attach_secrets(pod: dict[str, Any], secrets: list[dict[str, Any]], rng: random.Random) -> None:
     c0 = pod["spec"]["containers"][0]
-    for s in secrets:
+    for i, s in enumerate(secrets):
+        where = {ORIGIN: Origin("spec", ("secrets", i), flat=True)}
         if s["deploy_type"] == "env" and s.get("key"):
             c0.setdefault("env", []).append({
                 "name": s["deploy_target"].upper(),
-                "valueFrom": {"secretKeyRef": {"name": s["secret"], "key": s["key"]}},
+                "valueFrom": {"secretKeyRef": {"name": s["secret"], "key": s["key"]}}, **where,
             })
         elif s["deploy_type"] == "env":
-            c0.setdefault("envFrom", []).append({"secretRef": {"name": s["secret"]}})
+            c0.setdefault("envFrom", []).append({"secretRef": {"name": s["secret"]}, **where})
         else:
             vol = "secretvol" + str(uuid.UUID(int=rng.getrandbits(128), version=4))
             pod["spec"].setdefault("volumes", []).append(
-                {"name": vol, "secret": {"secretName": s["secret"], "items": s.get("items")}})
+                {"name": vol, "secret": {"secretName": s["secret"], "items": s.get("items")}, **where})
             c0.setdefault("volumeMounts", []).append(
-                {"name": vol, "mountPath": s["deploy_target"], "readOnly": True})
+                {"name": vol, "mountPath": s["deploy_target"], "readOnly": True, **where})
 
 
 def add_xcom_sidecar(pod: dict[str, Any], spec: Any) -> None:
     """Volume ``xcom`` first, mount first in the first container, sidecar container last."""
-    mount = {"name": XCOM_VOLUME, "mountPath": XCOM_MOUNT}
-    pod["spec"]["volumes"] = [{"name": XCOM_VOLUME, "emptyDir": {}}, *(pod["spec"].get("volumes") or [])]
+    mount = {"name": XCOM_VOLUME, "mountPath": XCOM_MOUNT, ORIGIN: Origin("spec", ("do_xcom_push",), flat=True)}
+    pod["spec"]["volumes"] = [{"name": XCOM_VOLUME, "emptyDir": {}, ORIGIN: mount[ORIGIN]},
+                              *(pod["spec"].get("volumes") or [])]
     c0 = pod["spec"]["containers"][0]
     c0["volumeMounts"] = [dict(mount), *(c0.get("volumeMounts") or [])]
     pod["spec"]["containers"].append({
+        ORIGIN: mount[ORIGIN],
         "name": XCOM_SIDECAR_NAME,
         "image": spec.xcom_sidecar_container_image or XCOM_SIDECAR_IMAGE,
         "command": list(XCOM_SIDECAR_COMMAND),
@@ -195,7 +207,9 @@ def build_pod(spec: Any, identity: RunIdentity | None, *, rng: random.Random | N
     if POD_CHECKED_KEY in (spec.labels or {}):
         raise spec.error(("labels", POD_CHECKED_KEY), "is reserved: kpodtui sets it after judging a pod")
     explicit_paths = {PARAM_PATHS[p] for p in spec.explicit if p in PARAM_PATHS}
-    pod = merge_pods(template_pod(spec), operator_pod(spec), explicit_paths.__contains__)
+    client = operator_pod(spec)
+    tag_operator_pod(client, spec)
+    pod = merge_pods(template_pod(spec, tagged=True), client, explicit_paths.__contains__)
     pod["apiVersion"], pod["kind"] = "v1", "Pod"
     pod_spec = pod["spec"]
     pod_spec["restartPolicy"] = "Never"
@@ -220,4 +234,4 @@ def build_pod(spec: Any, identity: RunIdentity | None, *, rng: random.Random | N
     pod = {"apiVersion": "v1", "kind": "Pod", **{k: v for k, v in pod.items() if k not in ("apiVersion", "kind")}}
     pod = prune(pod)
     check_pod(spec, pod)
-    return pod
+    return strip(pod)

@@ -6,8 +6,9 @@ case a non-None base value is kept. kpodtui's improvement: a client value whose
 path ``explicit(path)`` says the user wrote wins even when falsy, so
 ``hostnetwork: false`` or ``cmds: []`` can override a template.
 
-Nested objects (securityContext, resources...) are replaced whole, as in the
-reference; only free-form maps (labels, annotations, nodeSelector) merge by key.
+Nested objects (securityContext, resources...) and maps such as ``nodeSelector``
+and ``overhead`` are replaced whole when the client's is not empty, as in the
+reference; only ``metadata.labels`` and ``metadata.annotations`` merge by key.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ Explicit = Callable[[Path], bool]
 
 _CONTAINER_LISTS = ("volumeMounts", "env", "envFrom", "ports", "volumeDevices")
 _META_LISTS = ("managedFields", "finalizers", "ownerReferences")
-_KEYED_MAPS = ("labels", "annotations", "nodeSelector", "overhead")
+_KEYED_MAPS = ("labels", "annotations")  # metadata only: the reference merges nothing else by key
 
 
 def never(_path: Path) -> bool:
@@ -101,9 +102,6 @@ def merge_spec(base: dict, client: dict, explicit: Explicit) -> dict:
     """Containers by position, init containers by name, volumes concatenated."""
     path = ("spec",)
     out = _generic(base, client, explicit, path)
-    for key in _KEYED_MAPS:
-        if key in base or key in client:
-            out[key] = _keyed(base.get(key), client.get(key))
     out["containers"] = _by_position(base.get("containers") or [], client.get("containers") or [],
                                      explicit, (*path, "containers"))
     init = _by_name(base.get("initContainers") or [], client.get("initContainers") or [],

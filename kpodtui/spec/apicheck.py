@@ -90,6 +90,17 @@ def forbidden(detail: str) -> str:
     return f"Forbidden: {detail}"
 
 
+def plain(value: Any) -> Any:
+    """``value`` with YAML dates as their ISO text, so it can be written as JSON."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {plain(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
 def as_string(ctx: CheckContext, path: Path, value: Any, what: str) -> Any:
     """``value`` for a string field, or None after recording why it is not one (see the module doc)."""
     if isinstance(value, str):
@@ -116,6 +127,18 @@ def as_string(ctx: CheckContext, path: Path, value: Any, what: str) -> Any:
         return None
     ctx.error(path, f"{what} must be a string, got {type_name(value)} {value!r} (quote it)")
     return None
+
+
+_NOUNS = {"labels": "a label value", "annotations": "an annotation value", "nodeSelector": "a node selector value",
+          "matchLabels": "a label value", "value": "an env var value"}
+
+
+def _noun(path: Path) -> str:
+    """What a string field is called in a message (``an annotation value``)."""
+    for part in reversed(path[-2:]):
+        if isinstance(part, str) and part in _NOUNS:
+            return _NOUNS[part]
+    return "this field"
 
 
 class ApiChecker:
@@ -151,9 +174,10 @@ class ApiChecker:
         typ = field_type(model, field)
         if typ is None:
             return value
+        before = len(self.ctx.errors)
         out = self.check(path, value, typ)
         rule = FIELD_RULES.get((model, field))
-        if rule is not None and out is not None and not self.ctx.deferred(out):
+        if rule is not None and out is not None and not self.ctx.deferred(out) and len(self.ctx.errors) == before:
             rule(self, path, out)
         return out
 
@@ -185,18 +209,25 @@ class ApiChecker:
             return value
         spec = models()[model]
         out = dict(value)
+        wrong: set[str] = set()  # fields whose type was wrong: their rules would only repeat it
         for key, v in value.items():
             typ = spec["fields"].get(key)
-            if typ is None or v is None:
+            if typ is None or typ == "object":
+                out[key] = plain(v)  # a field the schema does not know, or free-form: kept, as JSON can carry it
                 continue
+            if v is None:
+                continue
+            before = len(self.ctx.errors)
             out[key] = self.check((*path, key), v, typ)
+            if len(self.ctx.errors) > before:
+                wrong.add(key)
         if self.merged or model not in NOT_REQUIRED_BEFORE_MERGE:
             for key in spec["required"]:
                 if out.get(key) in (None, "", []):
                     self.error((*path, key), required())
         for key, v in out.items():
             rule = FIELD_RULES.get((model, key))
-            if rule is not None and v is not None and not self.ctx.deferred(v):
+            if rule is not None and v is not None and key not in wrong and not self.ctx.deferred(v):
                 rule(self, (*path, key), v)
         check = MODEL_RULES.get(model)
         if check is not None:
@@ -207,7 +238,7 @@ class ApiChecker:
 
     def _scalar(self, path: Path, value: Any, typ: str) -> Any:
         if typ == "str":
-            text = as_string(self.ctx, path, value, "the value")
+            text = as_string(self.ctx, path, value, _noun(path))
             return value if text is None else text
         if typ in _INT_RANGE:
             return self._int(path, value, typ)

@@ -53,3 +53,13 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """The closest of ``choices`` to a misspelt ``word``, if any is close enough."""
     matches = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return matches[0] if matches else None
+
+
+class SpecErrors(SpecError):
+    """Several problems found together (e.g. in a merged pod); reads as the first, ``.errors`` holds all."""
+
+    def __init__(self, errors: list[SpecError]) -> None:
+        first = errors[0]
+        super().__init__(first.what, source=first.source, line=first.line, column=first.column, key=first.key,
+                         suggestion=first.suggestion)
+        self.errors = list(errors)

@@ -24,7 +24,7 @@ from kpodtui.spec.context import (
     split_override,
     type_name,
 )
-from kpodtui.spec.errors import SpecError, did_you_mean
+from kpodtui.spec.errors import SpecError, SpecErrors, did_you_mean
 from kpodtui.spec.k8s import camelize
 from kpodtui.spec.podtemplate import load_pod_template
 from kpodtui.spec.schema import ALL_KEYS, DEPRECATED_ALIASES, PARAMS
@@ -244,6 +244,8 @@ def _trial(spec: TaskSpec) -> list[SpecError]:
     try:
         rendered = render_spec(spec, run_id="validate", ts=TRIAL_TS)
         build_pod(rendered, None)
+    except SpecErrors as exc:
+        return exc.errors
     except SpecError as exc:
         return [exc]
     return []

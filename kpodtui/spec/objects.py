@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from kpodtui.spec.yamlpos import Path
 
 _SECRET_KEYS = ("deploy_type", "deploy_target", "secret", "key", "items")
-_POD_KEYS = ("apiVersion", "kind", "metadata", "spec", "status")  # status: ignored (kubectl get -o yaml)
+POD_KEYS = ("apiVersion", "kind", "metadata", "spec", "status")  # status: ignored (kubectl get -o yaml)
 #: metadata the API server sets: a pod saved with `kubectl get pod -o yaml` carries them; dropped
 SERVER_SET_METADATA = ("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields",
                        "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds")
@@ -29,9 +29,9 @@ def check_pod_object(ctx: CheckContext, path: Path, pod: dict[str, Any]) -> bool
     True when it is shaped like one (its fields are then checked against the schema)."""
     errors = len(ctx.errors)
     for k in pod:
-        if k not in _POD_KEYS:
+        if k not in POD_KEYS:
             hint = " (write the pod spec under 'spec:')" if k in ("containers", "volumes") else ""
-            ctx.error((*path, k), f"unknown pod field {k!r}{hint}", did_you_mean(k, _POD_KEYS))
+            ctx.error((*path, k), f"unknown pod field {k!r}{hint}", did_you_mean(k, POD_KEYS))
     if pod.get("kind") not in (None, "Pod"):
         ctx.error((*path, "kind"), f"expected kind Pod, got {pod['kind']!r}")
     for k in ("metadata", "spec"):

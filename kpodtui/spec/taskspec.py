@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kpodtui.spec.context import CheckContext
 from kpodtui.spec.errors import SpecError
 from kpodtui.spec.schema import BASE_CONTAINER_NAME, PARAMS
 from kpodtui.spec.yamlpos import Document
+
+if TYPE_CHECKING:
+    from kpodtui.spec.podtemplate import PodTemplate
 
 
 class TaskSpec:
@@ -39,7 +42,7 @@ class TaskSpec:
         source: str = "<spec>",
         warnings: list[str] | None = None,
         explicit: frozenset[str] | None = None,
-        template_pod: dict[str, Any] | None = None,
+        template_pod: PodTemplate | None = None,
         rendered: bool = False,
         doc: Document | None = None,
         overrides: dict[str, str] | None = None,

@@ -181,10 +181,15 @@ def test_verified_example_through_build_pod(tmp_path):
     assert {k: pod["metadata"]["labels"][k] for k in "abc"} == {"a": "op", "b": "full", "c": "full"}
 
 
-def test_duplicate_env_after_merge_is_a_spec_error_naming_env_vars(tmp_path):
-    # The reference sends A three times; kpodtui stops before anything is sent.
-    with pytest.raises(SpecError, match=r"test.yaml:\d+:1: env_vars: env var 'A' is set twice in container 'base'"):
+def test_duplicate_env_after_merge_is_a_spec_error_at_the_second_definition(tmp_path):
+    # The reference sends A three times; kpodtui stops before anything is sent. The template's A
+    # comes first in the merged container, full_pod_spec's second: that is where it points.
+    with pytest.raises(SpecError) as info:
         _verified_example(tmp_path, "env_vars: {A: op}\n")
+    err = info.value
+    assert (err.source, err.key) == ("test.yaml", "full_pod_spec.spec.containers[0].env[0].name")
+    assert "env var 'A' is set twice in container 'base'" in err.what
+    assert re.search(r"the other is at spec.containers\[0\].env\[0\] \(.*tpl.yaml:\d+\)", err.what)
 
 
 def test_explicit_false_zero_and_empty_override_the_template(tmp_path):
@@ -216,7 +221,7 @@ def test_names_follow_the_reference():
     assert len(pod["metadata"]["name"]) == 63 and pod["metadata"]["name"].startswith("n" * 54 + "-")
     pod = pod_of("task_id: t\nimage: b\nname: Exact.Name\nrandom_name_suffix: false\n")
     assert pod["metadata"]["name"] == "exact-name"
-    with pytest.raises(SpecError, match="name: pod name .* is longer than 63"):
+    with pytest.raises(SpecError, match="name: pod name Invalid value: .*: must be no more than 63 characters"):
         pod_of("task_id: t\nimage: b\nname: " + "n" * 70 + "\nrandom_name_suffix: false\n")
 
 

@@ -219,7 +219,7 @@ def test_templated_template_path_is_loaded_after_rendering(tmp_path):
     spec = one("task_id: t\npod_template_file: 'tpl-{{ params.c }}.yaml'\nparams: {c: blue}\n",
                base_dir=tmp_path)
     assert spec.template_pod is None
-    assert render_spec(spec, run_id="r", ts=TS).template_pod["spec"]["containers"][0]["image"] == "blue:1"
+    assert render_spec(spec, run_id="r", ts=TS).template_pod.pod["spec"]["containers"][0]["image"] == "blue:1"
 
 
 def test_replace_marks_keys_written():

@@ -134,10 +134,14 @@ def test_set_quoted_segment_holds_dots():
 
 
 def test_errors_caused_by_a_set_point_at_it():
-    # The duplicate is found at env_vars, above the key the --set wrote.
+    # env_vars come first in the container: the duplicate is the file's, and it names the --set.
     text = "task_id: t\nimage: b\npod_runtime_info_envs: [{name: A, value: y}]\n"
     (err,) = check_spec_text(text, "t.yaml", overrides=["env_vars.A=x"])
-    assert err.source == "--set env_vars.A=x" and "set twice" in err.what
+    assert err.source == "t.yaml" and err.line == 3 and "set twice" in err.what
+    assert "the other is at env_vars.A (--set env_vars.A=x)" in err.what
+    (err,) = check_spec_text("task_id: t\nimage: b\nenv_vars: {A: y}\n", "t.yaml",
+                             overrides=["pod_runtime_info_envs=[{name: A, value: x}]"])
+    assert err.source == "--set pod_runtime_info_envs=[{name: A, value: x}]" and "set twice" in err.what
     text = "task_id: t\nimage: b\nvolumes: [{name: v, empty_dir: {}}]\nvolume_mounts: [{name: v, mount_path: /v}]\n"
     (err,) = check_spec_text(text, "t.yaml", overrides=["volume_mounts.0.name=w"])
     assert err.source == "--set volume_mounts.0.name=w" and "mounts volume 'w'" in err.what
