@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from kpodtui.errors import ClusterError
+from kpodtui.errors import BadInputError, ClusterError, KpodtuiError
 from kpodtui.kube.config import KubeClient
 from kpodtui.kube.retry import (
     DEFAULT_POLICY,
@@ -234,7 +234,7 @@ def never_sent(exc: BaseException) -> bool:
     return "Connection refused" in str(exc)
 
 
-def explain(exc: BaseException, client: KubeClient, ns: str | None = None) -> ClusterError:
+def explain(exc: BaseException, client: KubeClient, ns: str | None = None) -> KpodtuiError:
     """Turn an API or transport failure into one line naming the problem and the fix.
 
     The one place where ``ApiException`` / urllib3 / ssl errors become what a user
@@ -263,6 +263,11 @@ def explain(exc: BaseException, client: KubeClient, ns: str | None = None) -> Cl
             msg = f"forbidden: {msg}"
         can_i = "kubectl auth can-i --list" + (f" -n {ns}" if ns else "")
         return ClusterError(f"{msg} (403): check your RBAC permissions (`{can_i}`) or pick another namespace with -n")
+    if status == 422:
+        # The request itself is wrong (a field the API server or an admission policy refuses): bad input,
+        # not a cluster that cannot be used. Its own words say which field.
+        msg = _one_line(_status_message(exc)) or "invalid"
+        return BadInputError(f"the API server at {where} refused it as invalid (422): {msg}")
     if status == 404 and ns and "namespaces" in _status_message(exc).lower():
         return ClusterError(f"namespace {ns!r} does not exist on {where}: create it or choose another with -n")
     if is_connection_error(exc):

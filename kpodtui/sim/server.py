@@ -126,6 +126,9 @@ def _fault_error(status: int, retry_after: int | None) -> errors.ApiError:
         details = {"retryAfterSeconds": retry_after} if retry_after is not None else None
         return errors.ApiError(503, "the server is currently unable to handle the request", "ServiceUnavailable",
                                details, headers)
+    if status == 422:  # as a validating admission policy denies a request
+        return errors.invalid("Pod", "", [{"reason": "FieldValueForbidden", "field": "spec",
+                                           "message": "Forbidden: denied by an admission policy (injected by kpodtui sim)"}])
     return errors.ApiError(status, f"injected fault {status}", None, None, headers)
 
 
