@@ -142,13 +142,15 @@ def run_command(args: Any) -> int:
     from kpodtui.engine.run import Run
     from kpodtui.engine.session import ClusterSession
     from kpodtui.history import History
-    from kpodtui.spec import load_specs
+    from kpodtui.spec.files import STDIN, shown_path
+    from kpodtui.spec.loader import load_file
 
-    specs = load_specs(args.spec, args.overrides)
-    spec = _pick_task(specs, args.task, args.spec)
+    specs, errors, spec_text = load_file(args.spec, args.overrides)  # read once: it may be a pipe
+    if errors:
+        raise errors[0]
+    spec = _pick_task(specs, args.task, shown_path(args.spec))
     for w in getattr(spec, "warnings", []) or []:
         print(f"kpodtui: warning: {w}", file=sys.stderr)
-    spec_text = Path(args.spec).read_text(encoding="utf-8")
     detach = True if args.detach else None
     if getattr(args, "sim", False) and spec.deferrable:
         print("kpodtui: warning: deferrable is not honoured with --sim (the simulated cluster stops with this "
@@ -159,7 +161,8 @@ def run_command(args: Any) -> int:
         session = ClusterSession.open(target.merged_with_spec(spec))
         try:
             run = Run(
-                spec, session, history, namespace=args.namespace, spec_path=str(Path(args.spec).resolve()),
+                spec, session, history, namespace=args.namespace,
+                spec_path=None if args.spec == STDIN else str(Path(args.spec).resolve()),
                 spec_text=spec_text, detach=detach,
             )  # fmt: skip
             print(f"kpodtui: run {run.run_id} of task {spec.task_id}", file=sys.stderr)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from functools import cache
-from importlib import resources
+from pathlib import Path as FsPath
 from typing import Any
 
 from kpodtui.spec import formats
@@ -43,7 +43,7 @@ _SHOWN_MAX = 60
 @cache
 def models() -> dict[str, Any]:
     """The pod's schema: model name -> ``{"fields": {json name: type}, "required": [...]}``."""
-    text = resources.files("kpodtui.spec").joinpath("apischema.json").read_text(encoding="utf-8")
+    text = FsPath(__file__).with_name("apischema.json").read_text(encoding="utf-8")
     return json.loads(text)["models"]
 
 

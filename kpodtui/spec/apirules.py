@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from kpodtui.spec import formats
 from kpodtui.spec.apicheck import duplicate, forbidden, invalid, required, unsupported
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from kpodtui.spec.apicheck import ApiChecker
     from kpodtui.spec.yamlpos import Path
 

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 
 from kpodtui.errors import EXIT_BAD_INPUT, EXIT_OK
 from kpodtui.spec.errors import SpecError
-from kpodtui.spec.loader import load_specs, validate_file
+from kpodtui.spec.files import shown_path
+from kpodtui.spec.loader import load_file, load_specs
 from kpodtui.spec.taskspec import TaskSpec
 
 
@@ -20,18 +21,17 @@ def validate_command(args: argparse.Namespace) -> int:
     """Check every file; print every problem (one line each) on stderr; 0 if all are valid, else 2."""
     bad = 0
     for path in args.specs:
-        errors = validate_file(path, args.overrides)
+        specs, errors, _text = load_file(path, args.overrides)  # read once: it may be a pipe
         for err in errors:
             print(f"kpodtui: error: {err}", file=sys.stderr)
         if errors:
             bad += 1
             continue
-        specs = load_specs(path, args.overrides)
         for spec in specs:
             for warning in spec.warnings:
                 print(f"kpodtui: warning: {warning}", file=sys.stderr)
         ids = ", ".join(s.task_id for s in specs)
-        print(f"{path}: ok ({ids})")
+        print(f"{shown_path(path)}: ok ({ids})")
     return EXIT_BAD_INPUT if bad else EXIT_OK
 
 
@@ -54,7 +54,7 @@ def dry_run_command(args: argparse.Namespace) -> int:
     from kpodtui.pod import build_pod, manifest_json, manifest_yaml
     from kpodtui.spec.render import render_spec
 
-    spec = select_task(load_specs(args.spec, args.overrides), getattr(args, "task", None), args.spec)
+    spec = select_task(load_specs(args.spec, args.overrides), getattr(args, "task", None), shown_path(args.spec))
     for warning in spec.warnings:
         print(f"kpodtui: warning: {warning}", file=sys.stderr)
     rendered = render_spec(spec, run_id="dry-run", ts=datetime.now(UTC))

@@ -11,9 +11,12 @@ uses it too, so both sides of the wire speak the same rules.
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 DNS1123_LABEL_MAX = 63
 DNS1123_SUBDOMAIN_MAX = 253
@@ -38,25 +41,63 @@ _C_IDENTIFIER_FMT = "[A-Za-z_][A-Za-z0-9_]*"
 _SYSCTL_SEGMENT = "[a-z0-9]([-_a-z0-9]*[a-z0-9])?"
 _SYSCTL_FMT = "(" + _SYSCTL_SEGMENT + "[\\./])*" + _SYSCTL_SEGMENT
 
-_DNS1123_LABEL = re.compile(f"^{_DNS1123_LABEL_FMT}$")
-_DNS1123_SUBDOMAIN = re.compile(f"^{_DNS1123_SUBDOMAIN_FMT}$")
-_QUALIFIED_NAME = re.compile(f"^{_QUALIFIED_NAME_FMT}$")
-_LABEL_VALUE = re.compile(f"^{_LABEL_VALUE_FMT}$")
-_CONFIG_KEY = re.compile(f"^{_CONFIG_KEY_FMT}$")
-_HTTP_HEADER = re.compile(f"^{_HTTP_HEADER_FMT}$")
-_C_IDENTIFIER = re.compile(f"^{_C_IDENTIFIER_FMT}$")
-_SYSCTL = re.compile(f"^{_SYSCTL_FMT}$")
-_PORT_NAME_CHARS = re.compile("^[-a-z0-9]+$")
+@cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    """Compiled on first use: compiling every format at import costs `kpodtui validate` its start."""
+    return re.compile(pattern)
+
+
+def _DNS1123_LABEL() -> re.Pattern[str]:
+    return _regex(f"^{_DNS1123_LABEL_FMT}$")
+
+
+def _DNS1123_SUBDOMAIN() -> re.Pattern[str]:
+    return _regex(f"^{_DNS1123_SUBDOMAIN_FMT}$")
+
+
+def _QUALIFIED_NAME() -> re.Pattern[str]:
+    return _regex(f"^{_QUALIFIED_NAME_FMT}$")
+
+
+def _LABEL_VALUE() -> re.Pattern[str]:
+    return _regex(f"^{_LABEL_VALUE_FMT}$")
+
+
+def _CONFIG_KEY() -> re.Pattern[str]:
+    return _regex(f"^{_CONFIG_KEY_FMT}$")
+
+
+def _HTTP_HEADER() -> re.Pattern[str]:
+    return _regex(f"^{_HTTP_HEADER_FMT}$")
+
+
+def _C_IDENTIFIER() -> re.Pattern[str]:
+    return _regex(f"^{_C_IDENTIFIER_FMT}$")
+
+
+def _SYSCTL() -> re.Pattern[str]:
+    return _regex(f"^{_SYSCTL_FMT}$")
+
+
+def _PORT_NAME_CHARS() -> re.Pattern[str]:
+    return _regex("^[-a-z0-9]+$")
+
 
 QUANTITY_REGEX = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
 QUANTITY_MSG = f"quantities must match the regular expression '{QUANTITY_REGEX}'"
-_QUANTITY = re.compile(r"^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:([eE])([+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$")
+_QUANTITY_FMT = r"^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:([eE])([+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$"
 _SUFFIX = {
-    "": Decimal(1), "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "k": Decimal("1e3"),
-    "M": Decimal("1e6"), "G": Decimal("1e9"), "T": Decimal("1e12"), "P": Decimal("1e15"), "E": Decimal("1e18"),
-    "Ki": Decimal(2**10), "Mi": Decimal(2**20), "Gi": Decimal(2**30), "Ti": Decimal(2**40),
-    "Pi": Decimal(2**50), "Ei": Decimal(2**60),
+    "": "1", "n": "1e-9", "u": "1e-6", "m": "1e-3", "k": "1e3", "M": "1e6", "G": "1e9", "T": "1e12", "P": "1e15",
+    "E": "1e18", "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
 }
+
+
+@cache
+def _multiplier(suffix: str) -> Decimal:
+    # imported when a quantity is first read: it costs a start of `validate`
+    from decimal import Decimal
+
+    return Decimal(_SUFFIX[suffix])
 
 
 def regex_error(msg: str, fmt: str, *examples: str) -> str:
@@ -98,8 +139,8 @@ def is_dns1123_label(value: str) -> list[str]:
     errs = []
     if len(value) > DNS1123_LABEL_MAX:
         errs.append(max_len_error(DNS1123_LABEL_MAX))
-    if not _DNS1123_LABEL.match(value):
-        errs.append("must not contain dots" if _DNS1123_SUBDOMAIN.match(value) else DNS1123_LABEL_MSG)
+    if not _DNS1123_LABEL().match(value):
+        errs.append("must not contain dots" if _DNS1123_SUBDOMAIN().match(value) else DNS1123_LABEL_MSG)
     return errs
 
 
@@ -108,7 +149,7 @@ def is_dns1123_subdomain(value: str) -> list[str]:
     errs = []
     if len(value) > DNS1123_SUBDOMAIN_MAX:
         errs.append(max_len_error(DNS1123_SUBDOMAIN_MAX))
-    if not _DNS1123_SUBDOMAIN.match(value):
+    if not _DNS1123_SUBDOMAIN().match(value):
         errs.append(DNS1123_SUBDOMAIN_MSG)
     return errs
 
@@ -129,7 +170,7 @@ def is_qualified_name(value: str) -> list[str]:
     else:
         if len(name) > QUALIFIED_NAME_MAX:
             errs.append(f"name part {max_len_error(QUALIFIED_NAME_MAX)}")
-        if not _QUALIFIED_NAME.match(name):
+        if not _QUALIFIED_NAME().match(name):
             errs.append(QUALIFIED_NAME_MSG)
     return errs
 
@@ -138,7 +179,7 @@ def is_label_value(value: str) -> list[str]:
     errs = []
     if len(value) > LABEL_VALUE_MAX:
         errs.append(max_len_error(LABEL_VALUE_MAX))
-    if not _LABEL_VALUE.match(value):
+    if not _LABEL_VALUE().match(value):
         errs.append(LABEL_VALUE_MSG)
     return errs
 
@@ -148,9 +189,9 @@ def is_port_name(value: str) -> list[str]:
     errs = []
     if len(value) > PORT_NAME_MAX:
         errs.append(max_len_error(PORT_NAME_MAX))
-    if not _PORT_NAME_CHARS.match(value):
+    if not _PORT_NAME_CHARS().match(value):
         errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
-    if not re.search("[a-z]", value):
+    if not any("a" <= c <= "z" for c in value):
         errs.append("must contain at least one letter (a-z)")
     if "--" in value:
         errs.append("must not contain consecutive hyphens")
@@ -182,20 +223,20 @@ def is_config_map_key(value: str) -> list[str]:
     errs = []
     if len(value) > DNS1123_SUBDOMAIN_MAX:
         errs.append(max_len_error(DNS1123_SUBDOMAIN_MAX))
-    if not _CONFIG_KEY.match(value):
+    if not _CONFIG_KEY().match(value):
         errs.append(CONFIG_KEY_MSG)
     return errs + _chdir_prefix(value)
 
 
 def is_http_header_name(value: str) -> list[str]:
-    if _HTTP_HEADER.match(value):
+    if _HTTP_HEADER().match(value):
         return []
     return [regex_error("a valid HTTP header must consist of alphanumeric characters or '-'",
                         _HTTP_HEADER_FMT, "X-Header-Name")]
 
 
 def is_c_identifier(value: str) -> list[str]:
-    if _C_IDENTIFIER.match(value):
+    if _C_IDENTIFIER().match(value):
         return []
     return [regex_error("a valid C identifier must start with alphabetic character or '_', followed by "
                         "a string of alphanumeric characters or '_'", _C_IDENTIFIER_FMT, "my_name", "MY_NAME",
@@ -203,12 +244,14 @@ def is_c_identifier(value: str) -> list[str]:
 
 
 def is_sysctl_name(value: str) -> list[str]:
-    if len(value) <= DNS1123_SUBDOMAIN_MAX and _SYSCTL.match(value):
+    if len(value) <= DNS1123_SUBDOMAIN_MAX and _SYSCTL().match(value):
         return []
     return [f"must have at most {DNS1123_SUBDOMAIN_MAX} characters and match regex ^{_SYSCTL_FMT}$"]
 
 
 def is_ip(value: str) -> list[str]:
+    import ipaddress
+
     try:
         ipaddress.ip_address(value)
     except ValueError:
@@ -218,7 +261,9 @@ def is_ip(value: str) -> list[str]:
 
 def parse_quantity(value: str) -> Decimal | None:
     """The value of a Kubernetes quantity (``250m`` -> 0.25, ``1Gi`` -> 1073741824), None if invalid."""
-    m = _QUANTITY.match(value)
+    from decimal import Decimal, InvalidOperation
+
+    m = _regex(_QUANTITY_FMT).match(value)
     if m is None:
         return None
     sign, number, exp_mark, exponent, suffix = m.groups()
@@ -229,7 +274,7 @@ def parse_quantity(value: str) -> Decimal | None:
                 return None
             amount = amount.scaleb(int(exponent))
         else:
-            amount *= _SUFFIX[suffix or ""]
+            amount *= _multiplier(suffix or "")
     except (InvalidOperation, ValueError):
         return None
     return -amount if sign == "-" else amount

@@ -1,4 +1,4 @@
-"""Kubernetes spelling and naming rules shared by the spec checker and the pod builder.
+"""Kubernetes spelling shared by the spec checker and the pod builder (names: :mod:`kpodtui.spec.formats`).
 
 Objects inside a spec are written as in a manifest (camelCase); snake_case (the
 Python client's attribute names) is accepted and converted here.
@@ -6,7 +6,6 @@ Python client's attribute names) is accepted and converted here.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 # Keys whose values are free-form maps: their own keys are data, not API fields,
@@ -49,47 +48,3 @@ def camelize(obj: Any) -> Any:
     if isinstance(obj, list):
         return [camelize(x) for x in obj]
     return obj
-
-
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
-
-
-def dns_label_problem(value: str) -> str | None:
-    """Why ``value`` is not a DNS-1123 label (container names), or None."""
-    if len(value) > 63:
-        return f"{value!r} is longer than 63 characters"
-    if not _DNS_LABEL.match(value):
-        return f"{value!r} is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)"
-    return None
-
-
-def dns_subdomain_problem(value: str, max_len: int = 253) -> str | None:
-    """Why ``value`` is not a DNS-1123 subdomain of at most ``max_len`` chars, or None."""
-    if len(value) > max_len:
-        return f"{value!r} is longer than {max_len} characters"
-    if not _DNS_SUBDOMAIN.match(value):
-        return f"{value!r} is not a DNS-1123 name (lower-case letters, digits, '-' and '.', starting and ending with a letter or digit)"
-    return None
-
-
-def label_key_problem(key: str) -> str | None:
-    """Why ``key`` is not a valid label/annotation key (``[prefix/]name``), or None."""
-    prefix, _, name = key.rpartition("/")
-    if "/" in key and (not prefix or dns_subdomain_problem(prefix)):
-        return f"label key {key!r} has an invalid prefix {prefix!r} (must be a DNS-1123 subdomain)"
-    if not name or len(name) > 63 or not _LABEL_NAME.match(name):
-        return (f"label key {key!r} is invalid: the name part must be 1-63 characters of letters, digits, "
-                "'-', '_' or '.', starting and ending with a letter or digit")
-    return None
-
-
-def label_value_problem(value: str) -> str | None:
-    """Why ``value`` is not a valid label value, or None (empty is valid)."""
-    if value == "":
-        return None
-    if len(value) > 63 or not _LABEL_NAME.match(value):
-        return (f"label value {value!r} is invalid: at most 63 characters of letters, digits, '-', '_' "
-                "or '.', starting and ending with a letter or digit")
-    return None

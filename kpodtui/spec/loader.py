@@ -25,11 +25,12 @@ from kpodtui.spec.context import (
     type_name,
 )
 from kpodtui.spec.errors import SpecError, SpecErrors, did_you_mean
+from kpodtui.spec.files import STDIN, read_text, shown_path
 from kpodtui.spec.k8s import camelize
 from kpodtui.spec.podtemplate import load_pod_template
 from kpodtui.spec.schema import ALL_KEYS, DEPRECATED_ALIASES, PARAMS
 from kpodtui.spec.taskspec import TaskSpec
-from kpodtui.spec.yamlpos import Document, parse_documents
+from kpodtui.spec.yamlpos import MAX_DEPTH, Document, YamlLimitError, parse_documents
 
 # The older seed's `resources` dict spelt its keys this way.
 _OLD_RESOURCES = {
@@ -51,18 +52,23 @@ def parse_overrides(overrides: Sequence[str]) -> list[tuple[Segments, Any, str]]
     A key is dotted; a segment of digits is a list index (``cmds.2``) and a segment in
     double quotes may hold dots (``node_selector."kubernetes.io/arch"``).
     """
-    import yaml
-
     out = []
     for item in overrides:
+        shown = item if len(item) <= 80 else item[:77] + "..."
         split = split_override(item)
         if split is None:
             raise SpecError(f"expected KEY=VALUE (dotted keys for nested values, a \"quoted\" segment "
-                            f"for a key with dots), got {item!r}", source="--set")
+                            f"for a key with dots), got {shown!r}", source="--set")
         key, text = split
+        if len(key) > MAX_DEPTH:
+            raise SpecError(f"the key has {len(key)} levels; a spec is at most {MAX_DEPTH} deep",
+                            source=f"--set {shown}")
         try:
-            value = yaml.safe_load(text) if text.strip() else ""
-        except yaml.YAMLError:
+            docs = parse_documents(text, f"--set {shown}") if text.strip() else []
+            value = docs[0].value if docs else ""
+        except YamlLimitError:
+            raise
+        except SpecError:
             value = text  # not YAML: take it as the string it is
         out.append((key, value, item))
     return out
@@ -273,24 +279,34 @@ def _load_text(text: str, source: str, source_path: Path | None, base_dir: Path 
     return specs, errors
 
 
-def _read(path: str | Path) -> str:
-    p = Path(path)
+def read_spec_file(path: str | Path) -> tuple[str, str, Path | None, Path]:
+    """(text, source name, path, folder templates are relative to) of a spec file, read once.
+
+    ``-`` is standard input and a shell's ``<(...)`` a pipe: their templates are relative to
+    the working directory."""
+    text = read_text(path)
+    name = str(path)
+    if name == STDIN or name.startswith(("/dev/fd/", "/proc/self/fd/", "/dev/stdin")):
+        return text, shown_path(path), None, Path.cwd()
+    return text, name, Path(path), Path(path).parent
+
+
+def load_file(path: str | Path, overrides: Sequence[str] = ()) -> tuple[list[TaskSpec], list[SpecError], str]:
+    """(every task, every problem, the text) of a spec file, read once; never raises for bad input."""
     try:
-        return p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError("no such file", source=str(path)) from None
-    except IsADirectoryError:
-        raise SpecError("is a directory, not a spec file", source=str(path)) from None
-    except UnicodeDecodeError:
-        raise SpecError("is not UTF-8 text", source=str(path)) from None
-    except OSError as exc:
-        raise SpecError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
+        text, source, source_path, base_dir = read_spec_file(path)
+    except SpecError as exc:
+        return [], [exc], ""
+    try:
+        specs, errors = _load_text(text, source, source_path, base_dir, overrides)
+    except SpecError as exc:
+        return [], [exc], text
+    return specs, errors, text
 
 
 def load_specs(path: str | Path, overrides: Sequence[str] = ()) -> list[TaskSpec]:
     """Every task of a spec file, checked; raises :class:`SpecError` for the first problem."""
-    text = _read(path)
-    specs, errors = _load_text(text, str(path), Path(path), Path(path).parent, overrides)
+    specs, errors, _text = load_file(path, overrides)
     if errors:
         raise errors[0]
     return specs
@@ -298,12 +314,7 @@ def load_specs(path: str | Path, overrides: Sequence[str] = ()) -> list[TaskSpec
 
 def validate_file(path: str | Path, overrides: Sequence[str] = ()) -> list[SpecError]:
     """Every problem of a spec file (empty when it is valid); never raises for bad input."""
-    try:
-        text = _read(path)
-        _specs, errors = _load_text(text, str(path), Path(path), Path(path).parent, overrides)
-    except SpecError as exc:
-        return [exc]
-    return errors
+    return load_file(path, overrides)[1]
 
 
 def load_spec_text(text: str, source: str = "<editor>", base_dir: Path | None = None,

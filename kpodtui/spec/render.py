@@ -15,9 +15,7 @@ jinja2 is imported only when some field actually holds a template.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from kpodtui.spec.check import BAD, check_value
@@ -39,37 +37,6 @@ def _has_template(value: Any) -> bool:
     return False
 
 
-_WHOLE = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.DOTALL)
-
-
-def _whole_expression(value: Any) -> str | None:
-    """The expression of a value that is exactly one ``{{ expr }}`` (None otherwise)."""
-    if not isinstance(value, str):
-        return None
-    m = _WHOLE.match(value)
-    if m is None or "{{" in m.group(1) or "}}" in m.group(1) or "{%" in value:
-        return None
-    return m.group(1).strip()
-
-
-@cache
-def _environment() -> Any:
-    from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
-
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
-
-
-def _render(env: Any, value: Any, context: dict[str, Any]) -> Any:
-    if isinstance(value, str):
-        return env.from_string(value).render(context) if is_template(value) else value
-    if isinstance(value, dict):
-        return {_render(env, k, context): _render(env, v, context) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_render(env, v, context) for v in value]
-    return value
-
-
 def template_context(spec: TaskSpec, *, run_id: str, ts: datetime, try_number: int) -> dict[str, Any]:
     """The names a template can use."""
     return {
@@ -84,43 +51,33 @@ def template_context(spec: TaskSpec, *, run_id: str, ts: datetime, try_number: i
     }
 
 
+def _render_all(fields: dict[str, tuple[Any, bool]], context: dict[str, Any]) -> dict[str, Any]:
+    """Every field rendered within the CPU and memory budget (kpodtui.spec.bounded)."""
+    from kpodtui.spec import templating
+    from kpodtui.spec.bounded import BudgetExceeded, run_bounded
+
+    templating.warm()
+    try:
+        return run_bounded(lambda: templating.render_fields(fields, context))
+    except BudgetExceeded as exc:
+        # Which field is unknown (they render together): name them all, they are few.
+        return {name: ("error", (), f"rendering is stopped: {exc}") for name in fields}
+
+
 def render_spec(spec: TaskSpec, *, run_id: str, ts: datetime, try_number: int = 1) -> TaskSpec:
     """A copy of ``spec`` with every templated field rendered; raises SpecError naming the field."""
-    import yaml
-
     values = spec.values
     ctx = spec.context(defer_templates=False)
     fields = [f for f in TEMPLATED_FIELDS if _has_template(values[f])]
     if fields:
-        from jinja2 import TemplateError, Undefined, UndefinedError
-
-        env = _environment()
         context = template_context(spec, run_id=run_id, ts=ts, try_number=try_number)
+        results = _render_all({f: (values[f], PARAMS[f].kind in _STRING_KINDS) for f in fields}, context)
         for field in fields:
-            try:
-                native = _whole_expression(values[field]) if PARAMS[field].kind not in _STRING_KINDS else None
-                if native is not None:
-                    # one {{ expr }} for a list or mapping: its value itself, not its text read
-                    # back as YAML (which doubled backslashes and turned 'True' into true)
-                    out = env.compile_expression(native, undefined_to_none=False)(**context)
-                    if isinstance(out, Undefined):
-                        out._fail_with_undefined_error()
-                else:
-                    out = _render(env, values[field], context)
-            except UndefinedError as exc:
-                ctx.error((field,), f"the template uses an undefined name: {exc.message}")
+            result = results[field]
+            if result[0] == "error":
+                ctx.error((field, *result[1]), result[2])
                 continue
-            except TemplateError as exc:
-                ctx.error((field,), f"the template is broken: {exc.message or type(exc).__name__}")
-                continue
-            if isinstance(out, str) and PARAMS[field].kind not in _STRING_KINDS:
-                try:
-                    out = yaml.safe_load(out)
-                except yaml.YAMLError as exc:
-                    problem = getattr(exc, "problem", None) or str(exc)
-                    ctx.error((field,), f"the template renders to invalid YAML ({problem}): {out!r}")
-                    continue
-            checked = check_value(ctx, field, out)
+            checked = check_value(ctx, field, result[1])
             if checked is not BAD:
                 values[field] = checked
     template_pod = spec.template_pod

@@ -57,7 +57,7 @@ def _pos(mark: Any) -> Pos:
 
 
 def _walk(node: Any, path: Path, doc: Document, source: str, depth: int = 0) -> None:
-    if depth > 60:  # a recursive alias; the constructor will cope, positions need not
+    if depth > MAX_DEPTH:  # refused by _measure before: never reached
         return
     doc.values.setdefault(path, _pos(node.start_mark))
     if isinstance(node, yaml.ScalarNode) and not node.style:
@@ -83,6 +83,63 @@ def _walk(node: Any, path: Path, doc: Document, source: str, depth: int = 0) -> 
             _walk(item, (*path, i), doc, source, depth + 1)
 
 
+#: the most values one document may expand to through aliases, and its deepest nesting:
+#: a few hundred bytes of anchors and aliases can stand for billions of values
+MAX_NODES = 100_000
+MAX_DEPTH = 100
+
+
+class YamlLimitError(SpecError):
+    """Valid YAML that is too big to take (an alias bomb, too deep, recursive)."""
+
+
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _measure(root: Any, source: str) -> None:
+    """Refuse a document whose aliases expand too far, nest too deep, or refer to themselves.
+
+    Sizes are counted over the node graph with shared nodes counted once per use
+    (what constructing and walking it costs), without ever expanding it."""
+    sizes: dict[int, int] = {}
+    depths: dict[int, int] = {}
+    active: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        nid = id(node)
+        if done:
+            active.discard(nid)
+            kids = _children(node)
+            sizes[nid] = 1 + sum(sizes[id(k)] for k in kids)
+            depths[nid] = 1 + max((depths[id(k)] for k in kids), default=0)
+            where = _pos(node.start_mark)
+            if sizes[nid] > MAX_NODES:
+                raise YamlLimitError(f"its aliases expand this YAML document to more than {MAX_NODES:,} values "
+                                "(an alias bomb?): write it out without so many aliases",
+                                source=source, line=where.line, column=where.column)
+            if depths[nid] > MAX_DEPTH:
+                raise YamlLimitError(f"this YAML is nested more than {MAX_DEPTH} levels deep",
+                                source=source, line=where.line, column=where.column)
+            continue
+        if nid in sizes:
+            continue
+        active.add(nid)
+        stack.append((node, True))
+        for kid in _children(node):
+            if id(kid) in active:
+                where = _pos(kid.start_mark)
+                raise YamlLimitError("an alias refers to a node that contains it (a recursive structure cannot be "
+                                "sent to Kubernetes)", source=source, line=where.line, column=where.column)
+            if id(kid) not in sizes:
+                stack.append((kid, False))
+
+
 def parse_documents(text: str, source: str) -> list[Document]:
     """Parse every document of ``text``; a syntax error raises :class:`SpecError` with its position."""
     loader = _Loader(text)
@@ -90,6 +147,7 @@ def parse_documents(text: str, source: str) -> list[Document]:
     try:
         while loader.check_node():
             node = loader.get_node()
+            _measure(node, source)
             doc = Document(value=None, start=_pos(node.start_mark))
             _walk(node, (), doc, source)
             doc.value = loader.construct_document(node)

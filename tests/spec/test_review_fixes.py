@@ -170,7 +170,7 @@ def test_errors_under_deprecated_alias_use_the_written_key():
     (err,) = problems("task_id: t\nimage: b\nnode_selectors: {disk: 0022}\n")
     assert err.startswith("t.yaml:3:18: node_selectors.disk:") and "quote it" in err
     (err,) = problems("task_id: t\nimage: b\nnode_selectors: {disk: '{{ params.nope }}'}\n")
-    assert err.startswith("t.yaml:3:1: node_selectors:") and "undefined" in err
+    assert err.startswith("t.yaml:3:18: node_selectors.disk:") and "undefined name: params.nope" in err
     spec = one("task_id: t\nimage: b\nnode_selectors: {disk: '{{ params.d }}'}\nparams: {d: ssd}\n")
     assert render_spec(spec, run_id="r", ts=TS).node_selector == {"disk": "ssd"}
     with pytest.raises(SpecError, match=r"^--set node_selectors.disk=\[1\]: node_selectors.disk:"):
