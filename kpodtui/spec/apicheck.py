@@ -202,7 +202,7 @@ class ApiChecker:
         return out
 
     def _model(self, path: Path, value: Any, model: str) -> Any:
-        from kpodtui.spec.apirules import FIELD_RULES, MODEL_RULES, NOT_REQUIRED_BEFORE_MERGE
+        from kpodtui.spec.apirules import FIELD_RULES, MODEL_RULES, NOT_REQUIRED_BEFORE_MERGE, REQUIRED
 
         if not isinstance(value, dict):
             self.error(path, f"expected a mapping ({model[2:]}), got {type_name(value)}")
@@ -222,7 +222,7 @@ class ApiChecker:
             if len(self.ctx.errors) > before:
                 wrong.add(key)
         if self.merged or model not in NOT_REQUIRED_BEFORE_MERGE:
-            for key in spec["required"]:
+            for key in (*spec["required"], *REQUIRED.get(model, ())):
                 if out.get(key) in (None, "", []):
                     self.error((*path, key), required())
         for key, v in out.items():

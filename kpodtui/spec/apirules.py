@@ -29,6 +29,18 @@ if TYPE_CHECKING:
 
 Rule = Callable[["ApiChecker", "Path", Any], None]
 
+#: fields the API server requires that its OpenAPI schema leaves optional (an empty default)
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "V1SecretVolumeSource": ("secretName",),
+    "V1ConfigMapVolumeSource": ("name",),
+    "V1ConfigMapEnvSource": ("name",),
+    "V1SecretEnvSource": ("name",),
+    "V1ConfigMapProjection": ("name",),
+    "V1SecretProjection": ("name",),
+    "V1ExecAction": ("command",),
+    "V1Sysctl": ("name",),
+}
+
 #: objects whose required fields are only checked on the merged pod: a template's
 #: container may leave its name and image to the parameters
 NOT_REQUIRED_BEFORE_MERGE = frozenset({"V1Container", "V1PodSpec"})

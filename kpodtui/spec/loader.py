@@ -327,6 +327,15 @@ def load_spec_text(text: str, source: str = "<editor>", base_dir: Path | None = 
     return specs
 
 
+def load_spec_text_all(text: str, source: str = "<editor>", base_dir: Path | None = None,
+                       overrides: Sequence[str] = ()) -> tuple[list[TaskSpec], list[SpecError]]:
+    """(the tasks, every problem) of spec text, rendered once (the app's live validation)."""
+    try:
+        return _load_text(text, source, None, base_dir, overrides)
+    except SpecError as exc:
+        return [], [exc]
+
+
 def check_spec_text(text: str, source: str = "<editor>", base_dir: Path | None = None,
                     overrides: Sequence[str] = ()) -> list[SpecError]:
     """Every problem of spec text (empty when it is valid), as :func:`validate_file` for a file;

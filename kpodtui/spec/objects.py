@@ -46,6 +46,25 @@ def check_pod_object(ctx: CheckContext, path: Path, pod: dict[str, Any]) -> bool
     return len(ctx.errors) == errors
 
 
+def _secret_names(ctx: CheckContext, path: Path, item: dict[str, Any]) -> bool:
+    """The names a secret becomes in the pod, by the API server's rules (see kpodtui.spec.apirules)."""
+    from kpodtui.spec import formats
+    from kpodtui.spec.apicheck import invalid
+
+    errors = len(ctx.errors)
+    secret, target = item.get("secret"), item.get("deploy_target")
+    if isinstance(secret, str) and secret:
+        for problem in formats.is_dns1123_subdomain(secret):
+            ctx.error((*path, "secret"), invalid(secret, problem))
+    if item.get("deploy_type") == "env" and item.get("key") and isinstance(target, str) and target:
+        for problem in formats.is_relaxed_env_var_name(target.upper()):
+            ctx.error((*path, "deploy_target"), invalid(target.upper(), problem))
+    if item.get("deploy_type") == "env" and isinstance(item.get("key"), str) and item["key"]:
+        for problem in formats.is_config_map_key(item["key"]):
+            ctx.error((*path, "key"), invalid(item["key"], problem))
+    return len(ctx.errors) == errors
+
+
 def check_secrets(ctx: CheckContext, path: Path, value: Any) -> Any:
     """``[{deploy_type: env|volume, deploy_target, secret, key, items}]`` as the reference's Secret."""
     from kpodtui.spec.check import BAD
@@ -86,6 +105,7 @@ def check_secrets(ctx: CheckContext, path: Path, value: Any) -> Any:
         if items is not None and not (isinstance(items, list) and all(isinstance(x, dict) for x in items)):
             ctx.error((*ip, "items"), "expected a list of {key, path}")
             ok = False
+        ok = _secret_names(ctx, ip, item) and ok
         if ok:
             s = {k: item.get(k) for k in _SECRET_KEYS}
             s["items"] = camelize(items) if items else None

@@ -9,6 +9,7 @@ never means the second one to win silently.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -140,6 +141,65 @@ def _measure(root: Any, source: str) -> None:
                 stack.append((kid, False))
 
 
+def _unclosed_flow(text: str) -> Any:
+    """The mark of the last ``[`` or ``{`` the text never closes (scanning up to the error)."""
+    opened: list[Any] = []
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, yaml.FlowSequenceStartToken | yaml.FlowMappingStartToken):
+                opened.append(token.start_mark)
+            elif isinstance(token, yaml.FlowSequenceEndToken | yaml.FlowMappingEndToken) and opened:
+                opened.pop()
+    except yaml.YAMLError:
+        pass
+    return opened[-1] if opened else None
+
+
+def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> tuple[Pos | None, str]:
+    """Where a syntax error is, as a user would look for it, and what it is.
+
+    The parser often notices a problem only at the end of the file (an unclosed ``[``,
+    an unterminated quote): then the place it opened is the place to point at."""
+    problem = exc.problem or exc.context or "invalid YAML"
+    mark, context = exc.problem_mark, exc.context_mark
+    end = len(text.rstrip())
+    if context is not None and (exc.context or "").startswith("while parsing a flow") and \
+            text[context.index: context.index + 1] in ("[", "{"):
+        where = f" (at line {mark.line + 1})" if mark is not None and mark.index < end else ""
+        return _pos(context), f"this '{text[context.index]}' is never closed{where}"
+    if mark is not None and mark.index < end:
+        return _pos(mark), problem
+    if context is not None and context.index < end:
+        what = "this quote is never closed" if "quoted scalar" in (exc.context or "") else \
+            f"{problem} ({exc.context})"
+        return _pos(context), what
+    opened = _unclosed_flow(text)
+    if opened is not None:
+        return _pos(opened), f"this '{text[opened.index]}' is never closed"
+    last = text.rstrip().count("\n")
+    return Pos(last + 1, 1), problem
+
+
+_KEY_LINE = re.compile(r"""^(\s*)((?:-\s+)*)('[^']*'|"[^"]*"|[^\s#'"\[\]{},:][^#:]*?)\s*:(?:\s|$)""")
+
+
+def _key_at(text: str, pos: Pos) -> str | None:
+    """The dotted key a position is under, from the indentation of the lines above (the
+    document could not be parsed, so this is read from the text)."""
+    stack: list[tuple[int, str]] = []
+    for i, line in enumerate(text.splitlines()[: pos.line]):
+        m = _KEY_LINE.match(line)
+        if m is None:
+            continue
+        indent = len(m.group(1)) + len(m.group(2))
+        if i == pos.line - 1 and indent >= pos.column:
+            break
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        stack.append((indent, m.group(3).strip("'\"")))
+    return ".".join(key for _, key in stack) or None
+
+
 def parse_documents(text: str, source: str) -> list[Document]:
     """Parse every document of ``text``; a syntax error raises :class:`SpecError` with its position."""
     loader = _Loader(text)
@@ -153,13 +213,13 @@ def parse_documents(text: str, source: str) -> list[Document]:
             doc.value = loader.construct_document(node)
             docs.append(doc)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
+        pos, problem = _syntax_error(text, exc)
         raise SpecError(
             f"invalid YAML: {problem}",
             source=source,
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
+            line=pos.line if pos else None,
+            column=pos.column if pos else None,
+            key=_key_at(text, pos) if pos else None,
         ) from None
     except yaml.YAMLError as exc:  # e.g. reader errors on control characters
         raise SpecError(f"invalid YAML: {exc}", source=source) from None

@@ -39,24 +39,26 @@ def _problem(exc: Exception) -> Problem:
 
 def check_text(text: str, path: Path | None, overrides: Sequence[str] = ()) -> tuple[list[Problem], list]:
     """Validate editor text (with ``--set``-style overrides); returns (every problem, task specs)."""
-    from kpodtui.spec import check_spec_text, load_spec_text
+    from kpodtui.spec import load_spec_text_all
 
     source = str(path) if path else "<editor>"
     base = path.parent if path else Path.cwd()
-    errors = check_spec_text(text, source, base, overrides)
+    specs, errors = load_spec_text_all(text, source, base, overrides)  # one render, not a check and a load
     if errors:
         return [_problem(exc) for exc in errors], []
-    return [], load_spec_text(text, source, base, overrides)
+    return [], specs
 
 
 def dry_run(path: Path, index: int = 0) -> tuple[str, str]:
     """(spec text, manifest YAML or the error that prevents building it)."""
-    text = path.read_text(encoding="utf-8")
+    from kpodtui.spec.loader import load_file
+
+    specs, errors, text = load_file(path)  # read once, bounded (a listed file may be anything)
     try:
         from kpodtui.pod import build_pod, manifest_yaml
-        from kpodtui.spec import load_specs
 
-        specs = load_specs(path)
+        if errors:
+            raise errors[0]
         spec = specs[min(index, len(specs) - 1)]
         from datetime import UTC, datetime
 

@@ -10,7 +10,7 @@ import pytest
 
 CASES = [
     # (spec text, expected fragments of the one error line)
-    ("task_id: t\nimage: [\n", ["task.yaml:3:1:", "invalid YAML"]),
+    ("task_id: t\nimage: [\n", ["task.yaml:2:8: image: invalid YAML: this '[' is never closed"]),
     ("- a\n- b\n", ["task.yaml:1:1:", "must be a mapping", "got a list"]),
     ("task_id: t\nimage: busybox\nimgae: x\n", ["task.yaml:3:1: imgae: unknown key", "did you mean 'image'?"]),
     ("task_id: t\nimage: busybox\nstartup_timeout_seconds: soon\n",
