@@ -202,7 +202,12 @@ class ApiChecker:
         return out
 
     def _model(self, path: Path, value: Any, model: str) -> Any:
-        from kpodtui.spec.apirules import FIELD_RULES, MODEL_RULES, NOT_REQUIRED_BEFORE_MERGE, REQUIRED
+        from kpodtui.spec.apirules import (
+            FIELD_RULES,
+            MODEL_RULES,
+            NOT_REQUIRED_BEFORE_MERGE,
+            REQUIRED,
+        )
 
         if not isinstance(value, dict):
             self.error(path, f"expected a mapping ({model[2:]}), got {type_name(value)}")
