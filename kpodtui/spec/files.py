@@ -79,7 +79,8 @@ def read_bytes(path: str | Path, *, what: str = "a spec file", limit: int = MAX_
         mode = os.fstat(fd).st_mode
         kind = _kind(mode)
         if kind is not None and not (is_pipe_path and stat.S_ISFIFO(mode)):
-            hint = " (pass it through a pipe with `-` or <(...) instead)" if stat.S_ISFIFO(mode) else ""
+            pipe = stat.S_ISFIFO(mode) and what == "a spec file"
+            hint = " (pass it through a pipe with `-` or <(...) instead)" if pipe else ""
             raise SpecError(f"is {kind}, not {what}{hint}", source=source)
         if stat.S_ISFIFO(mode):
             os.set_blocking(fd, True)  # a shell's <(...): read it as `cat` would
