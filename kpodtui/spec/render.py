@@ -64,6 +64,15 @@ def _render_all(fields: dict[str, tuple[Any, bool]], context: dict[str, Any]) ->
         return {name: ("error", (), f"rendering is stopped: {exc}") for name in fields}
 
 
+def _written(spec: TaskSpec, field: str, path: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Where a problem at ``path`` of a rendered field was written: env vars in the mapping form
+    ``NAME: value`` were rendered as the list ``[{name, value}]``."""
+    raw = spec.raw.get(field) if isinstance(spec.raw, dict) else None
+    if field == "env_vars" and isinstance(raw, dict) and path and isinstance(path[0], int) and path[0] < len(raw):
+        return (field, list(raw)[path[0]])
+    return (field, *path)
+
+
 def render_spec(spec: TaskSpec, *, run_id: str, ts: datetime, try_number: int = 1) -> TaskSpec:
     """A copy of ``spec`` with every templated field rendered; raises SpecError naming the field."""
     values = spec.values
@@ -75,7 +84,7 @@ def render_spec(spec: TaskSpec, *, run_id: str, ts: datetime, try_number: int = 
         for field in fields:
             result = results[field]
             if result[0] == "error":
-                ctx.error((field, *result[1]), result[2])
+                ctx.error(_written(spec, field, result[1]), result[2])
                 continue
             checked = check_value(ctx, field, result[1])
             if checked is not BAD:
