@@ -130,7 +130,9 @@ def template_pod(spec: Any, *, tagged: bool = False) -> dict[str, Any] | None:
     """The template side: the file (or dict) with ``full_pod_spec`` merged on top.
 
     ``tagged``: list items carry where they were written (:mod:`kpodtui.pod.origins`)."""
-    base, where, prefix = None, None, ()
+    base: dict[str, Any] | None = None
+    where: Any = None
+    prefix: tuple[str, ...] = ()
     if spec.pod_template_file:
         template = spec.template_pod
         if template is None:  # a TaskSpec made by hand: load it now, errors as spec errors
@@ -157,7 +159,7 @@ def template_pod(spec: Any, *, tagged: bool = False) -> dict[str, Any] | None:
 def _attach_secrets(pod: dict[str, Any], secrets: list[dict[str, Any]], rng: random.Random) -> None:
     c0 = pod["spec"]["containers"][0]
     for i, s in enumerate(secrets):
-        where = {ORIGIN: Origin("spec", ("secrets", i), flat=True)}
+        where: dict[Any, Any] = {ORIGIN: Origin("spec", ("secrets", i), flat=True)}
         if s["deploy_type"] == "env" and s.get("key"):
             c0.setdefault("env", []).append({
                 "name": s["deploy_target"].upper(),

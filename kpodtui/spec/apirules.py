@@ -130,7 +130,7 @@ def each(rule: Rule) -> Rule:
     return inner
 
 
-def labels(chk: ApiChecker, path: Path, value: Any) -> None:
+def label_map(chk: ApiChecker, path: Path, value: Any) -> None:
     """``ValidateLabels``: qualified-name keys, label values."""
     if not isinstance(value, dict):
         return
@@ -143,7 +143,7 @@ def labels(chk: ApiChecker, path: Path, value: Any) -> None:
                 chk.error((*path, k), invalid(v, problem))
 
 
-def annotations(chk: ApiChecker, path: Path, value: Any) -> None:
+def annotation_map(chk: ApiChecker, path: Path, value: Any) -> None:
     """``ValidateAnnotations``: qualified-name keys (lower-cased), 256 KiB in all."""
     if not isinstance(value, dict):
         return
@@ -204,8 +204,8 @@ def _amount(value: Any) -> Decimal | None:
 
 def resource_requirements(chk: ApiChecker, path: Path, obj: dict[str, Any]) -> None:
     """Names, integer extended resources, requests <= limits (== for what cannot overcommit)."""
-    limits = obj.get("limits") if isinstance(obj.get("limits"), dict) else {}
-    requests = obj.get("requests") if isinstance(obj.get("requests"), dict) else {}
+    limits: dict[Any, Any] = obj["limits"] if isinstance(obj.get("limits"), dict) else {}
+    requests: dict[Any, Any] = obj["requests"] if isinstance(obj.get("requests"), dict) else {}
     for section, values in (("limits", limits), ("requests", requests)):
         for name, q in values.items():
             where = (*path, section, name)
@@ -422,10 +422,10 @@ def projected_token(chk: ApiChecker, path: Path, obj: dict[str, Any]) -> None:
         chk.error((*path, "expirationSeconds"), invalid(seconds, "may not specify a duration larger than 2^32 seconds"))
 
 
-FIELD_RULES: dict[tuple[str, str], Rule] = {
+FIELD_RULES: dict[tuple[str, str], Rule | Enum | Range | Text] = {
     ("V1ObjectMeta", "namespace"): DNS_LABEL,
-    ("V1ObjectMeta", "labels"): labels,
-    ("V1ObjectMeta", "annotations"): annotations,
+    ("V1ObjectMeta", "labels"): label_map,
+    ("V1ObjectMeta", "annotations"): annotation_map,
     ("V1PodSpec", "activeDeadlineSeconds"): Range(1, formats.INT32_MAX),
     ("V1PodSpec", "dnsPolicy"): enum("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"),
     ("V1PodSpec", "restartPolicy"): enum("Always", "OnFailure", "Never"),
@@ -436,7 +436,7 @@ FIELD_RULES: dict[tuple[str, str], Rule] = {
     ("V1PodSpec", "nodeName"): DNS_SUBDOMAIN,
     ("V1PodSpec", "priorityClassName"): DNS_SUBDOMAIN,
     ("V1PodSpec", "runtimeClassName"): DNS_SUBDOMAIN,
-    ("V1PodSpec", "nodeSelector"): labels,
+    ("V1PodSpec", "nodeSelector"): label_map,
     ("V1PodSpec", "overhead"): quantities,
     ("V1PodOS", "name"): enum("linux", "windows"),
     ("V1Container", "name"): DNS_LABEL,
@@ -488,7 +488,7 @@ FIELD_RULES: dict[tuple[str, str], Rule] = {
     ("V1LabelSelectorRequirement", "key"): QUALIFIED_NAME,
     ("V1LabelSelectorRequirement", "operator"): enum("In", "NotIn", "Exists", "DoesNotExist",
                                                      message="not a valid selector operator"),
-    ("V1LabelSelector", "matchLabels"): labels,
+    ("V1LabelSelector", "matchLabels"): label_map,
     ("V1PreferredSchedulingTerm", "weight"): WEIGHT,
     ("V1WeightedPodAffinityTerm", "weight"): WEIGHT,
     ("V1PodAffinityTerm", "topologyKey"): QUALIFIED_NAME,

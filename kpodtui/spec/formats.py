@@ -86,7 +86,7 @@ def _PORT_NAME_CHARS() -> re.Pattern[str]:
 QUANTITY_REGEX = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
 QUANTITY_MSG = f"quantities must match the regular expression '{QUANTITY_REGEX}'"
 _QUANTITY_FMT = r"^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:([eE])([+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$"
-_SUFFIX = {
+_SUFFIX: dict[str, str | int] = {
     "": "1", "n": "1e-9", "u": "1e-6", "m": "1e-3", "k": "1e3", "M": "1e6", "G": "1e9", "T": "1e12", "P": "1e15",
     "E": "1e18", "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
 }
@@ -97,7 +97,7 @@ def _multiplier(suffix: str) -> Decimal:
     # imported when a quantity is first read: it costs a start of `validate`
     from decimal import Decimal
 
-    return Decimal(_SUFFIX[suffix])
+    return Decimal(_SUFFIX[suffix])  # type: ignore[arg-type]  # str or int, both fine
 
 
 def regex_error(msg: str, fmt: str, *examples: str) -> str:
