@@ -365,20 +365,17 @@ def _handler(kinds: tuple[str, ...]) -> Rule:
     return inner
 
 
-def seccomp(chk: ApiChecker, path: Path, obj: dict[str, Any]) -> None:
-    if obj.get("type") == "Localhost" and not obj.get("localhostProfile"):
-        chk.error((*path, "localhostProfile"), required("must be set when seccomp type is Localhost"))
-    elif obj.get("type") != "Localhost" and obj.get("localhostProfile") is not None:
-        chk.error((*path, "localhostProfile"), invalid(obj["localhostProfile"],
-                                                       "can only be set when seccomp type is Localhost"))
+def _localhost_profile(kind: str) -> Callable[[ApiChecker, Path, dict[str, Any]], None]:
+    """A seccomp or AppArmor profile: ``localhostProfile`` exactly when the type is Localhost."""
 
+    def inner(chk: ApiChecker, path: Path, obj: dict[str, Any]) -> None:
+        if obj.get("type") == "Localhost" and not obj.get("localhostProfile"):
+            chk.error((*path, "localhostProfile"), required(f"must be set when {kind} type is Localhost"))
+        elif obj.get("type") != "Localhost" and obj.get("localhostProfile") is not None:
+            chk.error((*path, "localhostProfile"), invalid(obj["localhostProfile"],
+                                                           f"can only be set when {kind} type is Localhost"))
 
-def app_armor(chk: ApiChecker, path: Path, obj: dict[str, Any]) -> None:
-    if obj.get("type") == "Localhost" and not obj.get("localhostProfile"):
-        chk.error((*path, "localhostProfile"), required("must be set when AppArmor type is Localhost"))
-    elif obj.get("type") != "Localhost" and obj.get("localhostProfile") is not None:
-        chk.error((*path, "localhostProfile"), invalid(obj["localhostProfile"],
-                                                       "can only be set when AppArmor type is Localhost"))
+    return inner
 
 
 def security_context(chk: ApiChecker, path: Path, obj: dict[str, Any]) -> None:
@@ -546,8 +543,8 @@ MODEL_RULES: dict[str, Callable[[ApiChecker, Path, dict[str, Any]], None]] = {
     "V1TopologySpreadConstraint": topology_spread,
     "V1Probe": _handler(("exec", "httpGet", "tcpSocket", "grpc")),
     "V1LifecycleHandler": _handler(("exec", "httpGet", "tcpSocket", "sleep")),
-    "V1SeccompProfile": seccomp,
-    "V1AppArmorProfile": app_armor,
+    "V1SeccompProfile": _localhost_profile("seccomp"),
+    "V1AppArmorProfile": _localhost_profile("AppArmor"),
     "V1SecurityContext": security_context,
     "V1PodSecurityContext": pod_security_context,
     "V1PodDNSConfig": dns_config,

@@ -47,40 +47,9 @@ def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def _DNS1123_LABEL() -> re.Pattern[str]:
-    return _regex(f"^{_DNS1123_LABEL_FMT}$")
-
-
-def _DNS1123_SUBDOMAIN() -> re.Pattern[str]:
-    return _regex(f"^{_DNS1123_SUBDOMAIN_FMT}$")
-
-
-def _QUALIFIED_NAME() -> re.Pattern[str]:
-    return _regex(f"^{_QUALIFIED_NAME_FMT}$")
-
-
-def _LABEL_VALUE() -> re.Pattern[str]:
-    return _regex(f"^{_LABEL_VALUE_FMT}$")
-
-
-def _CONFIG_KEY() -> re.Pattern[str]:
-    return _regex(f"^{_CONFIG_KEY_FMT}$")
-
-
-def _HTTP_HEADER() -> re.Pattern[str]:
-    return _regex(f"^{_HTTP_HEADER_FMT}$")
-
-
-def _C_IDENTIFIER() -> re.Pattern[str]:
-    return _regex(f"^{_C_IDENTIFIER_FMT}$")
-
-
-def _SYSCTL() -> re.Pattern[str]:
-    return _regex(f"^{_SYSCTL_FMT}$")
-
-
-def _PORT_NAME_CHARS() -> re.Pattern[str]:
-    return _regex("^[-a-z0-9]+$")
+def _full(fmt: str, value: str) -> bool:
+    """``value`` matches the format ``fmt`` whole."""
+    return _regex(f"^{fmt}$").match(value) is not None
 
 
 QUANTITY_REGEX = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
@@ -139,8 +108,8 @@ def is_dns1123_label(value: str) -> list[str]:
     errs = []
     if len(value) > DNS1123_LABEL_MAX:
         errs.append(max_len_error(DNS1123_LABEL_MAX))
-    if not _DNS1123_LABEL().match(value):
-        errs.append("must not contain dots" if _DNS1123_SUBDOMAIN().match(value) else DNS1123_LABEL_MSG)
+    if not _full(_DNS1123_LABEL_FMT, value):
+        errs.append("must not contain dots" if _full(_DNS1123_SUBDOMAIN_FMT, value) else DNS1123_LABEL_MSG)
     return errs
 
 
@@ -149,7 +118,7 @@ def is_dns1123_subdomain(value: str) -> list[str]:
     errs = []
     if len(value) > DNS1123_SUBDOMAIN_MAX:
         errs.append(max_len_error(DNS1123_SUBDOMAIN_MAX))
-    if not _DNS1123_SUBDOMAIN().match(value):
+    if not _full(_DNS1123_SUBDOMAIN_FMT, value):
         errs.append(DNS1123_SUBDOMAIN_MSG)
     return errs
 
@@ -170,7 +139,7 @@ def is_qualified_name(value: str) -> list[str]:
     else:
         if len(name) > QUALIFIED_NAME_MAX:
             errs.append(f"name part {max_len_error(QUALIFIED_NAME_MAX)}")
-        if not _QUALIFIED_NAME().match(name):
+        if not _full(_QUALIFIED_NAME_FMT, name):
             errs.append(QUALIFIED_NAME_MSG)
     return errs
 
@@ -179,7 +148,7 @@ def is_label_value(value: str) -> list[str]:
     errs = []
     if len(value) > LABEL_VALUE_MAX:
         errs.append(max_len_error(LABEL_VALUE_MAX))
-    if not _LABEL_VALUE().match(value):
+    if not _full(_LABEL_VALUE_FMT, value):
         errs.append(LABEL_VALUE_MSG)
     return errs
 
@@ -189,7 +158,7 @@ def is_port_name(value: str) -> list[str]:
     errs = []
     if len(value) > PORT_NAME_MAX:
         errs.append(max_len_error(PORT_NAME_MAX))
-    if not _PORT_NAME_CHARS().match(value):
+    if not _full("[-a-z0-9]+", value):
         errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
     if not any("a" <= c <= "z" for c in value):
         errs.append("must contain at least one letter (a-z)")
@@ -223,20 +192,20 @@ def is_config_map_key(value: str) -> list[str]:
     errs = []
     if len(value) > DNS1123_SUBDOMAIN_MAX:
         errs.append(max_len_error(DNS1123_SUBDOMAIN_MAX))
-    if not _CONFIG_KEY().match(value):
+    if not _full(_CONFIG_KEY_FMT, value):
         errs.append(CONFIG_KEY_MSG)
     return errs + _chdir_prefix(value)
 
 
 def is_http_header_name(value: str) -> list[str]:
-    if _HTTP_HEADER().match(value):
+    if _full(_HTTP_HEADER_FMT, value):
         return []
     return [regex_error("a valid HTTP header must consist of alphanumeric characters or '-'",
                         _HTTP_HEADER_FMT, "X-Header-Name")]
 
 
 def is_c_identifier(value: str) -> list[str]:
-    if _C_IDENTIFIER().match(value):
+    if _full(_C_IDENTIFIER_FMT, value):
         return []
     return [regex_error("a valid C identifier must start with alphabetic character or '_', followed by "
                         "a string of alphanumeric characters or '_'", _C_IDENTIFIER_FMT, "my_name", "MY_NAME",
@@ -244,7 +213,7 @@ def is_c_identifier(value: str) -> list[str]:
 
 
 def is_sysctl_name(value: str) -> list[str]:
-    if len(value) <= DNS1123_SUBDOMAIN_MAX and _SYSCTL().match(value):
+    if len(value) <= DNS1123_SUBDOMAIN_MAX and _full(_SYSCTL_FMT, value):
         return []
     return [f"must have at most {DNS1123_SUBDOMAIN_MAX} characters and match regex ^{_SYSCTL_FMT}$"]
 
