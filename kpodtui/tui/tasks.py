@@ -24,7 +24,8 @@ def _spec_files(folder: Path) -> list[Path]:
 def _is_helper(path: Path) -> bool:
     """Pod template files beside the specs are not tasks (no ``task_id``)."""
     try:
-        head = path.read_text(encoding="utf-8", errors="replace")[:4096]
+        with path.open("rb") as f:
+            head = f.read(4096).decode("utf-8", errors="replace")
     except OSError:
         return False
     return "task_id" not in head
@@ -32,12 +33,14 @@ def _is_helper(path: Path) -> bool:
 
 def tasks_in_file(path: Path, origin: str) -> list[TaskEntry]:
     """One entry per document holding a ``task_id`` (an entry with ``error`` if unreadable)."""
-    import yaml
+    from kpodtui.spec.errors import SpecError
+    from kpodtui.spec.files import read_text
+    from kpodtui.spec.yamlpos import parse_documents
 
-    try:
-        docs = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError) as exc:
-        return [TaskEntry(path, path.stem, origin, 0, str(exc).splitlines()[0])]
+    try:  # bounded: a path given on the command line may be anything (/dev/zero, an alias bomb)
+        docs = [d.value for d in parse_documents(read_text(path), str(path))]
+    except SpecError as exc:
+        return [TaskEntry(path, path.stem, origin, 0, exc.what)]
     entries = []
     for index, doc in enumerate(d for d in docs if d is not None):
         task_id = doc.get("task_id") if isinstance(doc, dict) else None
