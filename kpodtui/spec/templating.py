@@ -94,6 +94,7 @@ def environment() -> Any:
     return env
 
 
+@cache
 def warm() -> None:
     """Import and compile everything rendering needs before forking (a child must not import)."""
     env = environment()
