@@ -191,7 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         func = getattr(importlib.import_module(module_name), func_name)
         return int(func(args) or 0)
     except KpodtuiError as exc:
-        print(f"kpodtui: error: {exc}", file=sys.stderr)
+        from kpodtui.termsafe import escape
+
+        print(f"kpodtui: error: {escape(str(exc))}", file=sys.stderr)  # it may echo a server's or a user's text
         return exc.exit_code
     except KeyboardInterrupt:
         print("kpodtui: interrupted", file=sys.stderr)

@@ -10,6 +10,7 @@ import difflib
 from collections.abc import Iterable
 
 from kpodtui.errors import BadInputError
+from kpodtui.termsafe import escape
 
 
 class SpecError(BadInputError):
@@ -44,9 +45,10 @@ class SpecError(BadInputError):
             where += ": "
         key = f"{self.key}: " if self.key else ""
         hint = f" (did you mean {self.suggestion!r}?)" if self.suggestion else ""
-        # Keep it to one line whatever the underlying message was.
+        # Keep it to one line whatever the underlying message was, and show any control
+        # character it echoes (from a --set value, a key, a template) as an escape.
         what = " ".join(self.what.split())
-        return f"{where}{key}{what}{hint}"
+        return escape(f"{where}{key}{what}{hint}", newlines=False)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
