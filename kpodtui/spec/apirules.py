@@ -15,7 +15,6 @@ exist...) are in :mod:`kpodtui.pod.checks`: they need the pod after merging.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kpodtui.spec import formats
@@ -46,13 +45,14 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 NOT_REQUIRED_BEFORE_MERGE = frozenset({"V1Container", "V1PodSpec"})
 
 
-@dataclass(frozen=True)
 class Enum:
     """One of ``choices`` (``empty_ok``: the empty string means the default)."""
 
-    choices: tuple[str, ...]
-    empty_ok: bool = False
-    message: str | None = None
+    # plain classes, not dataclasses: generating their methods would cost every `validate` its start
+    __slots__ = ("choices", "empty_ok", "message")
+
+    def __init__(self, choices: tuple[str, ...], empty_ok: bool = False, message: str | None = None) -> None:
+        self.choices, self.empty_ok, self.message = choices, empty_ok, message
 
     def __call__(self, chk: ApiChecker, path: Path, value: Any) -> None:
         if value in self.choices or (self.empty_ok and value == "") or chk.ctx.deferred(value):
@@ -64,14 +64,14 @@ def enum(*choices: str, empty_ok: bool = False, message: str | None = None) -> E
     return Enum(tuple(choices), empty_ok, message)
 
 
-@dataclass(frozen=True)
 class Range:
-    """A whole number between ``lo`` and ``hi`` (``message`` replaces the server's default words)."""
+    """A whole number between ``lo`` and ``hi`` (``message`` replaces the server's default words;
+    ``zero_ok``: 0 means "not set", as for hostPort)."""
 
-    lo: int
-    hi: int
-    message: str | None = None
-    zero_ok: bool = False  # 0 means "not set" (hostPort)
+    __slots__ = ("lo", "hi", "message", "zero_ok")
+
+    def __init__(self, lo: int, hi: int, message: str | None = None, zero_ok: bool = False) -> None:
+        self.lo, self.hi, self.message, self.zero_ok = lo, hi, message, zero_ok
 
     def __call__(self, chk: ApiChecker, path: Path, value: Any) -> None:
         if not isinstance(value, int) or isinstance(value, bool) or (self.zero_ok and value == 0):
@@ -88,17 +88,18 @@ USER_ID = Range(0, formats.ID_MAX)
 WEIGHT = Range(1, 100, "must be in the range 1-100")
 
 
-@dataclass(frozen=True)
 class Text:
     """A string in a named format: ``check`` returns the server's problems with it."""
 
-    check: Callable[[str], list[str]]
-    lower: bool = False  # annotation keys are checked lower-cased
+    __slots__ = ("check",)
+
+    def __init__(self, check: Callable[[str], list[str]]) -> None:
+        self.check = check
 
     def __call__(self, chk: ApiChecker, path: Path, value: Any) -> None:
         if not isinstance(value, str) or value == "" or chk.ctx.deferred(value):
             return
-        for problem in self.check(value.lower() if self.lower else value):
+        for problem in self.check(value):
             chk.error(path, invalid(value, problem))
 
 
