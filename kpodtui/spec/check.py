@@ -52,20 +52,27 @@ def check_bool(ctx: CheckContext, path: Path, value: Any) -> Any:
     return value if isinstance(value, bool) else _expect(ctx, path, value, "true or false")
 
 
+#: the most seconds a timing parameter may say (68 years; more overflows the clocks it is added to)
+MAX_SECONDS = formats.INT32_MAX
+
+
 def check_int(ctx: CheckContext, path: Path, value: Any, minimum: int = 0) -> Any:
     if isinstance(value, bool) or not isinstance(value, int):
         return _expect(ctx, path, value, "a whole number")
     if value < minimum:
         ctx.error(path, f"must be at least {minimum}, got {value}")
         return _BAD
+    if value > MAX_SECONDS:
+        ctx.error(path, f"must be at most {MAX_SECONDS}, got {value}")
+        return _BAD
     return value
 
 
 def check_num(ctx: CheckContext, path: Path, value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:  # NaN
         return _expect(ctx, path, value, "a number of seconds")
-    if value < 0:
-        ctx.error(path, f"must not be negative, got {value}")
+    if not 0 <= value <= MAX_SECONDS:
+        ctx.error(path, f"must be between 0 and {MAX_SECONDS}, got {value}")
         return _BAD
     return value
 
