@@ -12,6 +12,7 @@ import datetime as dt
 import time
 from typing import TYPE_CHECKING, Any
 
+from kpodtui.constants import ISTIO_CONTAINER_NAME, POD_CHECKED_KEY, RUN_ID_LABEL
 from kpodtui.engine import outcome as oc
 from kpodtui.engine.callbacks import Callbacks
 from kpodtui.engine.events import PodAssigned, RunFinished
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from kpodtui.engine.run import Run
 
 Json = dict[str, Any]
-CHECKED_LABEL = "already_checked"
 LOG_DRAIN_SECONDS = 30.0  # after the base exits, how long its log stream may take to end
 SIDECAR_LOG_GRACE = 0.5  # how long other still-running containers' logs are read after that
 
@@ -66,7 +66,7 @@ def prepare(run: Run) -> None:
 
 
 def _checked(pod: Json) -> bool:
-    return (pod.get("metadata", {}).get("labels") or {}).get(CHECKED_LABEL) == "True"
+    return (pod.get("metadata", {}).get("labels") or {}).get(POD_CHECKED_KEY) == "True"
 
 
 def _start_time(pod: Json) -> str:
@@ -87,7 +87,7 @@ def _keep_newest(run: Run, items: list[Json]) -> Json | None:
     retired = []
     for old in items[:-1]:
         name = old["metadata"]["name"]
-        run.api.patch_labels(run.namespace, name, {CHECKED_LABEL: "True"})
+        run.api.patch_labels(run.namespace, name, {POD_CHECKED_KEY: "True"})
         state = oc.find_state(old, run.base)
         code = state.exit_code if state is not None and state.state == "terminated" else None
         deleted = oc.should_delete(run.on_finish_action, old, code) and run.api.delete_pod(run.namespace, name)
@@ -95,7 +95,7 @@ def _keep_newest(run: Run, items: list[Json]) -> Json | None:
     newest = items[-1]["metadata"]["name"]
     run.say(
         f"found {len(items)} pods of this run: kept the newest, {newest}; "
-        f"marked {CHECKED_LABEL} the others: {', '.join(retired)}",
+        f"marked {POD_CHECKED_KEY} the others: {', '.join(retired)}",
         "warning",
     )
     return items[-1]
@@ -135,7 +135,7 @@ def reattach_or_create(run: Run) -> None:
             def lookup() -> Json | None:
                 pod = api.get_pod(run.namespace, name)
                 labels = (pod or {}).get("metadata", {}).get("labels") or {}
-                return pod if pod is not None and labels.get("run_id") == run.manifest["metadata"]["labels"].get("run_id") else None
+                return pod if pod is not None and labels.get(RUN_ID_LABEL) == run.manifest["metadata"]["labels"].get(RUN_ID_LABEL) else None
 
             creating = True
             run.pod = api.create_pod(run.namespace, run.manifest, lookup)
@@ -295,7 +295,7 @@ def follow_until_base_done(run: Run) -> None:
         if live:
             pump.wait(live, SIDECAR_LOG_GRACE)
             pump.stop(live)
-    if pod is not None and not run.killed and oc.ISTIO_PROXY in oc.spec_containers(pod):
+    if pod is not None and not run.killed and ISTIO_CONTAINER_NAME in oc.spec_containers(pod):
         quit_istio(run)
 
 
@@ -333,9 +333,9 @@ def cleanup(run: Run, cause: str | None) -> RunFinished:
     if pod is not None and run.pod_name:
         if oc.should_mark_checked(run.on_finish_action, pod) or outcome != "succeeded":
             try:
-                api.patch_labels(run.namespace, run.pod_name, {CHECKED_LABEL: "True"})
+                api.patch_labels(run.namespace, run.pod_name, {POD_CHECKED_KEY: "True"})
             except Exception as exc:  # noqa: BLE001 - as the reference: the label never stops the delete
-                run.say(f"could not label pod {run.pod_name} already_checked: {refusal_text(exc)}", "warning")
+                run.say(f"could not label pod {run.pod_name} {POD_CHECKED_KEY}: {refusal_text(exc)}", "warning")
         if run.killed:
             # a kill from another process (kpodtui kill) deleted it there; one from here, in kill()
             delete = run.spec.on_kill_action != "keep_pod" and not run._we_delete

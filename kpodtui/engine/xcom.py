@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from kpodtui.constants import ISTIO_CONTAINER_NAME, XCOM_RESULT_FILE, XCOM_SIDECAR_NAME
 from kpodtui.engine import outcome as oc
 from kpodtui.engine.events import XComResult
 from kpodtui.kube.exec import ExecError, exec_in
@@ -18,7 +19,6 @@ from kpodtui.kube.exec import ExecError, exec_in
 if TYPE_CHECKING:
     from kpodtui.engine.run import Run
 
-XCOM_FILE = "/airflow/xcom/return.json"
 EMPTY_SENTINEL = "__airflow_xcom_result_empty__"
 SIDECAR_START_TIMEOUT = 60.0
 EXEC_TIMEOUT = 30.0
@@ -26,7 +26,7 @@ EXEC_TIMEOUT = 30.0
 READ_COMMAND = [
     "sh",
     "-c",
-    f"if [ -s {XCOM_FILE} ]; then cat {XCOM_FILE}; else echo {EMPTY_SENTINEL}; fi",
+    f"if [ -s {XCOM_RESULT_FILE} ]; then cat {XCOM_RESULT_FILE}; else echo {EMPTY_SENTINEL}; fi",
 ]
 # SIGINT the sidecar's loop (its trap turns it into exit 0). Not simply
 # `kill -s INT 1`: with `shareProcessNamespace: true` PID 1 is the pod's pause
@@ -52,7 +52,7 @@ def extract_xcom(run: Run) -> None:
     """Read the XCom value into ``run.xcom_value``; a problem raises ``RunAbort`` (after stopping the sidecar)."""
     from kpodtui.engine.run import RunAbort
 
-    sidecar = oc.XCOM_SIDECAR
+    sidecar = XCOM_SIDECAR_NAME
 
     def sidecar_state() -> str | None:
         state = oc.find_state(run.pod, sidecar)
@@ -79,7 +79,7 @@ def extract_xcom(run: Run) -> None:
             try:
                 value = json.loads(out)
             except ValueError as exc:
-                raise RunAbort(f"{XCOM_FILE} is not valid JSON: {exc}") from None
+                raise RunAbort(f"{XCOM_RESULT_FILE} is not valid JSON: {exc}") from None
         run.xcom_value = value
         run.publish(XComResult(run.run_id, value))
     except RunAbort as exc:
@@ -95,19 +95,19 @@ def extract_xcom(run: Run) -> None:
 def stop_sidecar(run: Run) -> None:
     """Ask the XCom sidecar to exit (best effort)."""
     try:
-        exec_in(run.api, run.namespace, run.pod_name, oc.XCOM_SIDECAR, STOP_COMMAND, EXEC_TIMEOUT)
+        exec_in(run.api, run.namespace, run.pod_name, XCOM_SIDECAR_NAME, STOP_COMMAND, EXEC_TIMEOUT)
     except Exception as exc:  # noqa: BLE001 - the pod is cleaned up anyway
         run.say(f"could not stop the XCom sidecar: {exc}", "warning")
 
 
 def quit_istio(run: Run) -> None:
     """Ask the istio proxy to quit so the pod can complete (the reference never does)."""
-    state = oc.find_state(run.pod, oc.ISTIO_PROXY)
+    state = oc.find_state(run.pod, ISTIO_CONTAINER_NAME)
     if state is None or state.state != "running":
         return
     try:
-        res = exec_in(run.api, run.namespace, run.pod_name, oc.ISTIO_PROXY, ISTIO_QUIT, 10.0)
+        res = exec_in(run.api, run.namespace, run.pod_name, ISTIO_CONTAINER_NAME, ISTIO_QUIT, 10.0)
         if res.returncode not in (0, None):
-            run.say(f"istio-proxy did not accept quitquitquit (exit {res.returncode})", "warning")
+            run.say(f"{ISTIO_CONTAINER_NAME} did not accept quitquitquit (exit {res.returncode})", "warning")
     except Exception as exc:  # noqa: BLE001 - the pod is cleaned up anyway
-        run.say(f"could not ask istio-proxy to quit: {exc}", "warning")
+        run.say(f"could not ask {ISTIO_CONTAINER_NAME} to quit: {exc}", "warning")

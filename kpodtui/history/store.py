@@ -13,6 +13,7 @@ from heapq import merge
 from pathlib import Path
 from typing import Any
 
+from kpodtui import paths
 from kpodtui.engine.events import LogLine
 from kpodtui.errors import BadInputError
 from kpodtui.history.logfiles import LogCursor, LogFileWriter, read_lines
@@ -32,13 +33,8 @@ _UPDATABLE = frozenset(_RUN_COLUMNS.replace(" ", "").split(",")) - {"id", "creat
 
 
 def default_home() -> Path:
-    """``$KPODTUI_HOME`` or the platform's user data dir for kpodtui."""
-    env = os.environ.get("KPODTUI_HOME")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("kpodtui"))
+    """``$KPODTUI_HOME`` or the platform's user data dir for kpodtui (:func:`kpodtui.paths.data_dir`)."""
+    return paths.data_dir()
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,7 @@ import random
 import uuid
 from typing import Any
 
-from kpodtui.pod.checks import check_pod
-from kpodtui.pod.constants import (
+from kpodtui.constants import (
     POD_CHECKED_KEY,
     XCOM_MOUNT,
     XCOM_SIDECAR_COMMAND,
@@ -30,6 +29,7 @@ from kpodtui.pod.constants import (
     XCOM_SIDECAR_RESOURCES,
     XCOM_VOLUME,
 )
+from kpodtui.pod.checks import check_pod
 from kpodtui.pod.labels import RunIdentity, run_labels
 from kpodtui.pod.merge import always, merge_pods
 from kpodtui.pod.names import add_unique_suffix, name_from_task_id, sanitize_pod_name

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kpodtui.pod.constants import (
+from kpodtui.constants import (
     MANAGED_BY_LABEL,
     MANAGED_BY_VALUE,
     POD_CHECKED_KEY,

@@ -6,9 +6,10 @@ import copy
 from pathlib import Path as FsPath
 from typing import Any
 
+from kpodtui.constants import BASE_CONTAINER_NAME
 from kpodtui.spec.context import CheckContext
 from kpodtui.spec.errors import SpecError
-from kpodtui.spec.schema import BASE_CONTAINER_NAME, PARAMS
+from kpodtui.spec.schema import PARAMS
 from kpodtui.spec.yamlpos import Document
 
 
