@@ -12,7 +12,6 @@ subscribers (:meth:`Run.subscribe`) from engine threads.
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import os
 import threading
 import time
@@ -294,9 +293,6 @@ class Run:
         self.say(f"stopped following run {self.run_id}; its pod goes on (attach to follow it again)")
 
     # -- plumbing used by the steps ------------------------------------------------------
-
-    def now_iso(self) -> str:
-        return dt.datetime.now(dt.UTC).isoformat()
 
     def _fire(self, method: str, **kw: Any) -> None:
         if self.callbacks is not None:

@@ -10,6 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from kpodtui.errors import EXIT_INTERRUPTED, EXIT_OK
+from kpodtui.loglines import LineLayout
 
 
 def _when(ts: float | None) -> str:
@@ -96,17 +97,11 @@ def logs_command(args: Any) -> int:
                 f"run {record.id} has no container {args.container!r} (containers: {listed}): pick one with -c"
             )
     out = sys.stdout
-    stamp = getattr(args, "timestamps", False)
+    layout = LineLayout(timestamps=getattr(args, "timestamps", False))
 
-    def emit(lines: Any) -> int:
-        n = 0
-        buf = []
-        for ln in lines:
-            buf.append(f"[{ln.container}] {ln.timestamp} {ln.text}\n" if stamp else f"[{ln.container}] {ln.text}\n")
-            n += 1
-        out.write("".join(buf))
+    def emit(lines: Any) -> None:
+        out.write(layout.join(lines))
         out.flush()
-        return n
 
     if not args.follow or not record.live:
         emit(history.read_log(record.id, args.container))

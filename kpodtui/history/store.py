@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from kpodtui import paths
-from kpodtui.engine.events import LogLine
 from kpodtui.errors import BadInputError
-from kpodtui.history.logfiles import LogCursor, LogFileWriter, read_lines
+from kpodtui.history.logfiles import LogFileWriter, read_lines
 from kpodtui.history.runlock import LOCK_NAME, RunLock
 from kpodtui.history.schema import migrate
 from kpodtui.history.tail import LogTail
+from kpodtui.loglines import LogCursor, LogLine
 
 DB_NAME = "history.sqlite3"
 

@@ -80,7 +80,6 @@ class Watcher:
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None  # last error, for diagnostics
         self.relists = 0
-        self.rewatches = 0
         self.poll_interval = DEFAULT_POLL_INTERVAL
         #: "watch" (normal), "poll" (watching forbidden: listing every poll_interval)
         #: or "refused" (listing forbidden too); see :meth:`on_mode`
@@ -218,7 +217,6 @@ class Watcher:
                 watching = True
                 self._watch_once()
                 failures = 0
-                self.rewatches += 1
             except Exception as exc:
                 if self._stop.is_set():
                     return

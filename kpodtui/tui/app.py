@@ -25,6 +25,7 @@ from textual.worker import get_current_worker
 
 from kpodtui import paths
 from kpodtui.errors import EXIT_BAD_INPUT, KpodtuiError
+from kpodtui.loglines import SAVED_LAYOUT
 from kpodtui.tui.backend import Backend, RunHandle, RunRecord
 from kpodtui.tui.messages import (
     ActionFailed,
@@ -260,13 +261,6 @@ class KpodApp(App[int]):
         return screens
 
     # -- runs --------------------------------------------------------------------
-
-    def _new_session(self, run_id: str, task_id: str = "", spec_path: str | None = None) -> RunSession:
-        from kpodtui.tui.run_model import RunFeed, RunModel
-
-        session = RunSession(RunModel(run_id, task_id=task_id, spec_path=spec_path), RunFeed())
-        self.sessions[run_id] = session
-        return session
 
     def launch(self, path: Path | None, text: str, task_id: str | None, overrides: Sequence[str] = ()) -> None:
         """Launch a task (from the tasks screen or the editor); opens its run view."""
@@ -513,8 +507,7 @@ class KpodApp(App[int]):
             folder.mkdir(parents=True, exist_ok=True)
             dest = folder / f"{run_id}.log"
             with dest.open("w", encoding="utf-8") as fh:
-                for line in lines or []:
-                    fh.write(f"{line.timestamp} [{line.container}] {line.text}\n")
+                fh.write(SAVED_LAYOUT.join(lines or []))
         except Exception as exc:
             self.post_message(ActionFailed("save log", f"{exc}"))
             return

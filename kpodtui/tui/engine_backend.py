@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kpodtui.engine.events import LogLine
 from kpodtui.engine.run import Run
 from kpodtui.engine.session import ClusterSession
 from kpodtui.history import History
 from kpodtui.kube.config import ClusterTarget
+from kpodtui.loglines import LogLine
 from kpodtui.tui.backend import RunRecord, RunRow, Subscriber
 from kpodtui.tui.history_rows import row_of
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
-from kpodtui.engine.events import LogLine
+from kpodtui.loglines import LogLine
 
 DEFAULT_CAPACITY = 200_000
 

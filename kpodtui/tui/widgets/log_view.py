@@ -35,17 +35,11 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from kpodtui.loglines import TIMESTAMP, LineLayout
 from kpodtui.tui.log_buffer import HeldLine, LogBuffer, LogIndex
 
 PALETTE = ("cyan", "magenta", "green", "yellow", "bright_blue", "bright_red", "bright_cyan", "orange1")
 _JSON = JSONHighlighter()
-
-
-def short_timestamp(ts: str) -> str:
-    """``2024-05-01T10:00:00.123456789Z`` -> ``10:00:00.123`` (fixed width)."""
-    if len(ts) >= 19 and ts[10] == "T":
-        return (ts[11:23] if len(ts) >= 23 and ts[19] == "." else ts[11:19] + ".000").ljust(12)
-    return (ts or "-").ljust(12)[:12]
 
 
 def pretty_json(text: str) -> str | None:
@@ -220,6 +214,12 @@ class LogView(ScrollView, can_focus=True):
 
     def _prefixed(self) -> bool:
         return self.show_prefix and self.container is None and len(self.containers) > 1
+
+    def _layout(self) -> LineLayout:
+        """How a line is laid out now: short time first, then the container padded to one width."""
+        prefixed = self._prefixed()
+        pad = max(len(c) for c in self.containers) + 2 if prefixed else 0
+        return LineLayout(timestamps=self.timestamps, prefix=prefixed, stamp_first=True, short_stamps=True, pad=pad)
 
     def _update_virtual_size(self) -> None:
         width = self.scrollable_content_region.width if self.wrap else self._max_width + self._prefix_width()
@@ -449,12 +449,12 @@ class LogView(ScrollView, can_focus=True):
     def _line_text(self, absolute: int, body: str | None = None) -> Text:
         line = self.buffer[absolute]
         text = Text(no_wrap=True, end="")
-        if self.timestamps:
-            text.append(short_timestamp(line.timestamp) + " ", self._style("logview--timestamp"))
-        if self._prefixed():
-            index = self.containers.index(line.container) if line.container in self.containers else 0
-            width = max(len(c) for c in self.containers)
-            text.append(f"[{line.container}]".ljust(width + 2) + " ", PALETTE[index % len(PALETTE)])
+        for kind, part in self._layout().parts(line):
+            if kind == TIMESTAMP:
+                text.append(part + " ", self._style("logview--timestamp"))
+            else:
+                index = self.containers.index(line.container) if line.container in self.containers else 0
+                text.append(part + " ", PALETTE[index % len(PALETTE)])
         start = len(text)
         content = strip_control_codes(line.text.expandtabs(8)) if body is None else body
         text.append(content)
