@@ -43,8 +43,8 @@ COMMANDS: dict[str, str] = {
     "logs": "kpodtui.headless:logs_command",
     "kill": "kpodtui.headless:kill_command",
     "keep": "kpodtui.headless:keep_command",
-    "validate": "kpodtui.spec.commands:validate_command",
-    "dry-run": "kpodtui.spec.commands:dry_run_command",
+    "validate": "kpodtui.headless.spec_cmds:validate_command",
+    "dry-run": "kpodtui.headless.spec_cmds:dry_run_command",
     "sim": "kpodtui.sim.cli:sim_command",
 }
 

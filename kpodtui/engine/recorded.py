@@ -13,7 +13,7 @@ from typing import Any
 def recorded_spec(record: Any) -> Any:
     """The spec a recorded run was launched from (its text as recorded, templates beside its
     file, the run's own task of a file holding several)."""
-    from kpodtui.spec import load_spec_text
+    from kpodtui.tasks import load_spec_text
 
     base_dir = Path(record.spec_path).parent if record.spec_path else None
     specs = load_spec_text(record.spec_text or "", source=record.spec_path or "<history>", base_dir=base_dir)

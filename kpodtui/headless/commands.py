@@ -43,19 +43,6 @@ def cluster_target(args: Any, record: Any = None) -> Iterator[Any]:
             sim.stop()
 
 
-def _pick_task(specs: list[Any], task: str | None, path: str) -> Any:
-    if task:
-        for s in specs:
-            if s.task_id == task:
-                return s
-        raise BadInputError(f"{path}: no task {task!r} (tasks: {', '.join(s.task_id for s in specs)})")
-    if len(specs) > 1:
-        raise BadInputError(f"{path} holds {len(specs)} tasks: choose one with --task ({', '.join(s.task_id for s in specs)})")
-    if not specs:
-        raise BadInputError(f"{path} holds no task")
-    return specs[0]
-
-
 def _follow(run: Any, printer: HeadlessPrinter, as_json: bool) -> int:
     """Run in a thread, wait for the verdict; Ctrl-C kills the pod (on_kill) and says so."""
     run.subscribe(printer)
@@ -142,10 +129,10 @@ def run_command(args: Any) -> int:
     from kpodtui.engine.run import Run
     from kpodtui.engine.session import ClusterSession
     from kpodtui.history import History
-    from kpodtui.spec import load_specs
+    from kpodtui.tasks import load_specs, pick_task
 
     specs = load_specs(args.spec, args.overrides)
-    spec = _pick_task(specs, args.task, args.spec)
+    spec = pick_task(specs, args.task, args.spec)
     for w in getattr(spec, "warnings", []) or []:
         print(f"kpodtui: warning: {w}", file=sys.stderr)
     spec_text = Path(args.spec).read_text(encoding="utf-8")

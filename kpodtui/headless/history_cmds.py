@@ -65,7 +65,8 @@ def _spec_containers(record: Any) -> list[str]:
 
     try:
         from kpodtui.pod import RunIdentity, build_pod
-        from kpodtui.spec import load_spec_text, render_spec
+        from kpodtui.spec import render_spec
+        from kpodtui.tasks import load_spec_text
 
         base_dir = Path(record.spec_path).parent if record.spec_path else None
         specs = load_spec_text(record.spec_text or "", source=record.spec_path or "<history>", base_dir=base_dir)

@@ -1,17 +1,17 @@
-"""Loading spec files: YAML with positions, ``--set`` overrides, checks, deprecations.
+"""Reading spec text: YAML with positions, ``--set`` overrides, checks, deprecations.
 
-Every problem becomes a positioned :class:`SpecError`. ``validate_file`` returns
-them all; ``load_specs`` raises the first. A spec that loads has also been
-rendered with a trial identity and built into a pod once, so undefined template
-names and duplicate env/volume names after merging are caught here, before any
-cluster is involved.
+Every problem becomes a positioned :class:`SpecError`; :func:`parse_specs` returns
+the tasks and every problem found. What a spec cannot know alone (the pod it
+builds once its template, ``full_pod_spec`` and parameters are merged) is asked
+through ``check``: :mod:`kpodtui.tasks`, above the pod layer, passes its trial
+build there and offers the loaders everything else calls (``load_specs``,
+``validate_file``, ``load_spec_text``, ``check_spec_text``).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,6 @@ _OLD_RESOURCES = {
     "limit_gpu": ("limits", "nvidia.com/gpu"),
     "limit_ephemeral_storage": ("limits", "ephemeral-storage"),
 }
-TRIAL_TS = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 Segments = tuple[str | int, ...]
@@ -232,25 +231,19 @@ def _spec_from_document(
     spec = TaskSpec(values, raw=raw, source_path=source_path, source=source, warnings=ctx.warnings,
                     explicit=frozenset(explicit), template_pod=template_pod, doc=doc, overrides=where,
                     base_dir=base_dir)
-    return spec, _trial(spec)
+    return spec, []
 
 
-def _trial(spec: TaskSpec) -> list[SpecError]:
-    # Imported here: the pod layer sits above this one; the trial build is how
-    # "duplicate names after merging" becomes a load-time spec error.
-    from kpodtui.pod.builder import build_pod
-    from kpodtui.spec.render import render_spec
-
-    try:
-        rendered = render_spec(spec, run_id="validate", ts=TRIAL_TS)
-        build_pod(rendered, None)
-    except SpecError as exc:
-        return [exc]
-    return []
+#: a check of a task that passed its own (the trial pod build of :mod:`kpodtui.tasks`)
+SpecCheck = Callable[[TaskSpec], list[SpecError]]
 
 
-def _load_text(text: str, source: str, source_path: Path | None, base_dir: Path | None,
-               overrides: Sequence[str]) -> tuple[list[TaskSpec], list[SpecError]]:
+def parse_specs(text: str, source: str, source_path: Path | None, base_dir: Path | None,
+                overrides: Sequence[str] = (), check: SpecCheck | None = None,
+                ) -> tuple[list[TaskSpec], list[SpecError]]:
+    """The tasks of ``text`` and every problem found, in reading order (``check`` runs on each
+    task that passed its own checks). Raises :class:`SpecError` only for a problem that stops
+    the reading (a bad ``--set``)."""
     parsed = parse_overrides(overrides)
     docs = [d for d in parse_documents(text, source) if d.value is not None]
     if not docs:
@@ -263,6 +256,8 @@ def _load_text(text: str, source: str, source_path: Path | None, base_dir: Path 
         errors.extend(errs)
         if spec is None:
             continue
+        if check is not None:
+            errors.extend(check(spec))
         if spec.task_id in seen:
             errors.append(spec.error(("task_id",), f"{spec.task_id!r} is used twice in this file "
                                                    f"(first at line {seen[spec.task_id]})"))
@@ -271,7 +266,8 @@ def _load_text(text: str, source: str, source_path: Path | None, base_dir: Path 
     return specs, errors
 
 
-def _read(path: str | Path) -> str:
+def read_spec_file(path: str | Path) -> str:
+    """The text of a spec file; a file that cannot be read is a :class:`SpecError` naming it."""
     p = Path(path)
     try:
         return p.read_text(encoding="utf-8")
@@ -283,44 +279,3 @@ def _read(path: str | Path) -> str:
         raise SpecError("is not UTF-8 text", source=str(path)) from None
     except OSError as exc:
         raise SpecError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
-
-
-def load_specs(path: str | Path, overrides: Sequence[str] = ()) -> list[TaskSpec]:
-    """Every task of a spec file, checked; raises :class:`SpecError` for the first problem."""
-    text = _read(path)
-    specs, errors = _load_text(text, str(path), Path(path), Path(path).parent, overrides)
-    if errors:
-        raise errors[0]
-    return specs
-
-
-def validate_file(path: str | Path, overrides: Sequence[str] = ()) -> list[SpecError]:
-    """Every problem of a spec file (empty when it is valid); never raises for bad input."""
-    try:
-        text = _read(path)
-        _specs, errors = _load_text(text, str(path), Path(path), Path(path).parent, overrides)
-    except SpecError as exc:
-        return [exc]
-    return errors
-
-
-def load_spec_text(text: str, source: str = "<editor>", base_dir: Path | None = None,
-                   overrides: Sequence[str] = ()) -> list[TaskSpec]:
-    """Specs from text (the app's editor), with ``--set``-style ``overrides``; raises the
-    first :class:`SpecError` (with .line/.column/.key). :func:`check_spec_text` lists them all."""
-    specs, errors = _load_text(text, source, None, base_dir, overrides)
-    if errors:
-        raise errors[0]
-    return specs
-
-
-def check_spec_text(text: str, source: str = "<editor>", base_dir: Path | None = None,
-                    overrides: Sequence[str] = ()) -> list[SpecError]:
-    """Every problem of spec text (empty when it is valid), as :func:`validate_file` for a file;
-    never raises for bad input (a YAML syntax error or a bad override is the one problem)."""
-    try:
-        _specs, errors = _load_text(text, source, None, base_dir, overrides)
-    except SpecError as exc:
-        return [exc]
-    return errors
-

@@ -122,7 +122,7 @@ class EngineBackend:
     # -- runs ------------------------------------------------------------------------
 
     def _specs(self, path: Path | None, text: str, overrides: Sequence[str]) -> list[Any]:
-        from kpodtui.spec import load_spec_text, load_specs
+        from kpodtui.tasks import load_spec_text, load_specs
 
         if path is not None and path.is_file() and path.read_text(encoding="utf-8") == text:
             return load_specs(path, overrides)

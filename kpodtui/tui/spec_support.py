@@ -39,7 +39,7 @@ def _problem(exc: Exception) -> Problem:
 
 def check_text(text: str, path: Path | None, overrides: Sequence[str] = ()) -> tuple[list[Problem], list]:
     """Validate editor text (with ``--set``-style overrides); returns (every problem, task specs)."""
-    from kpodtui.spec import check_spec_text, load_spec_text
+    from kpodtui.tasks import check_spec_text, load_spec_text
 
     source = str(path) if path else "<editor>"
     base = path.parent if path else Path.cwd()
@@ -54,7 +54,7 @@ def dry_run(path: Path, index: int = 0) -> tuple[str, str]:
     text = path.read_text(encoding="utf-8")
     try:
         from kpodtui.pod import build_pod, manifest_yaml
-        from kpodtui.spec import load_specs
+        from kpodtui.tasks import load_specs
 
         specs = load_specs(path)
         spec = specs[min(index, len(specs) - 1)]

@@ -12,7 +12,7 @@ from kpodtui.engine.session import ClusterSession
 from kpodtui.history import History
 from kpodtui.kube.config import ClusterTarget
 from kpodtui.sim.kubeconfig import write_kubeconfig
-from kpodtui.spec import load_spec_text
+from kpodtui.tasks import load_spec_text
 from tests.engine.conftest import Collector
 from tests.engine.proxy import LosingProxy
 

@@ -166,7 +166,7 @@ def test_callbacks_fire_at_the_reference_points(session, tmp_path, code):
 
     from kpodtui.engine.run import Run
     from kpodtui.history import History
-    from kpodtui.spec import load_specs
+    from kpodtui.tasks import load_specs
 
     module = f"cbmod{code}"
     (tmp_path / f"{module}.py").write_text(CALLBACKS)
@@ -196,7 +196,7 @@ def test_cleanup_callback_fires_when_the_pod_never_starts(session, tmp_path):
 
     from kpodtui.engine.run import Run
     from kpodtui.history import History
-    from kpodtui.spec import load_specs
+    from kpodtui.tasks import load_specs
 
     (tmp_path / "cbfail.py").write_text(CALLBACKS)
     spec_file = tmp_path / "cb.yaml"
@@ -262,7 +262,8 @@ def test_duplicate_pods_keep_the_newest(run_spec, session, sim):
     from kpodtui.engine.run import Run
     from kpodtui.history import History, RunRecord
     from kpodtui.pod import RunIdentity, build_pod
-    from kpodtui.spec import load_spec_text, render_spec
+    from kpodtui.spec import render_spec
+    from kpodtui.tasks import load_spec_text
 
     spec = load_spec_text("task_id: dup\nimage: busybox\ncmds: [sh, -c, 'echo from $HOSTNAME; sleep 0.3']\n")[0]
     history = History.open()
@@ -334,7 +335,7 @@ def test_a_kill_while_the_create_is_under_way_leaves_no_pod(run_spec, session, m
     spec = "task_id: slowcreate\nimage: busybox\ncmds: [sh, -c, 'sleep 30']\ntermination_grace_period: 1\n"
     from kpodtui.engine.run import Run
     from kpodtui.history import History
-    from kpodtui.spec import load_spec_text
+    from kpodtui.tasks import load_spec_text
 
     history = History.open()
     run = Run(load_spec_text(spec)[0], session, history)
@@ -414,7 +415,7 @@ def test_the_namespace_comes_from_the_spec_then_the_template_even_default_then_t
     from kpodtui.engine.session import ClusterSession
     from kpodtui.history import History
     from kpodtui.kube.config import ClusterTarget
-    from kpodtui.spec import load_spec_text
+    from kpodtui.tasks import load_spec_text
 
     sim.create_namespace("team")
     kc = yaml.safe_load(sim.kubeconfig_path.read_text())

@@ -11,7 +11,7 @@ import pytest
 from kpodtui.engine.events import LogBatch, RunEvent, StatusMessage
 from kpodtui.engine.run import Run
 from kpodtui.history import History
-from kpodtui.spec import load_spec_text
+from kpodtui.tasks import load_spec_text
 from tests.realcluster.conftest import NAMESPACE
 
 HELLO = "task_id: rc-hello\nimage: busybox:1.36\ncmds: [sh, -c, 'echo one; sleep 1; echo two; sleep 1; echo three']\n"
@@ -96,7 +96,7 @@ def test_kill(cluster):
 def test_samples(cluster, sample):
     from pathlib import Path
 
-    from kpodtui.spec import load_specs
+    from kpodtui.tasks import load_specs
 
     root = Path(__file__).resolve().parents[2]
     run = Run(load_specs(root / "sample_tasks" / sample)[0], cluster, History.open(), namespace=NAMESPACE)

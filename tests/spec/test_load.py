@@ -7,16 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kpodtui.spec import (
-    PARAMS,
-    SpecError,
-    TaskSpec,
-    check_spec_text,
-    load_spec_text,
-    load_specs,
-    render_spec,
-    validate_file,
-)
+from kpodtui.spec import PARAMS, SpecError, TaskSpec, render_spec
+from kpodtui.tasks import check_spec_text, load_spec_text, load_specs, validate_file
 
 TS = datetime(2024, 3, 5, 6, 7, 8, tzinfo=UTC)
 

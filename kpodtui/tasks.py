@@ -1,0 +1,99 @@
+"""Task files loaded with every check: the spec's own and those of the pod it builds.
+
+:mod:`kpodtui.spec` checks a task document (keys, types, templates) and knows
+nothing of pods. Whether a task makes a valid pod once its template,
+``full_pod_spec`` and parameters are merged (duplicate env or volume names,
+mounts of volumes the pod lacks, an image nobody gives...) is the pod layer's
+answer. This module asks both: every task is rendered with a trial identity and
+built once, so such a problem is a positioned spec error at load time, before
+any cluster is involved.
+
+Everything that loads a spec (the commands, the engine's run service, the app)
+loads it here, and picks the one task to act on with :func:`pick_task`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kpodtui.pod.builder import build_pod
+from kpodtui.spec.errors import SpecError
+from kpodtui.spec.loader import parse_specs, read_spec_file
+from kpodtui.spec.render import render_spec
+from kpodtui.spec.taskspec import TaskSpec
+
+TRIAL_TS = datetime(2000, 1, 1, tzinfo=UTC)
+
+__all__ = ["check_spec_text", "load_spec_text", "load_specs", "pick_task", "trial_build", "validate_file"]
+
+
+def trial_build(spec: TaskSpec) -> list[SpecError]:
+    """The problem building ``spec``'s pod reveals, if any (rendered with a trial identity)."""
+    try:
+        build_pod(render_spec(spec, run_id="validate", ts=TRIAL_TS), None)
+    except SpecError as exc:
+        return [exc]
+    return []
+
+
+def _file(path: str | Path, overrides: Sequence[str]) -> tuple[list[TaskSpec], list[SpecError]]:
+    text = read_spec_file(path)
+    return parse_specs(text, str(path), Path(path), Path(path).parent, overrides, trial_build)
+
+
+def load_specs(path: str | Path, overrides: Sequence[str] = ()) -> list[TaskSpec]:
+    """Every task of a spec file, checked; raises :class:`SpecError` for the first problem."""
+    specs, errors = _file(path, overrides)
+    if errors:
+        raise errors[0]
+    return specs
+
+
+def validate_file(path: str | Path, overrides: Sequence[str] = ()) -> list[SpecError]:
+    """Every problem of a spec file (empty when it is valid); never raises for bad input."""
+    try:
+        return _file(path, overrides)[1]
+    except SpecError as exc:
+        return [exc]
+
+
+def load_spec_text(text: str, source: str = "<editor>", base_dir: Path | None = None,
+                   overrides: Sequence[str] = ()) -> list[TaskSpec]:
+    """Specs from text (the app's editor), with ``--set``-style ``overrides``; raises the
+    first :class:`SpecError` (with .line/.column/.key). :func:`check_spec_text` lists them all."""
+    specs, errors = parse_specs(text, source, None, base_dir, overrides, trial_build)
+    if errors:
+        raise errors[0]
+    return specs
+
+
+def check_spec_text(text: str, source: str = "<editor>", base_dir: Path | None = None,
+                    overrides: Sequence[str] = ()) -> list[SpecError]:
+    """Every problem of spec text (empty when it is valid), as :func:`validate_file` for a file;
+    never raises for bad input (a YAML syntax error or a bad override is the one problem)."""
+    try:
+        return parse_specs(text, source, None, base_dir, overrides, trial_build)[1]
+    except SpecError as exc:
+        return [exc]
+
+
+def pick_task(specs: Sequence[TaskSpec], task_id: str | None, source: str) -> TaskSpec:
+    """The one task to act on: ``task_id`` (``--task``, the app's choice), or the file's only task.
+
+    An unknown id, or no id for a file of several tasks, is bad input naming the
+    file and its tasks: the commands and the app refuse it alike (none falls back
+    to the first task).
+    """
+    ids = ", ".join(s.task_id for s in specs)
+    if task_id:
+        for spec in specs:
+            if spec.task_id == task_id:
+                return spec
+        raise SpecError(f"no task {task_id!r} in this file (it holds: {ids or 'none'})", source=source)
+    if not specs:
+        raise SpecError("holds no task", source=source)
+    if len(specs) > 1:
+        raise SpecError(f"holds {len(specs)} tasks ({ids}): pick one with --task", source=source)
+    return specs[0]
