@@ -114,7 +114,7 @@ def test_cut_log_streams_lose_and_repeat_nothing(run_spec, sim):
 def test_kill_ends_as_killed(run_spec):
     spec = "task_id: slow\nimage: busybox\ncmds: [sh, -c, 'echo start; sleep 60']\ntermination_grace_period: 1\n"
     run, col = run_spec(spec, start=True)
-    assert run.wait_until(lambda: any(col.lines("base")), 20)
+    assert run.context.wait_until(lambda: any(col.lines("base")), 20)
     run.kill()
     result = run.wait(30)
     assert result is not None and result.outcome == "killed"
@@ -219,7 +219,7 @@ def test_xcom_sidecar_is_stopped_cleanly(run_spec, sim):
                 return cs["state"]["terminated"]["exitCode"]
         return None
 
-    assert run.wait_until(lambda: sidecar_exit() is not None, 10), "the sidecar was not stopped"
+    assert run.context.wait_until(lambda: sidecar_exit() is not None, 10), "the sidecar was not stopped"
     assert sidecar_exit() == 0  # SIGINT -> its trap -> exit 0
 
 
@@ -243,7 +243,7 @@ def test_detach_now_leaves_the_run_live_and_attach_continues(run_spec, session):
 
     spec = "task_id: long\nimage: busybox\ncmds: [sh, -c, 'for i in $(seq 30); do echo n-$i; sleep 0.05; done']\n"
     run, col = run_spec(spec, start=True)
-    assert run.wait_until(lambda: len(col.lines("base")) >= 3, 20)
+    assert run.context.wait_until(lambda: len(col.lines("base")) >= 3, 20)
     run.detach_now()
     assert run.wait(10) is None and run.done.is_set()
     record = run.history.get_run(run.run_id)
@@ -302,7 +302,7 @@ def test_events_are_in_the_order_they_happened_even_when_listed_by_name(run_spec
     random.Random(7).shuffle(listed)
     again = type(run)(run.spec, session, run.history)
     for obj in listed:
-        again._on_event("ADDED", obj)
+        again.context.on_event("ADDED", obj)
     assert [e.uid for e in again.events] == [e.uid for e in run.events]
     # each was published once, as it arrived
     assert sorted(e.uid for e in col.of(ClusterEvent)) == sorted(e.uid for e in run.events)
@@ -340,14 +340,14 @@ def test_a_kill_while_the_create_is_under_way_leaves_no_pod(run_spec, session, m
     history = History.open()
     run = Run(load_spec_text(spec)[0], session, history)
     sending = threading.Event()
-    create = run.api.create_pod
+    create = run.context.api.create_pod
 
     def slow_create(*args, **kwargs):
         sending.set()
         time.sleep(0.5)  # the request is not sent yet when the kill comes
         return create(*args, **kwargs)
 
-    monkeypatch.setattr(run.api, "create_pod", slow_create)
+    monkeypatch.setattr(run.context.api, "create_pod", slow_create)
     run.start()
     assert sending.wait(20)
     run.kill()
@@ -363,7 +363,7 @@ def test_a_kill_with_keep_pod_says_the_pod_was_kept(run_spec, session):
     spec = ("task_id: keeper\nimage: busybox\ncmds: [sh, -c, 'echo up; sleep 30']\n"
             "on_kill_action: keep_pod\ntermination_grace_period: 1\n")
     run, col = run_spec(spec, start=True)
-    assert run.wait_until(lambda: "up" in col.lines("base"), 20)
+    assert run.context.wait_until(lambda: "up" in col.lines("base"), 20)
     run.kill()
     run.hurry()
     result = run.wait(60)

@@ -82,12 +82,12 @@ def test_every_line_of_a_fast_writer(cluster):
 def test_kill(cluster):
     run, ev = make(cluster, SLOW)
     run.start()
-    assert run.wait_until(lambda: "started" in ev.lines(), 180), "the pod never started"
+    assert run.context.wait_until(lambda: "started" in ev.lines(), 180), "the pod never started"
     run.kill()
     result = run.wait(120)
     assert result is not None and result.outcome == "killed"
     assert any(isinstance(e, StatusMessage) and "deleted" in e.text for e in ev.all)
-    assert cluster.api.get_pod(run.namespace, run.pod_name) is None or run.wait_until(
+    assert cluster.api.get_pod(run.namespace, run.pod_name) is None or run.context.wait_until(
         lambda: run.pod is None, 60
     )
 
