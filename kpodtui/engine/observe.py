@@ -43,6 +43,13 @@ def become_owner(ctx: RunContext) -> bool:
     if lock.try_acquire():
         if caught_up is not None:
             _publish(ctx, caught_up)  # written by an owner that stopped since the catch-up
+        if ctx.record is not None:
+            # A recorded run (attach, reattach) may have ended since the caller read it as
+            # live: its owner released the lock after recording the verdict. Show that verdict.
+            rec = ctx.history.get_run(ctx.run_id)
+            if not rec.live:
+                lock.release()
+                return _ended(ctx, rec)
         return True
     rec = ctx.history.get_run(ctx.run_id)
     ctx.say(
@@ -62,17 +69,13 @@ def become_owner(ctx: RunContext) -> bool:
             _publish(ctx, tail)
             if not rec.live:
                 _publish(ctx, tail)
-                ctx.result = finished_from_record(rec)
-                ctx.publish(ctx.result)
-                return False
+                return _ended(ctx, rec)
             if lock.try_acquire():
                 rec = ctx.history.get_run(ctx.run_id)
                 _publish(ctx, tail)  # the files are final now: read them to their end
                 if not rec.live:
                     lock.release()
-                    ctx.result = finished_from_record(rec)
-                    ctx.publish(ctx.result)
-                    return False
+                    return _ended(ctx, rec)
                 ctx.record = rec
                 if rec.pod_name:
                     ctx.pod_name, ctx.namespace = rec.pod_name, rec.namespace or ctx.namespace
@@ -84,6 +87,13 @@ def become_owner(ctx: RunContext) -> bool:
     finally:
         if tracking:
             ctx.untrack()
+
+
+def _ended(ctx: RunContext, rec: RunRecord) -> bool:
+    """The run ended elsewhere: publish the verdict it recorded (False: nothing left to do)."""
+    ctx.result = finished_from_record(rec)
+    ctx.publish(ctx.result)
+    return False
 
 
 def _publish(ctx: RunContext, tail: LogTail) -> None:

@@ -255,6 +255,27 @@ def test_detach_now_leaves_the_run_live_and_attach_continues(run_spec, session):
     assert col.lines("base") + col2.lines("base") == [f"n-{i}" for i in range(1, 31)]
 
 
+def test_attach_to_a_run_that_finished_meanwhile_reads_its_verdict(run_spec, session):
+    """The run ended between the caller's read of the history (live) and the attach taking the
+    run's lock: the attach shows the recorded verdict, as when it waited for the owner. It used to
+    look for the pod, say it no longer exists and record the run as failed over its verdict."""
+    import dataclasses
+
+    from kpodtui.engine.run import Run
+
+    result, _col, run = run_spec("hello.yaml")
+    assert result.outcome == "succeeded"
+    finished = run.history.get_run(run.run_id)
+    as_read_before = dataclasses.replace(finished, state="live", outcome=None, finished_at=None)
+    again = Run(run.spec, session, run.history, record=as_read_before, detach=False)
+    col = Collector()
+    again.subscribe(col)
+    verdict = again.execute()
+    assert verdict is not None and verdict.outcome == "succeeded" and verdict.detail.get("recorded_by_other")
+    assert not [e.text for e in col.of(StatusMessage) if "no longer exists" in e.text]
+    assert run.history.get_run(run.run_id).outcome == "succeeded"
+
+
 def test_duplicate_pods_keep_the_newest(run_spec, session, sim):
     import datetime as dt
 
