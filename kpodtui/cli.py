@@ -37,12 +37,12 @@ examples:
 # command name -> "module:function"; the function takes the parsed args, returns an exit code.
 COMMANDS: dict[str, str] = {
     "tui": "kpodtui.tui.main:main",
-    "run": "kpodtui.headless:run_command",
-    "attach": "kpodtui.headless:attach_command",
-    "runs": "kpodtui.headless:runs_command",
-    "logs": "kpodtui.headless:logs_command",
-    "kill": "kpodtui.headless:kill_command",
-    "keep": "kpodtui.headless:keep_command",
+    "run": "kpodtui.headless.commands:run_command",
+    "attach": "kpodtui.headless.commands:attach_command",
+    "runs": "kpodtui.headless.history_cmds:runs_command",
+    "logs": "kpodtui.headless.history_cmds:logs_command",
+    "kill": "kpodtui.headless.commands:kill_command",
+    "keep": "kpodtui.headless.commands:keep_command",
     "validate": "kpodtui.headless.spec_cmds:validate_command",
     "dry-run": "kpodtui.headless.spec_cmds:dry_run_command",
     "sim": "kpodtui.sim.cli:sim_command",

@@ -26,7 +26,7 @@ from kpodtui.spec.taskspec import TaskSpec
 
 TRIAL_TS = datetime(2000, 1, 1, tzinfo=UTC)
 
-__all__ = ["check_spec_text", "load_spec_text", "load_specs", "pick_task", "trial_build", "validate_file"]
+__all__ = ["check_spec_text", "load_spec_text", "load_specs", "load_task", "pick_task", "trial_build", "validate_file"]
 
 
 def trial_build(spec: TaskSpec) -> list[SpecError]:
@@ -97,3 +97,24 @@ def pick_task(specs: Sequence[TaskSpec], task_id: str | None, source: str) -> Ta
     if len(specs) > 1:
         raise SpecError(f"holds {len(specs)} tasks ({ids}): pick one with --task", source=source)
     return specs[0]
+
+
+def load_task(path: str | Path | None, text: str | None = None, task_id: str | None = None,
+              overrides: Sequence[str] = ()) -> tuple[TaskSpec, str]:
+    """The task to run (picked by ``task_id``) and the text it comes from.
+
+    ``text`` None: the file at ``path`` as it is on disk. Otherwise ``text`` is an
+    editor's (``path`` its file, or None for a new one): unsaved changes are loaded
+    from the text, templates still resolve beside the file.
+    """
+    source = str(path) if path is not None else "<editor>"
+    if text is None:
+        if path is None:
+            raise ValueError("load_task needs a path or a text")
+        specs = load_specs(path, overrides)
+        text = read_spec_file(path)
+    elif path is not None and Path(path).is_file() and Path(path).read_text(encoding="utf-8") == text:
+        specs = load_specs(path, overrides)
+    else:
+        specs = load_spec_text(text, source, Path(path).parent if path is not None else Path.cwd(), overrides)
+    return pick_task(specs, task_id, source), text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from pathlib import Path
 
@@ -16,8 +15,6 @@ from kpodtui.kube.config import ClusterTarget
 from kpodtui.tasks import load_spec_text, load_specs
 
 ROOT = Path(__file__).resolve().parents[2]
-HAS_KUBELET = importlib.util.find_spec("kpodtui.sim.kubelet") is not None
-needs_kubelet = pytest.mark.skipif(not HAS_KUBELET, reason="the sim's kubelet has not landed yet")
 
 
 class Collector:

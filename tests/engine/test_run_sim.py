@@ -8,9 +8,7 @@ import pytest
 
 from kpodtui.engine.events import RunFinished, StatusMessage, XComResult
 from kpodtui.kube.watch import wait_for
-from tests.engine.conftest import Collector, needs_kubelet
-
-pytestmark = needs_kubelet
+from tests.engine.conftest import Collector
 
 
 @pytest.mark.parametrize(

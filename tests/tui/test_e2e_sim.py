@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from pathlib import Path
 
@@ -22,12 +21,6 @@ cmds: [sh, -c, 'i=0; while [ $i -lt 600 ]; do echo "tick $i"; i=$((i+1)); sleep 
 """
 
 
-needs_kubelet = pytest.mark.skipif(
-    importlib.util.find_spec("kpodtui.sim.kubelet") is None,
-    reason="the sim's kubelet has not landed yet: pods are never scheduled",
-)
-
-
 @pytest.fixture(autouse=True)
 def _real_clock():
     from kpodtui.tui import clock
@@ -35,13 +28,13 @@ def _real_clock():
     clock.freeze(None)
 
 
-def engine_app(sim, **kw) -> KpodApp:
+def engine_app(sim, start_mode: str = "tasks", **kw) -> KpodApp:
     def build():
         from kpodtui.tui.engine_backend import EngineBackend
 
         return EngineBackend(kubeconfig=str(sim.kubeconfig_path))
 
-    return KpodApp(build, start_mode="tasks", **kw)
+    return KpodApp(build, start_mode=start_mode, **kw)
 
 
 async def launch(pilot, path: Path, text: str | None = None) -> RunScreen:
@@ -68,7 +61,6 @@ def pod_exists(sim, namespace: str, name: str) -> bool:
         raise
 
 
-@needs_kubelet
 async def test_launch_sample_shows_lines_and_succeeds(sim):
     async with engine_app(sim).run_test(size=(140, 40)) as pilot:
         screen = await launch(pilot, SAMPLES / "hello.yaml")
@@ -82,7 +74,6 @@ async def test_launch_sample_shows_lines_and_succeeds(sim):
         assert model.phase == "Succeeded"
 
 
-@needs_kubelet
 async def test_failing_task_shows_report(sim):
     async with engine_app(sim).run_test(size=(140, 40)) as pilot:
         screen = await launch(pilot, SAMPLES / "failing.yaml")
@@ -107,7 +98,6 @@ async def test_failing_task_shows_report(sim):
         assert "exit code 3" in outcome and "pod deleted" in outcome and "pod kept" not in outcome
 
 
-@needs_kubelet
 async def test_kill_deletes_the_pod(sim, tmp_path):
     spec = tmp_path / "looper.yaml"
     spec.write_text(LOOP_SPEC)
@@ -125,7 +115,6 @@ async def test_kill_deletes_the_pod(sim, tmp_path):
         await wait_for(pilot, lambda: not pod_exists(sim, model.namespace, pod), timeout=30, what="pod gone")
 
 
-@needs_kubelet
 async def test_pod_yaml_masks_values_that_look_secret(sim, tmp_path):
     from textual.widgets import TextArea
 
@@ -149,7 +138,6 @@ async def test_pod_yaml_masks_values_that_look_secret(sim, tmp_path):
         await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="killed")
 
 
-@needs_kubelet
 async def test_keep_leaves_the_pod(sim, tmp_path):
     spec = tmp_path / "short.yaml"
     spec.write_text(LOOP_SPEC.replace("600", "60"))  # 3 s: still live when "k" is pressed, even under load
@@ -182,7 +170,32 @@ async def test_spec_with_errors_cannot_be_launched(sim, tmp_path):
         assert app.screen is editor and not app.sessions
 
 
-@needs_kubelet
+async def test_rerun_of_a_task_gone_from_its_file_is_refused_as_the_cli_refuses_it(sim, tmp_path, capsys):
+    """The file of a recorded run no longer holds its task (renamed since): ``r`` says so, in the
+    words of ``kpodtui run --task``, and launches nothing (it used to run the file's first task)."""
+    from kpodtui.cli import main
+    from kpodtui.history import History, RunRecord
+
+    spec = tmp_path / "pair.yaml"
+    spec.write_text("task_id: first\nimage: busybox\n---\ntask_id: second\nimage: busybox\n")
+    with History.open() as history:
+        history.add_run(RunRecord(id="r0ld0000aa", task_id="old", spec_path=str(spec), state="finished",
+                                  outcome="succeeded", created_at=1.0))
+    assert main(["run", str(spec), "--task", "old", "--kubeconfig", str(sim.kubeconfig_path)]) == 2
+    cli_error = capsys.readouterr().err.strip()
+    assert cli_error == f"kpodtui: error: {spec}: no task 'old' in this file (it holds: first, second)"
+    app = engine_app(sim, start_mode="runs", reattach_on_start=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: app.backend is not None and app.run_rows, timeout=60, what="history")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: bool(list(app._notifications)), timeout=30, what="the refusal")
+        toast = list(app._notifications)[-1]
+        assert toast.severity == "error"
+        assert toast.message == "launch: " + cli_error.removeprefix("kpodtui: error: ")
+        await pilot.pause(0.3)
+        assert not app.sessions and not isinstance(app.screen, RunScreen)
+
+
 async def test_quit_detached_then_restart_reattaches(sim, tmp_path):
     import subprocess
     import sys
@@ -207,7 +220,6 @@ async def test_quit_detached_then_restart_reattaches(sim, tmp_path):
         assert texts == [f"tick {i}" for i in range(120)]  # continued: nothing lost, nothing twice
 
 
-@needs_kubelet
 async def test_detach_one_run_then_reattach_continues_its_log(sim, tmp_path):
     spec = tmp_path / "counter.yaml"
     spec.write_text(LOOP_SPEC.replace("600", "120"))
@@ -231,7 +243,6 @@ async def test_detach_one_run_then_reattach_continues_its_log(sim, tmp_path):
         assert texts == [f"tick {i}" for i in range(120)]  # continued: nothing lost, nothing twice
 
 
-@needs_kubelet
 async def test_killing_a_run_detached_in_the_app_ends_it_as_killed(sim, tmp_path):
     spec = tmp_path / "looper.yaml"
     spec.write_text(LOOP_SPEC + "termination_grace_period: 1\n")
@@ -250,7 +261,6 @@ async def test_killing_a_run_detached_in_the_app_ends_it_as_killed(sim, tmp_path
                        what="pod gone")
 
 
-@needs_kubelet
 async def test_the_app_showing_a_run_another_process_follows_misses_no_line(sim, tmp_path):
     """`kpodtui run` in one terminal, the app opened in another: the app shows what is on disk,
     then what the other process writes. Lines written between the two used to be skipped."""
