@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kpodtui.errors import BadInputError
+from kpodtui.spec.taskspec import TaskSpec
 
 
 def load_object(path: str, search_dir: str | Path | None = None) -> Any:
@@ -70,7 +71,7 @@ class Callbacks:
         self.fire("on_sync_client_creation", client=self.client)
 
     @classmethod
-    def from_spec(cls, spec: Any, report: Callable[[str], None], search_dir: str | Path | None = None) -> Callbacks:
+    def from_spec(cls, spec: TaskSpec, report: Callable[[str], None], search_dir: str | Path | None = None) -> Callbacks:
         names = getattr(spec, "callbacks", None) or []
         if isinstance(names, str):
             names = [names]

@@ -75,7 +75,7 @@ def kill_recorded_run(history: History, record: RunRecord, api: KubeApi) -> tupl
         deleted, fate = False, "kept"
     else:
         deleted = True
-        fate = "deleted" if api.delete_pod(record.namespace, record.pod_name, grace) else "was already gone"
+        fate = "deleted" if api.delete_pod(record.namespace or "default", record.pod_name, grace) else "was already gone"
     report = kill_report(pod, fate)
     history.record_kill_if_unfollowed(record.id, report, deleted)
     return report, deleted

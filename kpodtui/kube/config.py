@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kpodtui.errors import BadInputError, ClusterError
+from kpodtui.spec.taskspec import TaskSpec
 
 IN_CLUSTER_NS_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 
@@ -32,7 +33,7 @@ class ClusterTarget:
     namespace: str | None = None
     in_cluster: bool | None = None
 
-    def merged_with_spec(self, spec: Any) -> ClusterTarget:
+    def merged_with_spec(self, spec: TaskSpec) -> ClusterTarget:
         """Fill what the command line left open from a spec's connection keys."""
         return ClusterTarget(
             kubeconfig=self.kubeconfig or getattr(spec, "config_file", None),

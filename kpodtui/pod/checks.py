@@ -10,11 +10,12 @@ from collections import Counter
 from typing import Any
 
 from kpodtui.spec.k8s import dns_label_problem, dns_subdomain_problem
+from kpodtui.spec.taskspec import TaskSpec
 
 _SOURCES = ("full_pod_spec", "pod_template_file", "pod_template_dict")
 
 
-def _origin(spec: Any, *params: str) -> tuple[str]:
+def _origin(spec: TaskSpec, *params: str) -> tuple[str]:
     """The spec key to blame: the first of ``params`` the user wrote, else the template."""
     for p in (*params, *_SOURCES):
         if spec.written(p) and getattr(spec, p):
@@ -26,7 +27,7 @@ def _dups(names: list[Any]) -> list[Any]:
     return [n for n, count in Counter(names).items() if count > 1 and n is not None]
 
 
-def check_pod(spec: Any, pod: dict[str, Any]) -> None:
+def check_pod(spec: TaskSpec, pod: dict[str, Any]) -> None:
     """Raise the spec's SpecError for the first problem of the merged ``pod``."""
     meta, pod_spec = pod["metadata"], pod["spec"]
     if problem := dns_subdomain_problem(meta["name"], 63):
