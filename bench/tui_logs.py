@@ -39,7 +39,7 @@ import time
 from textual import events
 
 from kpodtui.engine.events import LogBatch, LogLine
-from kpodtui.tui.run_model import RunFeed
+from kpodtui.tui.data.run_model import RunFeed
 
 PAD = "x" * 100
 
@@ -97,7 +97,7 @@ def pct(values: list[float], q: float) -> float:
 
 async def bench_kpodtui(rate: float, seconds: float, total: int) -> dict:
     from kpodtui.tui.app import KpodApp, RunSession
-    from kpodtui.tui.run_model import RunModel
+    from kpodtui.tui.data.run_model import RunModel
     from kpodtui.tui.screens.run_screen import RunScreen
     from kpodtui.tui.widgets.log_view import LogView
 
@@ -263,7 +263,7 @@ async def bench_pod(lines: int, work) -> dict:
     sim = SimCluster.start(workdir=work / "sim")
 
     def build():
-        from kpodtui.tui.engine_backend import EngineBackend
+        from kpodtui.tui.data.engine_backend import EngineBackend
 
         return EngineBackend(kubeconfig=str(sim.kubeconfig_path))
 

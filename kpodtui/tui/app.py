@@ -26,20 +26,20 @@ from textual.worker import get_current_worker
 from kpodtui import paths
 from kpodtui.errors import EXIT_BAD_INPUT, KpodtuiError
 from kpodtui.loglines import SAVED_LAYOUT
-from kpodtui.tui.backend import Backend, RunHandle, RunRecord
+from kpodtui.tui.data.backend import Backend, RunDetails, RunHandle
 from kpodtui.tui.messages import (
     ActionFailed,
     BackendReady,
     Notice,
     RunAttached,
-    RunRecordLoaded,
+    RunDetailsLoaded,
     RunsLoaded,
     TasksLoaded,
 )
 
 if TYPE_CHECKING:
     # The run model (and the engine's event classes) load with the first run, not before the first frame.
-    from kpodtui.tui.run_model import RunFeed, RunModel
+    from kpodtui.tui.data.run_model import RunFeed, RunModel
 
 BackendFactory = Callable[[], Backend]
 
@@ -151,7 +151,7 @@ class KpodApp(App[int]):
     def _build_backend(self) -> None:
         try:
             if self._backend_factory is None:
-                from kpodtui.tui.engine_backend import EngineBackend
+                from kpodtui.tui.data.engine_backend import EngineBackend
 
                 self.backend = EngineBackend()
             else:
@@ -192,7 +192,7 @@ class KpodApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="tasks", exclusive=True)
     def load_tasks(self) -> None:
-        from kpodtui.tui.tasks import discover_tasks
+        from kpodtui.tui.data.tasks import discover_tasks
 
         try:
             entries = discover_tasks(self.spec_paths)
@@ -216,7 +216,7 @@ class KpodApp(App[int]):
         rows = None
         try:
             from kpodtui.history import History
-            from kpodtui.tui.history_rows import rows_from_history
+            from kpodtui.tui.data.history_rows import rows_from_history
 
             history = History.open()
             try:
@@ -268,7 +268,7 @@ class KpodApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="launch")
     def _launch_worker(self, path: Path | None, text: str, task_id: str | None, overrides: list[str]) -> None:
-        from kpodtui.tui.run_model import RunFeed
+        from kpodtui.tui.data.run_model import RunFeed
 
         try:
             backend = self.wait_backend()
@@ -284,7 +284,7 @@ class KpodApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="reattach")
     def _reattach_worker(self, run_id: str) -> None:
-        from kpodtui.tui.run_model import RunFeed
+        from kpodtui.tui.data.run_model import RunFeed
 
         try:
             backend = self.wait_backend()
@@ -308,7 +308,7 @@ class KpodApp(App[int]):
     def _attach_session(
         self, handle: RunHandle, feed: RunFeed, task_id: str, spec_path: str | None, reattached: bool
     ) -> None:
-        from kpodtui.tui.run_model import RunModel
+        from kpodtui.tui.data.run_model import RunModel
 
         old = self.records.pop(handle.run_id, None)
         session = RunSession(RunModel(handle.run_id, task_id=task_id, spec_path=spec_path), feed, handle)
@@ -353,15 +353,15 @@ class KpodApp(App[int]):
         except Exception as exc:
             self.post_message(ActionFailed(f"open run {run_id}", f"{exc}"))
             return
-        self.post_message(RunRecordLoaded(record, lines))
+        self.post_message(RunDetailsLoaded(record, lines))
 
-    @on(RunRecordLoaded)
-    def _record_loaded(self, message: RunRecordLoaded) -> None:
+    @on(RunDetailsLoaded)
+    def _record_loaded(self, message: RunDetailsLoaded) -> None:
         from kpodtui.engine.events import RunFinished
-        from kpodtui.tui.run_model import RunFeed, RunModel
+        from kpodtui.tui.data.run_model import RunFeed, RunModel
         from kpodtui.tui.screens.run_screen import RunScreen
 
-        record: RunRecord = message.record
+        record: RunDetails = message.record
         row = record.row
         model = RunModel(row.run_id, task_id=row.task_id, spec_path=row.spec_path, started_at=row.started_at)
         model.pod_name, model.namespace, model.context = row.pod_name, row.namespace, row.context
@@ -391,7 +391,7 @@ class KpodApp(App[int]):
         """Fold what the engine delivered since the last tick into the models (one update per frame)."""
         if not self.sessions:
             return  # and the run view's modules (pygments among them) stay unimported until needed
-        from kpodtui.tui.run_model import OUTCOME
+        from kpodtui.tui.data.run_model import OUTCOME
         from kpodtui.tui.screens.run_screen import RunScreen
 
         finished = False
@@ -439,7 +439,7 @@ class KpodApp(App[int]):
         self.call_from_thread(self._detached, run_id)
 
     def _detached(self, run_id: str) -> None:
-        from kpodtui.tui.run_model import HEADER, LOGS, OUTCOME
+        from kpodtui.tui.data.run_model import HEADER, LOGS, OUTCOME
         from kpodtui.tui.screens.run_screen import RunScreen
 
         session = self.sessions.pop(run_id, None)

@@ -15,7 +15,7 @@ def backend_factory(args: argparse.Namespace):
     """A callable building the real backend (run in a worker thread)."""
 
     def build():
-        from kpodtui.tui.engine_backend import EngineBackend
+        from kpodtui.tui.data.engine_backend import EngineBackend
 
         kubeconfig = getattr(args, "kubeconfig", None)
         sim = None

@@ -16,7 +16,7 @@ from kpodtui.tui.app import KpodApp
 
 
 async def main(kubeconfig: str, spec: Path) -> str:
-    from kpodtui.tui.engine_backend import EngineBackend
+    from kpodtui.tui.data.engine_backend import EngineBackend
 
     app = KpodApp(lambda: EngineBackend(kubeconfig=kubeconfig), start_mode="tasks")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -23,14 +23,14 @@ cmds: [sh, -c, 'i=0; while [ $i -lt 600 ]; do echo "tick $i"; i=$((i+1)); sleep 
 
 @pytest.fixture(autouse=True)
 def _real_clock():
-    from kpodtui.tui import clock
+    from kpodtui.tui.data import clock
 
     clock.freeze(None)
 
 
 def engine_app(sim, start_mode: str = "tasks", **kw) -> KpodApp:
     def build():
-        from kpodtui.tui.engine_backend import EngineBackend
+        from kpodtui.tui.data.engine_backend import EngineBackend
 
         return EngineBackend(kubeconfig=str(sim.kubeconfig_path))
 

@@ -252,7 +252,7 @@ async def test_a_damaged_history_quits_the_app_with_one_line_rather_than_show_no
 
 
 async def test_rerun_from_the_runs_list_launches_the_runs_own_task(tmp_path):
-    from kpodtui.tui.backend import RunRow
+    from kpodtui.tui.data.backend import RunRow
 
     spec = tmp_path / "two.yaml"
     spec.write_text("task_id: alpha\nimage: busybox\n---\ntask_id: beta\nimage: busybox\n")
@@ -285,19 +285,19 @@ async def test_brackets_in_user_text_are_shown_not_read_as_markup():
 async def test_a_run_loaded_from_history_before_its_view_is_built_is_shown_not_a_crash():
     """A fast history load can hand the run to its view before the panes exist (NoMatches)."""
     from kpodtui.engine.events import LogLine
-    from kpodtui.tui.backend import RunRecord, RunRow
-    from kpodtui.tui.messages import RunRecordLoaded
+    from kpodtui.tui.data.backend import RunDetails, RunRow
+    from kpodtui.tui.messages import RunDetailsLoaded
 
     from .fakes import ts
 
     row = RunRow("h0", "hello", "failed", False, "hello-0", "default", "sim", exit_code=3)
-    record = RunRecord(row, outcome="failed", report="exited 3", containers=["base"])
+    record = RunDetails(row, outcome="failed", report="exited 3", containers=["base"])
     app = KpodApp(lambda: FakeBackend([row]), start_mode="runs", reattach_on_start=False)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for(pilot, lambda: app.backend is not None, what="backend")
         screen = RunScreen("h0")
         app.push_screen(screen)  # not awaited: its panes are built later
-        app._record_loaded(RunRecordLoaded(record, [LogLine("base", ts(1), "line of h0")]))  # the race
+        app._record_loaded(RunDetailsLoaded(record, [LogLine("base", ts(1), "line of h0")]))  # the race
         await wait_for(pilot, lambda: screen.is_mounted and screen.query(LogView)
                        and screen.query_one(LogView).count == 1, what="the run shown")
         assert screen.query_one(LogView).visible_lines()[0].text == "line of h0"

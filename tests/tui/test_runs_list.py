@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from kpodtui.tui import clock
 from kpodtui.tui.app import KpodApp
-from kpodtui.tui.backend import RunRow
+from kpodtui.tui.data import clock
+from kpodtui.tui.data.backend import RunRow
 from kpodtui.tui.screens.run_screen import RunScreen
 from kpodtui.tui.screens.runs_screen import RunsScreen
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kpodtui.engine.events import LogStreamState
 from kpodtui.tui.app import KpodApp
-from kpodtui.tui.backend import RunRecord, RunRow
+from kpodtui.tui.data.backend import RunDetails, RunRow
 from kpodtui.tui.screens.editor_screen import EditorScreen
 from kpodtui.tui.screens.run_screen import RunScreen
 from kpodtui.tui.widgets.log_view import LogView
@@ -167,7 +167,7 @@ def test_finished_run_from_history(snap_compare):
 
     from .fakes import ts
 
-    record = RunRecord(rows[0], outcome="failed", report="container base exited 3 (Error)", containers=["base"])
+    record = RunDetails(rows[0], outcome="failed", report="container base exited 3 (Error)", containers=["base"])
     logs = {rows[0].run_id: [LogLine("base", ts(i), f"report line {i}") for i in range(12)]}
     backend = FakeBackend(rows, records={rows[0].run_id: record}, logs=logs)
 

@@ -17,7 +17,7 @@ from textual.widgets import Footer, Header, Static, TextArea
 
 from kpodtui.paths import display_path
 from kpodtui.tui.commands import PaletteEntry
-from kpodtui.tui.spec_support import Problem
+from kpodtui.tui.data.spec_support import Problem
 from kpodtui.tui.widgets.spec_editor import SpecEditor
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ class EditorScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group="validate", exclusive=True)
     def check(self, generation: int, text: str) -> None:
-        from kpodtui.tui.spec_support import check_text
+        from kpodtui.tui.data.spec_support import check_text
 
         try:
             problems, specs = check_text(text, self.path)
@@ -193,7 +193,7 @@ class EditorScreen(Screen[None]):
         self.app.push_screen(OverridesDialog(self.task_ids[0], self._check_overrides), got)
 
     def _check_overrides(self, overrides: list[str]) -> list[str]:
-        from kpodtui.tui.spec_support import check_text
+        from kpodtui.tui.data.spec_support import check_text
 
         return [p.describe() for p in check_text(self.text, self.path, overrides)[0]]
 

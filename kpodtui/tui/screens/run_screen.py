@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label
 
 from kpodtui.tui.commands import PaletteEntry
-from kpodtui.tui.run_model import EVENTS, HEADER, LOGS, OUTCOME, STATUS, STREAMS, XCOM
+from kpodtui.tui.data.run_model import EVENTS, HEADER, LOGS, OUTCOME, STATUS, STREAMS, XCOM
 from kpodtui.tui.widgets.events_table import EventsTable
 from kpodtui.tui.widgets.log_pane import LogPane
 from kpodtui.tui.widgets.log_view import LogView

@@ -12,10 +12,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.widgets.data_table import ColumnKey
 
-from kpodtui.tui.backend import RunRow
-from kpodtui.tui.clock import format_duration, now
 from kpodtui.tui.commands import PaletteEntry
-from kpodtui.tui.history_rows import live_row
+from kpodtui.tui.data.backend import RunRow
+from kpodtui.tui.data.clock import format_duration, now
+from kpodtui.tui.data.history_rows import live_row
 from kpodtui.tui.phase_styles import PHASE_STYLES
 
 if TYPE_CHECKING:

@@ -18,8 +18,8 @@ from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kpodtui.paths import display_path
-from kpodtui.tui.backend import TaskEntry
 from kpodtui.tui.commands import PaletteEntry
+from kpodtui.tui.data.backend import TaskEntry
 
 if TYPE_CHECKING:
     from kpodtui.tui.app import KpodApp
@@ -110,7 +110,7 @@ class TasksScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group="preview", exclusive=True)
     def load_preview(self, entry: TaskEntry) -> None:
-        from kpodtui.tui.spec_support import dry_run
+        from kpodtui.tui.data.spec_support import dry_run
 
         try:
             text, manifest = dry_run(entry.path, entry.index)
@@ -152,7 +152,7 @@ class TasksScreen(Screen[None]):
                 self._launch(overrides)
 
         def check(overrides: list[str]) -> list[str]:
-            from kpodtui.tui.spec_support import check_text
+            from kpodtui.tui.data.spec_support import check_text
 
             try:
                 text = entry.path.read_text(encoding="utf-8")

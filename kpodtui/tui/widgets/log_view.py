@@ -1,4 +1,4 @@
-"""The log pane's scrolling body: a Line API widget over a :class:`LogBuffer`.
+"""The log pane's scrolling body: a Line API widget over a :class:`LogRing`.
 
 Why not ``Log``/``RichLog``: ``RichLog`` holds ~2k lines/s; ``Log`` starts a
 thread per ``write_lines`` and repaints stale rows once it prunes (Textual
@@ -36,7 +36,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from kpodtui.loglines import TIMESTAMP, LineLayout
-from kpodtui.tui.log_buffer import HeldLine, LogBuffer, LogIndex
+from kpodtui.tui.data.log_ring import HeldLine, LogIndex, LogRing
 
 PALETTE = ("cyan", "magenta", "green", "yellow", "bright_blue", "bright_red", "bright_cyan", "orange1")
 _JSON = JSONHighlighter()
@@ -104,9 +104,9 @@ class LogView(ScrollView, can_focus=True):
         view: LogView
         line: HeldLine
 
-    def __init__(self, buffer: LogBuffer | None = None, *, id: str | None = None) -> None:
+    def __init__(self, buffer: LogRing | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.buffer = buffer if buffer is not None else LogBuffer()
+        self.buffer = buffer if buffer is not None else LogRing()
         self.containers: list[str] = []
         self.container: str | None = None  # None: all containers merged
         self.show_prefix = True
@@ -134,7 +134,7 @@ class LogView(ScrollView, can_focus=True):
 
     # -- data ------------------------------------------------------------------
 
-    def set_buffer(self, buffer: LogBuffer, containers: list[str]) -> None:
+    def set_buffer(self, buffer: LogRing, containers: list[str]) -> None:
         """Show another buffer (e.g. another run); keeps the toggles."""
         self.buffer = buffer
         self.containers = containers

@@ -1,4 +1,4 @@
-"""The real :class:`~kpodtui.tui.backend.Backend`: the engine, the history and the cluster.
+"""The real :class:`~kpodtui.tui.data.backend.Backend`: the engine, the history and the cluster.
 
 Imported (and built) in a worker after the app's first frame: building it
 imports the engine and the kubernetes client. The app stays a subscriber: a
@@ -22,8 +22,8 @@ from kpodtui.kube.config import ClusterTarget
 from kpodtui.loglines import LogLine
 from kpodtui.pod import manifest_yaml
 from kpodtui.tasks import load_task
-from kpodtui.tui.backend import RunRecord, RunRow, Subscriber
-from kpodtui.tui.history_rows import row_of
+from kpodtui.tui.data.backend import RunDetails, RunRow, Subscriber
+from kpodtui.tui.data.history_rows import row_of
 
 
 class EngineHandle:
@@ -80,11 +80,11 @@ class EngineBackend:
         with self._lock:
             return [row_of(r) for r in self.history.list_runs(limit=limit, live_first=True)]
 
-    def get_run(self, run_id: str) -> RunRecord | None:
+    def get_run(self, run_id: str) -> RunDetails | None:
         with self._lock:
             record = self.history.get_run(run_id)
             containers = self.history.containers(record.id)
-        return RunRecord(
+        return RunDetails(
             row=row_of(record),
             outcome=record.outcome,
             report=record.failure_report,

@@ -25,8 +25,8 @@ from kpodtui.engine.events import (
     StatusMessage,
     XComResult,
 )
-from kpodtui.tui import clock
-from kpodtui.tui.log_buffer import DEFAULT_CAPACITY, LogBuffer
+from kpodtui.tui.data import clock
+from kpodtui.tui.data.log_ring import DEFAULT_CAPACITY, LogRing
 
 # What changed in one drain, so views repaint only what they must.
 HEADER, LOGS, EVENTS, XCOM, OUTCOME, STATUS, STREAMS = (
@@ -102,10 +102,10 @@ class RunModel:
     from_history: bool = False
     detached: bool = False  # live, but this app stopped following it
     capacity: int = DEFAULT_CAPACITY
-    logs: LogBuffer = field(init=False)
+    logs: LogRing = field(init=False)
 
     def __post_init__(self) -> None:
-        self.logs = LogBuffer(self.capacity)
+        self.logs = LogRing(self.capacity)
         if self.started_at is None:
             self.started_at = clock.now()
 

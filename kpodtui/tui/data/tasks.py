@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from kpodtui import paths
-from kpodtui.tui.backend import TaskEntry
+from kpodtui.tui.data.backend import TaskEntry
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 

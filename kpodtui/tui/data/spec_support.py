@@ -61,7 +61,7 @@ def dry_run(path: Path, index: int = 0) -> tuple[str, str]:
         from datetime import UTC, datetime
 
         from kpodtui.spec import render_spec
-        from kpodtui.tui import clock
+        from kpodtui.tui.data import clock
 
         spec = render_spec(spec, run_id="dry-run", ts=datetime.fromtimestamp(clock.now(), UTC))
         # a fixed seed: the preview stays put while browsing (the real name suffix is random)
