@@ -67,7 +67,7 @@ def test_tasks_with_preview(snap_compare, monkeypatch):
 
     async def run_before(pilot):
         await ready(pilot)
-        await wait_for(pilot, lambda: len(pilot.app.tasks) == 2, what="tasks")
+        await wait_for(pilot, lambda: len(pilot.app.task_entries()) == 2, what="tasks")
         await wait_for(pilot, lambda: pilot.app.screen.previewed is not None,
                        what="preview")
         await settled(pilot)
@@ -84,7 +84,7 @@ async def _launched(pilot, backend: FakeBackend, *more) -> RunScreen:
     screen = app.screen
     for ev in more:
         backend.handles["run1"].emit(ev)
-    await wait_for(pilot, lambda: screen.session is not None and not screen.session.feed, what="drained")
+    await wait_for(pilot, lambda: screen.followed is not None and not screen.followed.feed, what="drained")
     await wait_for(pilot, lambda: screen.query_one(LogView).count == 30, what="lines")
     await settled(pilot)
     return screen

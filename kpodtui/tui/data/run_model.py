@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,9 @@ from kpodtui.engine.events import (
     StatusMessage,
     XComResult,
 )
+from kpodtui.loglines import LogLine
 from kpodtui.tui.data import clock
+from kpodtui.tui.data.backend import RunDetails
 from kpodtui.tui.data.log_ring import DEFAULT_CAPACITY, LogRing
 
 # What changed in one drain, so views repaint only what they must.
@@ -131,6 +134,30 @@ class RunModel:
     def add_container(self, name: str) -> None:
         if name not in self.containers:
             self.containers.append(name)
+
+    @classmethod
+    def of_history(cls, details: RunDetails, lines: Sequence[LogLine]) -> RunModel:
+        """A run as the history knows it (opened from the runs list): its verdict, its log lines."""
+        row = details.row
+        model = cls(row.run_id, task_id=row.task_id, spec_path=row.spec_path, started_at=row.started_at)
+        model.pod_name, model.namespace, model.context = row.pod_name, row.namespace, row.context
+        model.finished_at = row.finished_at
+        model.live = row.live
+        model.from_history = True
+        model.phase = row.state
+        for name in details.containers:
+            model.add_container(name)
+        if details.outcome in ("succeeded", "failed", "skipped", "killed"):
+            model.finished = RunFinished(
+                row.run_id, details.outcome, row.exit_code, details.report, details.xcom,  # type: ignore[arg-type]
+                details.pod_deleted, {"reason": details.reason},
+            )  # fmt: skip
+            model.has_xcom = details.xcom is not None
+            model.xcom = details.xcom
+        model.logs.extend(lines)
+        for line in lines[:1000]:
+            model.add_container(line.container)
+        return model
 
     # -- writing -------------------------------------------------------------
 

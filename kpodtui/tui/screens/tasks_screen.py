@@ -71,7 +71,7 @@ class TasksScreen(Screen[None]):
         self.sub_title = "tasks"
         self.entries: list[TaskEntry] = []
         self.previewed: TaskEntry | None = None
-        self.show_tasks(self.kapp.tasks)
+        self.show_tasks(self.kapp.task_entries())
         self.query_one("#task-list").focus()
 
     def show_tasks(self, entries: list[TaskEntry]) -> None:
