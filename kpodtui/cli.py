@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
 
@@ -64,8 +65,6 @@ def _add_set(p: argparse.ArgumentParser) -> None:
 
 def _namespace(value: str) -> str:
     """``-n``: a namespace name is a DNS-1123 label; say so before any cluster is asked."""
-    import re
-
     if len(value) > 63 or not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", value):
         raise argparse.ArgumentTypeError(
             f"{value!r} is not a valid namespace name (lower-case letters, digits and '-', "

@@ -65,6 +65,7 @@ class Callbacks:
         """
         if not self.active:
             return
+        # start-up: the models load only for specs with callbacks
         from kubernetes.client import CoreV1Api
 
         self.client = CoreV1Api(api_client)

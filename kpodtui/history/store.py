@@ -8,7 +8,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from heapq import merge
 from pathlib import Path
 from typing import Any
@@ -299,8 +299,6 @@ def _to_row(record: RunRecord) -> tuple[Any, ...]:
 
 
 def _replace(record: RunRecord, **changes: Any) -> RunRecord:
-    from dataclasses import replace
-
     return replace(record, **changes)
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from kpodtui.errors import BadInputError, ClusterError
 from kpodtui.spec.taskspec import TaskSpec
 
@@ -80,8 +82,6 @@ def _check_kubeconfig_files(paths: str) -> None:
     The client's loader would fail later with a multi-line YAML error, or with
     ``'str' object does not support item assignment`` for a file that is not a mapping.
     """
-    import yaml
-
     fix = "fix it or pass another with --kubeconfig"
     for p in _existing(paths):
         path = Path(p).expanduser()
@@ -105,6 +105,7 @@ def _check_kubeconfig_files(paths: str) -> None:
 
 def connect(target: ClusterTarget) -> KubeClient:
     """Build a client for ``target``; raise a one-line error naming what to fix."""
+    # start-up: the kubernetes package (~0.3 s) loads only when a cluster is reached
     from kubernetes import config as kconfig
     from kubernetes.client import ApiClient, Configuration
     from kubernetes.config.config_exception import ConfigException

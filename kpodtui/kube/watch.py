@@ -297,7 +297,7 @@ class Watcher:
         kind = event.get("type")
         obj = event.get("object") or {}
         if kind == "ERROR":
-            from kubernetes.client.exceptions import ApiException
+            from kubernetes.client.exceptions import ApiException  # (loaded by the first request)
 
             raise ApiException(status=int(obj.get("code") or 500), reason=obj.get("message", ""))
         rv = obj.get("metadata", {}).get("resourceVersion")

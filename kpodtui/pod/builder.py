@@ -35,6 +35,7 @@ from kpodtui.pod.merge import always, merge_pods
 from kpodtui.pod.names import add_unique_suffix, name_from_task_id, sanitize_pod_name
 from kpodtui.pod.prune import prune
 from kpodtui.spec.objects import SERVER_SET_METADATA
+from kpodtui.spec.podtemplate import load_pod_template
 from kpodtui.spec.taskspec import TaskSpec
 
 _C0 = ("spec", "containers", 0)
@@ -132,8 +133,6 @@ def template_pod(spec: TaskSpec) -> dict[str, Any] | None:
     if spec.pod_template_file:
         base = spec.template_pod
         if base is None:  # a TaskSpec made by hand: load it now, errors as spec errors
-            from kpodtui.spec.podtemplate import load_pod_template
-
             ctx = spec.context()
             base = load_pod_template(spec.pod_template_file, spec.base_dir, ctx)
             if ctx.errors:

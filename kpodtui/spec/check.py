@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from kpodtui.spec.context import CheckContext, type_name
+from kpodtui.spec.context import BAD, CheckContext, type_name
 from kpodtui.spec.errors import did_you_mean
 from kpodtui.spec.k8s import (
     camelize,
@@ -25,7 +25,7 @@ from kpodtui.spec.objects import OBJECT_LIST_CHECKS, check_pod_object, check_sec
 from kpodtui.spec.schema import CHOICES, DEPRECATED_ALIASES, PARAMS
 from kpodtui.spec.yamlpos import Path
 
-_BAD = object()
+_BAD = BAD
 Checker = Callable[[CheckContext, Path, Any], Any]
 
 _TASK_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -372,5 +372,3 @@ def _param_name(path: Path) -> Any:
 def _copy_default(value: Any) -> Any:
     return type(value)(value) if isinstance(value, list | dict) else value
 
-
-BAD = _BAD

@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from kpodtui.spec.check import BAD, check_value
 from kpodtui.spec.context import (
     CheckContext,
@@ -50,8 +52,6 @@ def parse_overrides(overrides: Sequence[str]) -> list[tuple[Segments, Any, str]]
     A key is dotted; a segment of digits is a list index (``cmds.2``) and a segment in
     double quotes may hold dots (``node_selector."kubernetes.io/arch"``).
     """
-    import yaml
-
     out = []
     for item in overrides:
         split = split_override(item)

@@ -20,6 +20,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+import yaml
+
 from kpodtui.spec.check import BAD, check_value
 from kpodtui.spec.context import is_template
 from kpodtui.spec.podtemplate import load_pod_template
@@ -54,6 +56,7 @@ def _whole_expression(value: Any) -> str | None:
 
 @cache
 def _environment() -> Any:
+    # start-up: jinja2 loads only for a spec that holds templates
     from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
@@ -86,13 +89,15 @@ def template_context(spec: TaskSpec, *, run_id: str, ts: datetime, try_number: i
 
 def render_spec(spec: TaskSpec, *, run_id: str, ts: datetime, try_number: int = 1) -> TaskSpec:
     """A copy of ``spec`` with every templated field rendered; raises SpecError naming the field."""
-    import yaml
-
     values = spec.values
     ctx = spec.context(defer_templates=False)
     fields = [f for f in TEMPLATED_FIELDS if _has_template(values[f])]
     if fields:
-        from jinja2 import TemplateError, Undefined, UndefinedError
+        from jinja2 import (  # (only with templates, as above)
+            TemplateError,
+            Undefined,
+            UndefinedError,
+        )
 
         env = _environment()
         context = template_context(spec, run_id=run_id, ts=ts, try_number=try_number)

@@ -143,6 +143,7 @@ class KpodApp(App[int]):
     def _build_backend(self) -> None:
         try:
             if self._backend_factory is None:
+                # the engine: after the first frame
                 from kpodtui.tui.data.engine_backend import EngineBackend
 
                 self.backend = EngineBackend()
@@ -188,6 +189,7 @@ class KpodApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="tasks", exclusive=True)
     def load_tasks(self) -> None:
+        # start-up: after the first frame, in a worker
         from kpodtui.tui.data.tasks import discover_tasks
 
         try:
@@ -215,6 +217,7 @@ class KpodApp(App[int]):
         """The history straight from disk (sqlite only), before the engine has loaded."""
         rows = None
         try:
+            # start-up: the history (sqlite) loads after the first frame, in a worker
             from kpodtui.history import History
             from kpodtui.tui.data.history_rows import rows_from_history
 
@@ -272,6 +275,7 @@ class KpodApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="launch")
     def _launch_worker(self, path: Path | None, text: str, task_id: str | None, overrides: list[str]) -> None:
+        # with the first run, not before the first frame
         from kpodtui.tui.data.run_model import RunFeed
 
         try:
@@ -288,7 +292,7 @@ class KpodApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="reattach")
     def _reattach_worker(self, run_id: str) -> None:
-        from kpodtui.tui.data.run_model import RunFeed
+        from kpodtui.tui.data.run_model import RunFeed  # (as in _launch_worker)
 
         try:
             backend = self.wait_backend()
@@ -298,7 +302,7 @@ class KpodApp(App[int]):
                 # what is already on disk first; the engine continues from the log cursors
                 lines = backend.read_log(run_id)
                 if lines:
-                    from kpodtui.engine.events import LogBatch
+                    from kpodtui.engine.events import LogBatch  # (loaded with the backend)
 
                     feed(LogBatch(run_id, tuple(lines)))
             handle = backend.reattach(run_id, feed)
@@ -444,6 +448,7 @@ class KpodApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="run-actions")
     def show_pod_yaml(self, run_id: str) -> None:
+        # dialogs load on first use, not for the first frame
         from kpodtui.tui.dialogs.text_dialog import TextDialog
 
         try:
@@ -499,14 +504,14 @@ class KpodApp(App[int]):
 
     @staticmethod
     def _editors(screens: list) -> list:
-        from kpodtui.tui.screens.editor_screen import EditorScreen
+        from kpodtui.tui.screens.editor_screen import EditorScreen  # (loaded if an editor is open)
 
         return [s for s in screens if isinstance(s, EditorScreen) and s.unsaved]
 
     def leave_editors(self, editors: list, then: Callable[[], object]) -> None:
         """Run ``then`` once the person agrees to drop the unsaved changes of ``editors``
         (at once when there are none): leaving an editor never loses edits silently."""
-        from kpodtui.tui.dialogs.confirm_dialog import ConfirmDialog
+        from kpodtui.tui.dialogs.confirm_dialog import ConfirmDialog  # dialogs load on first use
 
         dirty = [e for e in editors if e.unsaved]
         if not dirty:
@@ -532,7 +537,7 @@ class KpodApp(App[int]):
         if not live:
             self._leave("detach")
             return
-        from kpodtui.tui.dialogs.quit_dialog import QuitDialog
+        from kpodtui.tui.dialogs.quit_dialog import QuitDialog  # dialogs load on first use
 
         def decided(choice: str | None) -> None:
             if choice:

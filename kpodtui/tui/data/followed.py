@@ -68,11 +68,10 @@ class FollowedRuns:
                reattached: bool) -> FollowedRun:
         """A run launched or reattached here: its events now flow into a new model (a history
         view of the same run, if one was open, hands over its start time)."""
-        old = self._opened.pop(handle.run_id, None)
-        from kpodtui.tui.data.run_model import (
-            RunModel,  # with the first run, not before the first frame
-        )
+        # the run model (and the engine's event classes) load with the first run, not before the first frame
+        from kpodtui.tui.data.run_model import RunModel
 
+        old = self._opened.pop(handle.run_id, None)
         followed = FollowedRun(RunModel(handle.run_id, task_id=task_id, spec_path=spec_path), feed, handle)
         if old is not None:
             followed.model.started_at = old.model.started_at

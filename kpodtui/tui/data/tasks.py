@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import yaml
+
 from kpodtui import paths
 from kpodtui.tui.data.backend import TaskEntry
 
@@ -32,8 +34,6 @@ def _is_helper(path: Path) -> bool:
 
 def tasks_in_file(path: Path, origin: str) -> list[TaskEntry]:
     """One entry per document holding a ``task_id`` (an entry with ``error`` if unreadable)."""
-    import yaml
-
     try:
         docs = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError) as exc:
@@ -69,3 +69,14 @@ def discover_tasks(given: Sequence[Path] = ()) -> list[TaskEntry]:
             seen.add(resolved)
             entries.extend(tasks_in_file(f, origin))
     return entries
+
+
+def new_spec_path(task_id: str = "my-task") -> Path:
+    """A fresh file name in the user's task folder."""
+    folder = paths.tasks_dir()
+    candidate = folder / f"{task_id}.yaml"
+    n = 2
+    while candidate.exists():
+        candidate = folder / f"{task_id}-{n}.yaml"
+        n += 1
+    return candidate

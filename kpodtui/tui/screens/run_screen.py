@@ -14,9 +14,11 @@ from textual.widgets import Footer, Label
 
 from kpodtui.tui.commands import PaletteEntry
 from kpodtui.tui.data.run_model import EVENTS, HEADER, LOGS, OUTCOME, STATUS, STREAMS, XCOM
+from kpodtui.tui.dialogs.confirm_dialog import ConfirmDialog
+from kpodtui.tui.dialogs.text_dialog import TextDialog
 from kpodtui.tui.widgets.events_table import EventsTable
 from kpodtui.tui.widgets.log_pane import LogPane
-from kpodtui.tui.widgets.log_view import LogView
+from kpodtui.tui.widgets.log_view import LogView, pretty_json
 from kpodtui.tui.widgets.result_panes import OutcomePane, XComPane
 from kpodtui.tui.widgets.run_header import RunHeader
 
@@ -194,9 +196,6 @@ class RunScreen(Screen[None]):
 
     @on(LogView.LineOpened)
     def _line_opened(self, event: LogView.LineOpened) -> None:
-        from kpodtui.tui.dialogs.text_dialog import TextDialog
-        from kpodtui.tui.widgets.log_view import pretty_json
-
         pretty = pretty_json(event.line.text)
         title = f"[{event.line.container}] {event.line.timestamp}"
         self.app.push_screen(TextDialog(title, pretty or event.line.text, "json" if pretty else None))
@@ -204,8 +203,6 @@ class RunScreen(Screen[None]):
     @on(EventsTable.RowSelected, "#events")
     def _event_opened(self, event: EventsTable.RowSelected) -> None:
         """An event in full: the pane is narrow, scheduler and kubelet messages are long."""
-        from kpodtui.tui.dialogs.text_dialog import TextDialog
-
         ev = self.query_one(EventsTable).selected_event()
         if ev is None:
             return
@@ -227,8 +224,6 @@ class RunScreen(Screen[None]):
             self.dismiss()
 
     def action_kill(self) -> None:
-        from kpodtui.tui.dialogs.confirm_dialog import ConfirmDialog
-
         model = self.followed.model if self.followed else None
         if model is None or not model.live:
             self.notify("this run is not live", severity="warning")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 def _when(ts: float | None) -> str:
     if ts is None:
         return "-"
-    import time
-
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
 
 
@@ -213,6 +212,7 @@ class RunsScreen(Screen[None]):
         self.kapp.detach_run(row.run_id)
 
     def action_kill(self) -> None:
+        # on first use: not for the first frame
         from kpodtui.tui.dialogs.confirm_dialog import ConfirmDialog
 
         row = self.selected
