@@ -1,6 +1,6 @@
 """``RunContext``: the state of one run, owned openly by the lifecycle steps.
 
-:class:`~kpodtui.engine.run.Run` is the public face (start, wait, kill, keep,
+``Run`` (in the engine's top module) is the public face (start, wait, kill, keep,
 detach, execute). The steps (:mod:`~kpodtui.engine.steps`,
 :mod:`~kpodtui.engine.observe`, :mod:`~kpodtui.engine.xcom`) receive this
 object and nothing else: what the run knows (its spec, its pod as the watch

@@ -1,4 +1,4 @@
-"""Typed events a :class:`~kpodtui.engine.run.Run` publishes to its subscribers.
+"""Typed events a ``Run`` publishes to its subscribers.
 
 This module is the contract between the engine and its front ends (headless
 mode, the Textual app). Events are small frozen dataclasses; subscribers are

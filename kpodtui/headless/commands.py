@@ -1,6 +1,6 @@
 """``run``, ``attach``, ``kill``, ``keep``: the commands that talk to a cluster.
 
-They go through the engine's :class:`~kpodtui.engine.service.RunService`, as the
+They go through the engine's :class:`~kpodtui.engine.run.RunService`, as the
 app does; what is left here is what a terminal needs: the ``--sim`` cluster,
 printing, Ctrl-C and the exit code.
 """
@@ -17,8 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kpodtui.engine.run import Run
-from kpodtui.engine.service import RunService
+from kpodtui.engine.run import Run, RunService
 from kpodtui.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,

@@ -60,7 +60,7 @@ def runs_command(args: Any) -> int:
 def _spec_containers(record: Any) -> list[str]:
     """The containers of the pod the recorded spec builds (best effort: [] if it cannot be built)."""
     # loaded only for `logs -c` of a live run: `runs` and plain `logs` read the history alone
-    from kpodtui.engine.service import recorded_spec
+    from kpodtui.engine.run import recorded_spec
     from kpodtui.pod import RunIdentity, build_pod
     from kpodtui.spec import render_spec
 

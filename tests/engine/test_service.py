@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kpodtui.engine.service import cluster_target
+from kpodtui.engine.run import cluster_target
 from kpodtui.history import RunRecord
 from kpodtui.kube.config import ClusterTarget
 

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kpodtui.engine.report import mask_pod
-from kpodtui.engine.run import Run
-from kpodtui.engine.service import RunService
+from kpodtui.engine.run import Run, RunService
 from kpodtui.history import History
 from kpodtui.history.tail import LogTail
 from kpodtui.kube.config import ClusterTarget
