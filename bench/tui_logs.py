@@ -101,8 +101,6 @@ async def bench_kpodtui(rate: float, seconds: float, total: int) -> dict:
     from kpodtui.tui.widgets.log_view import LogView
 
     class NoBackend:
-        context_name = None
-
         def list_runs(self, limit=200):
             return []
 

@@ -46,8 +46,6 @@ class FakeHandle:
 class FakeBackend:
     """Records what the app asked; tests push events through ``handles[run_id].emit``."""
 
-    context_name = "fake"
-
     def __init__(self, rows: Sequence[RunRow] = (), records: dict | None = None, logs: dict | None = None,
                  script: Sequence[RunEvent] = ()) -> None:
         self.rows = list(rows)

@@ -43,7 +43,7 @@ async def launch(pilot, path: Path, text: str | None = None) -> RunScreen:
     app.launch(path, text, None)
     await wait_for(pilot, lambda: isinstance(app.screen, RunScreen), timeout=30, what="run screen")
     screen = app.screen
-    await wait_for(pilot, lambda: screen.followed is not None, what="session")
+    await wait_for(pilot, lambda: screen.followed is not None, what="the run shown")
     return screen  # type: ignore[return-value]
 
 

@@ -76,8 +76,6 @@ class RunHandle(Protocol):
 class Backend(Protocol):
     """Everything the app needs from the rest of kpodtui. All methods may block."""
 
-    context_name: str | None
-
     def list_runs(self, limit: int = 200) -> list[RunRow]: ...
 
     def get_run(self, run_id: str) -> RunDetails | None: ...

@@ -62,7 +62,6 @@ class EngineBackend:
     ) -> None:
         self.sim = sim
         self.history = History.open()
-        self.context_name = context
         self._lock = threading.Lock()
         # the app follows many runs at once: each writes through its own history connection
         self.service = RunService(ClusterTarget(kubeconfig=kubeconfig, context=context, namespace=namespace),

@@ -63,7 +63,6 @@ class EditorScreen(Screen[None]):
         self.task_ids: list[str] = []
         self.generation = 0
         self.checked_generation = -1
-        self.saved_text = self.initial if path else ""
         self.baseline = self.initial  # what leaving without saving loses nothing against
         self._debounce: Timer | None = None
 
@@ -162,7 +161,7 @@ class EditorScreen(Screen[None]):
         except OSError as exc:
             self.notify(f"cannot save: {exc}", severity="error", markup=False)
             return False
-        self.saved_text = self.baseline = self.text
+        self.baseline = self.text
         self.notify(f"saved {self.path}", timeout=3, markup=False)
         self.kapp.load_tasks()
         return True
