@@ -28,6 +28,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -68,64 +69,53 @@ class RunDetached(Exception):
     """:meth:`Run.detach_now` was called: stop following, leave the run live."""
 
 
+@dataclass(eq=False)
 class RunContext:
     """One run's state and plumbing (see the module docstring)."""
 
-    def __init__(
-        self,
-        spec: TaskSpec,
-        session: ClusterSession,
-        history: History,
-        *,
-        run_id: str,
-        record: RunRecord | None,
-        namespace: str | None,
-        spec_path: str | None,
-        spec_text: str | None,
-        detach: bool,
-        try_number: int,
-    ) -> None:
-        # -- what the run was asked to do
-        self.spec = spec  # rendered by steps.prepare
-        self.session = session
-        self.api = session.api
-        self.history = history
-        self.record = record  # the history's row of a run taken up again (attach, reattach)
-        self.run_id = run_id
-        self.cli_namespace = namespace
-        self.spec_path = spec_path
-        self.spec_text = spec_text
-        self.detach = detach
-        self.try_number = try_number
-        self.base = spec.base_container_name
-        self.on_finish_action: str = spec.on_finish_action  # keep() switches it to keep_pod
-        # -- what the run learns
-        self.namespace = ""
-        self.pod_name = ""
-        self.manifest: Json = {}
-        self.pod: Json | None = None  # latest state from the watch (None: gone)
-        self.pod_seen = False
-        self.reattached = False
-        self.events: list[ClusterEvent] = []
-        self.fatal_event: str | None = None  # an event that means the pod can never start
-        self.xcom_value: Any = None
-        # -- what was asked of it from outside (this process or another)
-        self.killed = False
-        self.hurried = False  # see Run.hurry
-        self.detach_requested = False
-        self.deleted_by_kill = False  # kill() here deleted the pod (cleanup must not say it again)
-        self.pod_deleted = False  # a delete of this run's pod succeeded (kill or cleanup)
-        # -- how it ended
-        self.result: RunFinished | None = None
-        #: the exception that ended the run (a cluster error...), re-raised by Run.execute
-        self.failed_with: BaseException | None = None
-        # -- plumbing
-        self.cond = threading.Condition()
-        self.pump: LogPump | None = None
-        self.callbacks: Callbacks | None = None
-        self.lock = history.run_lock(run_id)
-        #: a LogTail positioned where the caller's own read of the log files ended (see observe)
-        self.caught_up: LogTail | None = None
+    # -- what the run was asked to do
+    spec: TaskSpec  # rendered by steps.prepare
+    session: ClusterSession
+    history: History
+    run_id: str
+    record: RunRecord | None = None  # the history's row of a run taken up again (attach, reattach)
+    cli_namespace: str | None = None  # -n
+    spec_path: str | None = None
+    spec_text: str | None = None
+    detach: bool = False
+    try_number: int = 1
+    # -- what the run learns
+    namespace: str = field(default="", init=False)
+    pod_name: str = field(default="", init=False)
+    manifest: Json = field(default_factory=dict, init=False)
+    pod: Json | None = field(default=None, init=False)  # latest state from the watch (None: gone)
+    pod_seen: bool = field(default=False, init=False)
+    reattached: bool = field(default=False, init=False)
+    events: list[ClusterEvent] = field(default_factory=list, init=False)
+    fatal_event: str | None = field(default=None, init=False)  # an event that means the pod can never start
+    xcom_value: Any = field(default=None, init=False)
+    # -- what was asked of it from outside (this process or another)
+    killed: bool = field(default=False, init=False)
+    hurried: bool = field(default=False, init=False)  # see Run.hurry
+    detach_requested: bool = field(default=False, init=False)
+    deleted_by_kill: bool = field(default=False, init=False)  # kill() here deleted the pod (cleanup must not again)
+    pod_deleted: bool = field(default=False, init=False)  # a delete of this run's pod succeeded (kill or cleanup)
+    # -- how it ended
+    result: RunFinished | None = field(default=None, init=False)
+    #: the exception that ended the run (a cluster error...), re-raised by Run.execute
+    failed_with: BaseException | None = field(default=None, init=False)
+    # -- plumbing
+    cond: threading.Condition = field(default_factory=threading.Condition, init=False, repr=False)
+    pump: LogPump | None = field(default=None, init=False, repr=False)
+    callbacks: Callbacks | None = field(default=None, init=False, repr=False)
+    #: a LogTail positioned where the caller's own read of the log files ended (see observe)
+    caught_up: LogTail | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.api = self.session.api
+        self.base = self.spec.base_container_name
+        self.on_finish_action: str = self.spec.on_finish_action  # keep() switches it to keep_pod
+        self.lock = self.history.run_lock(self.run_id)
         self._subscribers: list[Subscriber] = []
         self._unsubs: list[Callable[[], None]] = []
         self._retry_said = -RETRY_NOTICE_SECONDS

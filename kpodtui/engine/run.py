@@ -35,7 +35,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from kpodtui.engine import observe, steps
 from kpodtui.engine.context import RunAbort, RunContext, RunDetached, Subscriber
@@ -50,6 +50,7 @@ from kpodtui.spec import TaskSpec
 from kpodtui.tasks import load_spec_text, pick_task
 
 Json = dict[str, Any]
+T = TypeVar("T")
 
 __all__ = [
     "Run", "RunAbort", "RunDetached", "RunService", "Subscriber", "cluster_target", "kill_recorded_run",
@@ -57,8 +58,37 @@ __all__ = [
 ]
 
 
+class _Seen(Generic[T]):
+    """A read-only view of the attribute of the same name of the run's :class:`RunContext`."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, run: None, owner: type) -> _Seen[T]: ...
+
+    @overload
+    def __get__(self, run: Run, owner: type) -> T: ...
+
+    def __get__(self, run: Run | None, owner: type) -> _Seen[T] | T:
+        return self if run is None else getattr(run.context, self.name)
+
+
 class Run:
     """One run of one task spec (or of a recorded run, for attach)."""
+
+    # -- what the run knows (read-only; ``run.context`` holds it all)
+    run_id: _Seen[str] = _Seen()
+    spec: _Seen[TaskSpec] = _Seen()  # rendered once the run has started
+    session: _Seen[ClusterSession] = _Seen()
+    history: _Seen[History] = _Seen()
+    namespace: _Seen[str] = _Seen()
+    pod_name: _Seen[str] = _Seen()
+    manifest: _Seen[Json] = _Seen()  # the pod as built from the spec (empty until prepared)
+    pod: _Seen[Json | None] = _Seen()  # as the watch last saw it (None: not seen yet, or gone)
+    events: _Seen[list[ClusterEvent]] = _Seen()  # the pod's cluster events, in the order they happened
+    result: _Seen[RunFinished | None] = _Seen()  # the verdict (None until judged, or when detached)
+    failed_with: _Seen[BaseException | None] = _Seen()  # what ended the run (a cluster error...)
 
     def __init__(
         self,
@@ -75,65 +105,12 @@ class Run:
         try_number: int = 1,
     ) -> None:
         self.context = RunContext(
-            spec, session, history,
-            run_id=record.id if record else (run_id or new_run_id()),
-            record=record, namespace=namespace, spec_path=spec_path, spec_text=spec_text,
+            spec, session, history, record.id if record else (run_id or new_run_id()),
+            record=record, cli_namespace=namespace, spec_path=spec_path, spec_text=spec_text,
             detach=bool(spec.deferrable) if detach is None else detach, try_number=try_number,
         )  # fmt: skip
         self.done = threading.Event()  # set once the run let go (verdict recorded, detached, or failed)
         self._thread: threading.Thread | None = None
-
-    # -- what the run knows (read-only) ----------------------------------------------------
-
-    @property
-    def run_id(self) -> str:
-        return self.context.run_id
-
-    @property
-    def spec(self) -> TaskSpec:
-        """The task (rendered once the run has started)."""
-        return self.context.spec
-
-    @property
-    def session(self) -> ClusterSession:
-        return self.context.session
-
-    @property
-    def history(self) -> History:
-        return self.context.history
-
-    @property
-    def namespace(self) -> str:
-        return self.context.namespace
-
-    @property
-    def pod_name(self) -> str:
-        return self.context.pod_name
-
-    @property
-    def manifest(self) -> Json:
-        """The pod as built from the spec (empty until the run is prepared)."""
-        return self.context.manifest
-
-    @property
-    def pod(self) -> Json | None:
-        """The pod as the watch last saw it (None: not seen yet, or gone)."""
-        return self.context.pod
-
-    @property
-    def events(self) -> list[ClusterEvent]:
-        """The pod's cluster events so far, in the order they happened."""
-        return self.context.events
-
-    @property
-    def result(self) -> RunFinished | None:
-        """The verdict (None until judged, or when the run detached)."""
-        return self.context.result
-
-    @property
-    def failed_with(self) -> BaseException | None:
-        """The exception that ended the run (a cluster error...), for the front end to say."""
-        return self.context.failed_with
 
     @property
     def caught_up(self) -> LogTail | None:
