@@ -73,16 +73,12 @@ class Callbacks:
 
     @classmethod
     def from_spec(cls, spec: TaskSpec, report: Callable[[str], None], search_dir: str | Path | None = None) -> Callbacks:
-        names = getattr(spec, "callbacks", None) or []
-        if isinstance(names, str):
-            names = [names]
-        classes = [load_object(n, search_dir) for n in names]
+        classes = [load_object(spec.callbacks, search_dir)] if spec.callbacks else []
         progress: list[Callable[..., Any]] = [
             c.progress_callback for c in classes if callable(getattr(c, "progress_callback", None))
         ]
-        pc = getattr(spec, "progress_callback", None)
-        if pc:
-            progress.append(load_object(pc, search_dir) if isinstance(pc, str) else pc)
+        if spec.progress_callback:
+            progress.append(load_object(spec.progress_callback, search_dir))
         return cls(classes, progress, report)
 
     def fire(self, method: str, **kwargs: Any) -> None:

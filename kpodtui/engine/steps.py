@@ -34,9 +34,9 @@ __all__ = ["await_start", "cleanup", "extract_xcom", "follow_until_base_done", "
 
 
 def prepare(ctx: RunContext) -> None:
-    """Render the spec, build the pod, load callbacks, record the ctx."""
+    """Render the spec, build the pod, load callbacks, record the run."""
     spec = ctx.spec
-    if not getattr(spec, "rendered", False):
+    if not spec.rendered:
         spec = render_spec(spec, run_id=ctx.run_id, ts=dt.datetime.now(dt.UTC), try_number=ctx.try_number)
         ctx.spec = spec
     ctx.callbacks = Callbacks.from_spec(spec, lambda text: ctx.say(text, "warning"), ctx.spec_dir())

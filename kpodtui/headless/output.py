@@ -97,7 +97,7 @@ def summary(result: RunFinished | None, run: Any, lines: int) -> dict[str, Any]:
     """The ``--json`` summary of a run."""
     data: dict[str, Any] = {
         "run_id": run.run_id,
-        "task_id": getattr(run.spec, "task_id", None),
+        "task_id": run.spec.task_id,
         "pod": run.pod_name or None,
         "namespace": run.namespace or None,
         "context": run.session.context,

@@ -38,10 +38,10 @@ class ClusterTarget:
     def merged_with_spec(self, spec: TaskSpec) -> ClusterTarget:
         """Fill what the command line left open from a spec's connection keys."""
         return ClusterTarget(
-            kubeconfig=self.kubeconfig or getattr(spec, "config_file", None),
-            context=self.context or getattr(spec, "cluster_context", None),
-            namespace=self.namespace or getattr(spec, "namespace", None),
-            in_cluster=self.in_cluster if self.in_cluster is not None else getattr(spec, "in_cluster", None),
+            kubeconfig=self.kubeconfig or spec.config_file,
+            context=self.context or spec.cluster_context,
+            namespace=self.namespace or spec.namespace,
+            in_cluster=self.in_cluster if self.in_cluster is not None else spec.in_cluster,
         )
 
 
