@@ -67,7 +67,7 @@ def main() -> None:
     from kpodtui.history import History
     from kpodtui.kube.config import ClusterTarget
     from kpodtui.sim.cluster import SimCluster
-    from kpodtui.spec import load_spec_text
+    from kpodtui.tasks import load_spec_text
 
     sim = SimCluster.start(workdir=Path(tempfile.mkdtemp(prefix="kpodtui-sim-")))
     session = ClusterSession.open(ClusterTarget(kubeconfig=str(sim.kubeconfig_path)))
@@ -176,7 +176,7 @@ def real_kubelet(args: argparse.Namespace) -> None:
     from kpodtui.history import History
     from kpodtui.kube.config import ClusterTarget
     from kpodtui.sim.cluster import SimCluster
-    from kpodtui.spec import load_spec_text
+    from kpodtui.tasks import load_spec_text
 
     # keep_pod: the polling baseline must still find the pod to notice its end
     spec_text = (

@@ -39,7 +39,7 @@ import time
 from textual import events
 
 from kpodtui.engine.events import LogBatch, LogLine
-from kpodtui.tui.run_model import RunFeed
+from kpodtui.tui.data.run_model import RunFeed
 
 PAD = "x" * 100
 
@@ -96,14 +96,11 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def bench_kpodtui(rate: float, seconds: float, total: int) -> dict:
-    from kpodtui.tui.app import KpodApp, RunSession
-    from kpodtui.tui.run_model import RunModel
+    from kpodtui.tui.app import KpodApp
     from kpodtui.tui.screens.run_screen import RunScreen
     from kpodtui.tui.widgets.log_view import LogView
 
     class NoBackend:
-        context_name = None
-
         def list_runs(self, limit=200):
             return []
 
@@ -113,9 +110,16 @@ async def bench_kpodtui(rate: float, seconds: float, total: int) -> dict:
     app = KpodApp(lambda: NoBackend(), start_mode="tasks", reattach_on_start=False)
     out: dict = {}
     async with app.run_test(size=(200, 50)) as pilot:
+        class NoHandle:
+            run_id = "bench"
+
+            def kill(self):
+                pass
+
+            keep = detach = kill
+
         feed = RunFeed()
-        model = RunModel("bench", task_id="flood")
-        app.sessions["bench"] = RunSession(model, feed)
+        app.followed.follow(NoHandle(), feed, "flood", None, False)
         await app.push_screen(RunScreen("bench"))
         await pilot.pause(0.2)
         view = app.screen.query_one(LogView)
@@ -263,7 +267,7 @@ async def bench_pod(lines: int, work) -> dict:
     sim = SimCluster.start(workdir=work / "sim")
 
     def build():
-        from kpodtui.tui.engine_backend import EngineBackend
+        from kpodtui.tui.data.engine_backend import EngineBackend
 
         return EngineBackend(kubeconfig=str(sim.kubeconfig_path))
 
@@ -278,10 +282,10 @@ async def bench_pod(lines: int, work) -> dict:
                 await asyncio.sleep(0.02)
             t_launch = time.perf_counter()
             app.launch(spec, spec.read_text(), None)
-            while not (isinstance(app.screen, RunScreen) and app.screen.session is not None):
+            while not (isinstance(app.screen, RunScreen) and app.screen.followed is not None):
                 await asyncio.sleep(0.005)
             screen = app.screen
-            model = screen.session.model
+            model = screen.followed.model
             view = screen.query_one(LogView)
             while model.logs.total == 0 and model.finished is None:
                 await asyncio.sleep(0.001)
@@ -297,7 +301,7 @@ async def bench_pod(lines: int, work) -> dict:
                 await asyncio.sleep(0.1)
             # the last lines may still be in the feed when the verdict lands
             while model.logs.total < lines and time.perf_counter() < t_first + 600:
-                if model.finished is not None and not screen.session.feed:
+                if model.finished is not None and not screen.followed.feed:
                     await asyncio.sleep(0.5)  # a final drain
                     break
                 await asyncio.sleep(0.002)

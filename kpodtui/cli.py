@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
 
@@ -37,14 +38,14 @@ examples:
 # command name -> "module:function"; the function takes the parsed args, returns an exit code.
 COMMANDS: dict[str, str] = {
     "tui": "kpodtui.tui.main:main",
-    "run": "kpodtui.headless:run_command",
-    "attach": "kpodtui.headless:attach_command",
-    "runs": "kpodtui.headless:runs_command",
-    "logs": "kpodtui.headless:logs_command",
-    "kill": "kpodtui.headless:kill_command",
-    "keep": "kpodtui.headless:keep_command",
-    "validate": "kpodtui.spec.commands:validate_command",
-    "dry-run": "kpodtui.spec.commands:dry_run_command",
+    "run": "kpodtui.headless.commands:run_command",
+    "attach": "kpodtui.headless.commands:attach_command",
+    "runs": "kpodtui.headless.history_cmds:runs_command",
+    "logs": "kpodtui.headless.history_cmds:logs_command",
+    "kill": "kpodtui.headless.commands:kill_command",
+    "keep": "kpodtui.headless.commands:keep_command",
+    "validate": "kpodtui.headless.spec_cmds:validate_command",
+    "dry-run": "kpodtui.headless.spec_cmds:dry_run_command",
     "sim": "kpodtui.sim.cli:sim_command",
 }
 
@@ -64,8 +65,6 @@ def _add_set(p: argparse.ArgumentParser) -> None:
 
 def _namespace(value: str) -> str:
     """``-n``: a namespace name is a DNS-1123 label; say so before any cluster is asked."""
-    import re
-
     if len(value) > 63 or not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", value):
         raise argparse.ArgumentTypeError(
             f"{value!r} is not a valid namespace name (lower-case letters, digits and '-', "

@@ -22,7 +22,7 @@ def config_dir() -> Path:
     env = os.environ.get("KPODTUI_CONFIG_DIR")
     if env:
         return Path(env).expanduser()
-    import platformdirs
+    import platformdirs  # start-up: only when no environment variable says where
 
     return Path(platformdirs.user_config_dir(APP_NAME))
 
@@ -37,7 +37,7 @@ def data_dir() -> Path:
     env = os.environ.get("KPODTUI_HOME")
     if env:
         return Path(env).expanduser()
-    import platformdirs
+    import platformdirs  # start-up: only when no environment variable says where
 
     return Path(platformdirs.user_data_dir(APP_NAME))
 

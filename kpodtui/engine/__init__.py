@@ -1,4 +1,6 @@
 """The run engine: carries one pod through the lifecycle and publishes typed events.
 
-Never imports Textual. The TUI and headless mode are subscribers.
+Front ends use :mod:`kpodtui.engine.run` (``Run``, ``RunService``) and
+:mod:`kpodtui.engine.events`; the rest is the engine's own. Never imports
+Textual. The TUI and headless mode are subscribers.
 """

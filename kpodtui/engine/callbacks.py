@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kpodtui.errors import BadInputError
+from kpodtui.spec.taskspec import TaskSpec
 
 
 def load_object(path: str, search_dir: str | Path | None = None) -> Any:
@@ -64,23 +65,20 @@ class Callbacks:
         """
         if not self.active:
             return
+        # start-up: the models load only for specs with callbacks
         from kubernetes.client import CoreV1Api
 
         self.client = CoreV1Api(api_client)
         self.fire("on_sync_client_creation", client=self.client)
 
     @classmethod
-    def from_spec(cls, spec: Any, report: Callable[[str], None], search_dir: str | Path | None = None) -> Callbacks:
-        names = getattr(spec, "callbacks", None) or []
-        if isinstance(names, str):
-            names = [names]
-        classes = [load_object(n, search_dir) for n in names]
+    def from_spec(cls, spec: TaskSpec, report: Callable[[str], None], search_dir: str | Path | None = None) -> Callbacks:
+        classes = [load_object(spec.callbacks, search_dir)] if spec.callbacks else []
         progress: list[Callable[..., Any]] = [
             c.progress_callback for c in classes if callable(getattr(c, "progress_callback", None))
         ]
-        pc = getattr(spec, "progress_callback", None)
-        if pc:
-            progress.append(load_object(pc, search_dir) if isinstance(pc, str) else pc)
+        if spec.progress_callback:
+            progress.append(load_object(spec.progress_callback, search_dir))
         return cls(classes, progress, report)
 
     def fire(self, method: str, **kwargs: Any) -> None:

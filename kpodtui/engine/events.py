@@ -1,4 +1,4 @@
-"""Typed events a :class:`~kpodtui.engine.run.Run` publishes to its subscribers.
+"""Typed events a ``Run`` publishes to its subscribers.
 
 This module is the contract between the engine and its front ends (headless
 mode, the Textual app). Events are small frozen dataclasses; subscribers are
@@ -6,13 +6,21 @@ called from engine threads and must not block (the app forwards them to its
 own thread, headless writes them to stdout/stderr).
 
 Log lines are always delivered in batches (one ``LogBatch`` per chunk read from
-a stream, never one event per line), so a front end can render per frame.
+a stream, never one event per line), so a front end can render per frame. ``LogLine``
+itself is defined below the engine (:mod:`kpodtui.loglines`) and re-exported here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from kpodtui.loglines import LogLine
+
+__all__ = [
+    "ClusterEvent", "ContainerState", "LogBatch", "LogLine", "LogStreamState", "Outcome", "PodAssigned",
+    "PodStatusChanged", "RunEvent", "RunFinished", "StatusMessage", "XComResult",
+]
 
 Outcome = Literal["succeeded", "failed", "skipped", "killed"]
 ContainerStateName = Literal["waiting", "running", "terminated", "unknown"]
@@ -40,13 +48,6 @@ class ContainerState:
         if self.state == "waiting":
             return f"waiting: {self.reason}" if self.reason else "waiting"
         return self.state
-
-
-@dataclass(frozen=True, slots=True)
-class LogLine:
-    container: str
-    timestamp: str  # RFC3339 with nanoseconds, as the API server sent it ("" if unknown)
-    text: str  # the line without its trailing newline
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,10 @@ from typing import Any
 
 from kpodtui.engine.events import LogBatch, LogLine, LogStreamState, StatusMessage
 from kpodtui.engine.outcome import find_state
-from kpodtui.history import History, LogCursor, LogFileWriter
+from kpodtui.history import History, LogFileWriter
 from kpodtui.kube.api import KubeApi
 from kpodtui.kube.logs import LogFollower
+from kpodtui.loglines import LogCursor
 
 CURSOR_FLUSH_SECONDS = 0.5
 

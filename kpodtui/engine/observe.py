@@ -12,14 +12,11 @@ files end, so no line is lost or written twice.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
+from kpodtui.engine.context import RunContext
 from kpodtui.engine.events import LogBatch, RunFinished
-
-if TYPE_CHECKING:
-    from kpodtui.engine.run import Run
-    from kpodtui.history import RunRecord
-    from kpodtui.history.tail import LogTail
+from kpodtui.history import RunRecord
+from kpodtui.history.tail import LogTail
 
 TICK_SECONDS = 0.1
 
@@ -33,63 +30,73 @@ def finished_from_record(rec: RunRecord) -> RunFinished:
     )  # fmt: skip
 
 
-def become_owner(run: Run) -> bool:
+def become_owner(ctx: RunContext) -> bool:
     """Take the run's lock, observing the current owner until it is free.
 
     True: this process now owns the run (go on with the lifecycle). False: the
-    owner recorded the verdict (``run.result`` holds it, already published).
+    owner recorded the verdict (``ctx.result`` holds it, already published).
     """
-    lock = run.lock
+    lock = ctx.lock
     # A caller that already showed the files (the app's catch-up) hands over where it stopped
     # reading: what the owner writes meanwhile is published, not skipped.
-    caught_up = run.caught_up
+    caught_up = ctx.caught_up
     if lock.try_acquire():
         if caught_up is not None:
-            _publish(run, caught_up)  # written by an owner that stopped since the catch-up
+            _publish(ctx, caught_up)  # written by an owner that stopped since the catch-up
+        if ctx.record is not None:
+            # A recorded run (attach, reattach) may have ended since the caller read it as
+            # live: its owner released the lock after recording the verdict. Show that verdict.
+            rec = ctx.history.get_run(ctx.run_id)
+            if not rec.live:
+                lock.release()
+                return _ended(ctx, rec)
         return True
-    rec = run.history.get_run(run.run_id)
-    run.say(
-        f"run {run.run_id} is followed by another kpodtui process"
+    rec = ctx.history.get_run(ctx.run_id)
+    ctx.say(
+        f"run {ctx.run_id} is followed by another kpodtui process"
         + (f" (pid {rec.owner_pid})" if rec.owner_pid else "")
         + ": showing its logs; taking over if it stops"
     )
-    tail = caught_up if caught_up is not None else run.history.tail(run.run_id, from_end=True)
+    tail = caught_up if caught_up is not None else ctx.history.tail(ctx.run_id, from_end=True)
     tracking = False
     try:
         while True:
             if not tracking and rec.pod_name:
-                run.namespace = rec.namespace or run.namespace
-                run.pod_name = rec.pod_name
-                run._track(wait=False)
+                ctx.namespace = rec.namespace or ctx.namespace
+                ctx.pod_name = rec.pod_name
+                ctx.track(wait=False)
                 tracking = True
-            _publish(run, tail)
+            _publish(ctx, tail)
             if not rec.live:
-                _publish(run, tail)
-                run.result = finished_from_record(rec)
-                run.publish(run.result)
-                return False
+                _publish(ctx, tail)
+                return _ended(ctx, rec)
             if lock.try_acquire():
-                rec = run.history.get_run(run.run_id)
-                _publish(run, tail)  # the files are final now: read them to their end
+                rec = ctx.history.get_run(ctx.run_id)
+                _publish(ctx, tail)  # the files are final now: read them to their end
                 if not rec.live:
                     lock.release()
-                    run.result = finished_from_record(rec)
-                    run.publish(run.result)
-                    return False
-                run.record = rec
+                    return _ended(ctx, rec)
+                ctx.record = rec
                 if rec.pod_name:
-                    run.pod_name, run.namespace = rec.pod_name, rec.namespace or run.namespace
-                run.say(f"the process following run {run.run_id} stopped: this one carries on")
+                    ctx.pod_name, ctx.namespace = rec.pod_name, rec.namespace or ctx.namespace
+                ctx.say(f"the process following run {ctx.run_id} stopped: this one carries on")
                 return True
-            run.check_detach()
+            ctx.check_detach()
             time.sleep(TICK_SECONDS)
-            rec = run.history.get_run(run.run_id)
+            rec = ctx.history.get_run(ctx.run_id)
     finally:
         if tracking:
-            run._untrack()
+            ctx.untrack()
 
 
-def _publish(run: Run, tail: LogTail) -> None:
+def _ended(ctx: RunContext, rec: RunRecord) -> bool:
+    """The run ended elsewhere: publish the verdict it recorded (False: nothing left to do)."""
+    ctx.result = finished_from_record(rec)
+    ctx.publish(ctx.result)
+    return False
+
+
+def _publish(ctx: RunContext, tail: LogTail) -> None:
     lines = tail.read()
     if lines:
-        run.publish(LogBatch(run.run_id, tuple(lines)))
+        ctx.publish(LogBatch(ctx.run_id, tuple(lines)))

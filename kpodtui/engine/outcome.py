@@ -11,12 +11,10 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from kpodtui.constants import XCOM_SIDECAR_NAME
 from kpodtui.engine.events import ContainerState, Outcome
 
 Json = dict[str, Any]
-
-XCOM_SIDECAR = "airflow-xcom-sidecar"
-ISTIO_PROXY = "istio-proxy"
 
 # Reference 3.5: image errors that can never heal, and pull errors that are
 # fatal unless the kubelet's message says the registry was only busy.
@@ -211,7 +209,7 @@ def select_containers(available: Sequence[str], selection: Any, base: str, for_i
     container for regular containers, nothing for init containers.
     """
     if selection is True:
-        return [c for c in available if c != XCOM_SIDECAR], []
+        return [c for c in available if c != XCOM_SIDECAR_NAME], []
     if selection in (None, False):
         if for_init:
             return [], []

@@ -1,64 +1,98 @@
-"""``Run``: one task's pod carried through the lifecycle of LIFECYCLE.md 2-7.
+"""The engine's public face: ``Run`` and the ``RunService`` that makes them.
+
+A :class:`Run` is one task's pod carried through the lifecycle of LIFECYCLE.md 2-7::
 
     reattach / create  ->  await_start  ->  follow_logs + wait for the base
     container  ->  extract_xcom  ->  cleanup (verdict, report, on_finish_action)
 
-Everything the run learns about its pod comes from the session's shared pod
-and event watches (pushed within milliseconds, no polling); the steps wait on
-one condition variable that every pod change notifies. Events go to
-subscribers (:meth:`Run.subscribe`) from engine threads.
+A front end holds it: :meth:`Run.start` / :meth:`Run.wait` (or :meth:`Run.execute`
+in the caller's thread), :meth:`Run.kill`, :meth:`Run.hurry`, :meth:`Run.keep`,
+:meth:`Run.detach_now`, and read-only views of what the run knows. The run's
+state lives in its :class:`~kpodtui.engine.context.RunContext` (``run.context``),
+which the steps receive; everything the run learns about its pod comes from the
+session's shared pod and event watches (pushed within milliseconds, no polling).
+Events go to subscribers (:meth:`Run.subscribe`) from engine threads.
+
+The :class:`RunService` is what both front ends do to start, take up and act on
+runs: headless mode (``run``, ``attach``, ``logs -f``, ``kill``) and the app (its
+engine backend) go through one, so a task is picked, a cluster chosen and a run
+started or reattached the same way everywhere:
+
+- :func:`cluster_target`: where a run talks to (the command line's choice, or a
+  recorded run's own kubeconfig and context);
+- :meth:`RunService.launch` / :meth:`RunService.reattach`: a :class:`Run` of a
+  task (loaded with :func:`kpodtui.tasks.load_task`) or of a recorded run, on
+  a cluster session shared by every run to the same target;
+- :func:`recorded_spec`, :meth:`RunService.kill_recorded`,
+  :meth:`RunService.keep`: recorded runs this process does not follow.
+
+Nothing here prints: the front ends say what happens in their own way. This is
+the top of the engine: no other engine module imports it.
 """
 
 from __future__ import annotations
 
-import bisect
-import datetime as dt
-import os
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from kpodtui.engine import observe, steps
-from kpodtui.engine.callbacks import Callbacks
-from kpodtui.engine.events import (
-    ClusterEvent,
-    PodStatusChanged,
-    RunEvent,
-    RunFinished,
-    StatusMessage,
-)
-from kpodtui.engine.logpump import LogPump
-from kpodtui.engine.outcome import container_states, fatal_event, pending_reason, phase
+from kpodtui.engine.context import RunAbort, RunContext, RunDetached, Subscriber
+from kpodtui.engine.events import ClusterEvent, RunFinished
+from kpodtui.engine.report import kill_report
 from kpodtui.engine.session import ClusterSession
 from kpodtui.history import History, RunRecord, new_run_id
 from kpodtui.history.tail import LogTail
-from kpodtui.kube.api import describe_failure, explain, refusal_text
-from kpodtui.kube.retry import refused
-from kpodtui.kube.watch import REFUSED_RETRY_SECONDS
+from kpodtui.kube.api import KubeApi, explain
+from kpodtui.kube.config import ClusterTarget
+from kpodtui.spec import TaskSpec
+from kpodtui.tasks import load_spec_text, pick_task
 
 Json = dict[str, Any]
-Subscriber = Callable[[RunEvent], None]
+T = TypeVar("T")
+
+__all__ = [
+    "Run", "RunAbort", "RunDetached", "RunService", "Subscriber", "cluster_target", "kill_recorded_run",
+    "recorded_spec",
+]
 
 
-#: a run says the cluster is not answering at most this often (seconds)
-RETRY_NOTICE_SECONDS = 5.0
+class _Seen(Generic[T]):
+    """A read-only view of the attribute of the same name of the run's :class:`RunContext`."""
 
-class RunAbort(Exception):
-    """The run cannot go on; ``str(exc)`` is the cause shown in the failure report."""
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
 
+    @overload
+    def __get__(self, run: None, owner: type) -> _Seen[T]: ...
 
-class RunDetached(Exception):
-    """:meth:`Run.detach_now` was called: stop following, leave the run live."""
+    @overload
+    def __get__(self, run: Run, owner: type) -> T: ...
+
+    def __get__(self, run: Run | None, owner: type) -> _Seen[T] | T:
+        return self if run is None else getattr(run.context, self.name)
 
 
 class Run:
     """One run of one task spec (or of a recorded run, for attach)."""
 
+    # -- what the run knows (read-only; ``run.context`` holds it all)
+    run_id: _Seen[str] = _Seen()
+    spec: _Seen[TaskSpec] = _Seen()  # rendered once the run has started
+    session: _Seen[ClusterSession] = _Seen()
+    history: _Seen[History] = _Seen()
+    namespace: _Seen[str] = _Seen()
+    pod_name: _Seen[str] = _Seen()
+    manifest: _Seen[Json] = _Seen()  # the pod as built from the spec (empty until prepared)
+    pod: _Seen[Json | None] = _Seen()  # as the watch last saw it (None: not seen yet, or gone)
+    events: _Seen[list[ClusterEvent]] = _Seen()  # the pod's cluster events, in the order they happened
+    result: _Seen[RunFinished | None] = _Seen()  # the verdict (None until judged, or when detached)
+    failed_with: _Seen[BaseException | None] = _Seen()  # what ended the run (a cluster error...)
+
     def __init__(
         self,
-        spec: Any,
+        spec: TaskSpec,
         session: ClusterSession,
         history: History,
         *,
@@ -70,70 +104,27 @@ class Run:
         detach: bool | None = None,
         try_number: int = 1,
     ) -> None:
-        self.spec = spec
-        self.session = session
-        self.api = session.api
-        self.history = history
-        self.record = record
-        self.run_id = record.id if record else (run_id or new_run_id())
-        self.cli_namespace = namespace
-        self.spec_path = spec_path
-        self.spec_text = spec_text
-        self.detach = bool(spec.deferrable) if detach is None else detach
-        self.try_number = try_number
-        self.base = spec.base_container_name
-        self.on_finish_action: str = spec.on_finish_action
-        self.namespace = ""
-        self.pod_name = ""
-        self.manifest: Json = {}
-        self.pod: Json | None = None  # latest state from the watch (None: gone)
-        self.pod_seen = False
-        self.reattached = False
-        self.killed = False
-        self.events: list[ClusterEvent] = []
-        self.fatal_event: str | None = None  # an event that means the pod can never start
-        self.result: RunFinished | None = None
-        #: the exception that ended the run (a cluster error...), re-raised by execute()
-        self.failed_with: BaseException | None = None
-        self.xcom_value: Any = None
-        self.cond = threading.Condition()
-        self.pump: LogPump | None = None
-        self.callbacks: Callbacks | None = None
-        self._subscribers: list[Subscriber] = []
-        self._unsubs: list[Callable[[], None]] = []
-        self._retry_said = -RETRY_NOTICE_SECONDS
-        self._event_seen: dict[str, int] = {}
-        self._status_sig: Any = None
-        self._pending: str | None = None
+        self.context = RunContext(
+            spec, session, history, record.id if record else (run_id or new_run_id()),
+            record=record, cli_namespace=namespace, spec_path=spec_path, spec_text=spec_text,
+            detach=bool(spec.deferrable) if detach is None else detach, try_number=try_number,
+        )  # fmt: skip
+        self.done = threading.Event()  # set once the run let go (verdict recorded, detached, or failed)
         self._thread: threading.Thread | None = None
-        #: a LogTail positioned where the caller's own read of the log files ended (see observe)
-        self.caught_up: LogTail | None = None
-        self._we_delete = False
-        self.pod_deleted = False  # a delete of this run's pod succeeded (kill or cleanup)
-        self._detach_requested = False
-        self.hurried = False  # see hurry()
-        self.lock = history.run_lock(self.run_id)
-        self.done = threading.Event()
 
-    # -- subscribers -----------------------------------------------------------------
+    @property
+    def caught_up(self) -> LogTail | None:
+        return self.context.caught_up
+
+    @caught_up.setter
+    def caught_up(self, tail: LogTail | None) -> None:
+        """Where the caller's own read of the log files ended (the app's catch-up): a run that
+        another process follows publishes from there, so nothing written meanwhile is skipped."""
+        self.context.caught_up = tail
 
     def subscribe(self, fn: Subscriber) -> Callable[[], None]:
         """Receive every event of this run (called from engine threads; must not block)."""
-        self._subscribers.append(fn)
-        return lambda: self._subscribers.remove(fn) if fn in self._subscribers else None
-
-    def publish(self, event: RunEvent) -> None:
-        for fn in list(self._subscribers):
-            try:
-                fn(event)
-            except Exception:  # a front end's bug must not break the run
-                import logging
-
-                logging.getLogger(__name__).exception("subscriber failed")
-
-    def say(self, text: str, level: str = "info") -> None:
-        """Publish a :class:`StatusMessage`."""
-        self.publish(StatusMessage(self.run_id, text, level))  # type: ignore[arg-type]
+        return self.context.subscribe(fn)
 
     # -- control -------------------------------------------------------------------------
 
@@ -152,8 +143,8 @@ class Run:
         try:
             self.execute()
         except BaseException as exc:  # noqa: BLE001 - kept for the caller, see start()
-            if self.failed_with is None:
-                self.failed_with = exc
+            if self.context.failed_with is None:
+                self.context.failed_with = exc
 
     def wait(self, timeout: float | None = None) -> RunFinished | None:
         """Wait for the verdict (None if the run detached or ``timeout`` passed)."""
@@ -162,35 +153,23 @@ class Run:
 
     def kill(self) -> None:
         """``on_kill``: delete the pod with ``termination_grace_period``; the run ends as killed."""
-        with self.cond:
-            if self.killed:
-                return
-            self.killed = True
-            self.cond.notify_all()
+        ctx = self.context
+        if not ctx.request_kill():
+            return
         try:
-            self.history.update_run(self.run_id, kill_requested=1)
+            ctx.history.update_run(ctx.run_id, kill_requested=1)
         except Exception:  # noqa: BLE001 - the pod still gets deleted
             pass
-        if self.pod_name and self.spec.on_kill_action != "keep_pod":
-            self._we_delete = True
-            if self.delete_for_kill():
-                self.say(f"killed: pod {self.pod_name} deleted", "warning")
+        if ctx.pod_name and ctx.spec.on_kill_action != "keep_pod":
+            ctx.deleted_by_kill = True
+            if ctx.delete_for_kill():
+                ctx.say(f"killed: pod {ctx.pod_name} deleted", "warning")
             else:
                 # not created yet (the create is under way) or already gone: the run's own
-                # thread deletes what the create brings (see reattach_or_create)
-                self.say(f"killed: pod {self.pod_name} not there (yet); it is deleted if it appears", "warning")
-        elif self.pod_name:
-            self.say(f"killed: pod {self.pod_name} kept (on_kill_action: keep_pod)", "warning")
-
-    def delete_for_kill(self) -> bool:
-        """Delete the pod for a kill, with ``termination_grace_period``; whether a pod was deleted."""
-        try:
-            deleted = self.api.delete_pod(self.namespace, self.pod_name, self.spec.termination_grace_period)
-        except Exception as exc:  # noqa: BLE001 - said; the run still ends as killed
-            self.say(f"could not delete pod {self.pod_name}: {refusal_text(exc)}", "error")
-            return False
-        self.pod_deleted |= deleted
-        return deleted
+                # thread deletes what the create brings (see steps.reattach_or_create)
+                ctx.say(f"killed: pod {ctx.pod_name} not there (yet); it is deleted if it appears", "warning")
+        elif ctx.pod_name:
+            ctx.say(f"killed: pod {ctx.pod_name} kept (on_kill_action: keep_pod)", "warning")
 
     def hurry(self) -> None:
         """After :meth:`kill`: stop waiting for the pod's grace period and last log lines.
@@ -198,33 +177,21 @@ class Run:
         The pod is already being deleted; the run is judged ``killed`` at once
         (a second Ctrl-C). The lines its containers print while stopping are lost.
         """
-        with self.cond:
-            self.hurried = True
-            self.cond.notify_all()
-        if self.pump is not None:
-            self.pump.stop()
+        self.context.request_hurry()
 
     def keep(self) -> None:
         """Switch this run to ``keep_pod`` while it runs: its pod survives the end."""
-        self.on_finish_action = "keep_pod"
-        self.history.update_run(self.run_id, on_finish_action="keep_pod")
-        self.say("the pod will be kept when the run ends (keep_pod)")
-
-    # -- the lifecycle -------------------------------------------------------------------
+        ctx = self.context
+        ctx.on_finish_action = "keep_pod"
+        ctx.history.update_run(ctx.run_id, on_finish_action="keep_pod")
+        ctx.say("the pod will be kept when the run ends (keep_pod)")
 
     def detach_now(self) -> None:
         """Stop following without a verdict: the pod goes on, the run stays live in the history.
 
         A later ``attach`` (or the app) takes the run up again from the log files' ends.
         """
-        with self.cond:
-            self._detach_requested = True
-            self.cond.notify_all()
-
-    def check_detach(self) -> None:
-        """Raise :class:`RunDetached` if :meth:`detach_now` was called."""
-        if self._detach_requested:
-            raise RunDetached()
+        self.context.request_detach()
 
     # -- the lifecycle -------------------------------------------------------------------
 
@@ -235,243 +202,214 @@ class Run:
         writes its logs and judges it; another process following the same run
         observes (:mod:`kpodtui.engine.observe`) until it can take over.
         """
+        ctx = self.context
         cause: str | None = None
         error: BaseException | None = None
         judge = False
-        # kept apart from _unsubs: taking over from another process untracks those, not this
-        stop_retry_notices = self.session.on_retry(self._on_retry)
+        # kept apart from the watch subscriptions: taking over from another process leaves
+        # those, not this
+        stop_retry_notices = ctx.session.on_retry(ctx.on_retry)
         try:
-            steps.prepare(self)
-            if not observe.become_owner(self):
-                return self.result
-            self.record_owner()
+            steps.prepare(ctx)
+            if not observe.become_owner(ctx):
+                return ctx.result
+            ctx.record_owner()
             judge = True
-            steps.reattach_or_create(self)
-            if self.detach and not self.reattached:
+            steps.reattach_or_create(ctx)
+            if ctx.detach and not ctx.reattached:
                 judge = False
-                self.history.update_run(self.run_id, detached=1, owner_pid=None)
-                self.say(f"detached: run {self.run_id} goes on in pod {self.namespace}/{self.pod_name}")
+                ctx.history.update_run(ctx.run_id, detached=1, owner_pid=None)
+                ctx.say(f"detached: run {ctx.run_id} goes on in pod {ctx.namespace}/{ctx.pod_name}")
                 return None
-            self._track()
-            steps.await_start(self)
-            self._fire("on_pod_starting", pod=self.pod)
-            steps.follow_until_base_done(self)
-            self._fire("on_pod_completion", pod=self.pod)
-            self._fire("on_pod_teardown", pod=self.pod)
-            if self.spec.do_xcom_push and not self.killed:
-                steps.extract_xcom(self)
+            ctx.track()
+            steps.await_start(ctx)
+            ctx.fire("on_pod_starting", pod=ctx.pod)
+            steps.follow_until_base_done(ctx)
+            ctx.fire("on_pod_completion", pod=ctx.pod)
+            ctx.fire("on_pod_teardown", pod=ctx.pod)
+            if ctx.spec.do_xcom_push and not ctx.killed:
+                steps.extract_xcom(ctx)
         except RunDetached:
             judge = False
             self._leave()
         except RunAbort as exc:
             cause = str(exc)
         except BaseException as exc:  # cluster errors, bad input, Ctrl-C: judged, then re-raised
-            error = self.failed_with = exc
+            error = ctx.failed_with = exc
             cause = str(exc) or type(exc).__name__
         finally:
             try:
                 if judge:
-                    self.result = steps.cleanup(self, cause)
+                    ctx.result = steps.cleanup(ctx, cause)
             finally:
                 # Even if cleanup itself fails: whoever waits on `done` must not wait forever.
                 stop_retry_notices()
-                self._untrack()
-                self.lock.release()  # after the verdict is recorded: followers read it, not take over
+                ctx.untrack()
+                ctx.lock.release()  # after the verdict is recorded: followers read it, not take over
                 self.done.set()
         if error is not None:
             raise error
-        return self.result
+        return ctx.result
 
     def _leave(self) -> None:
         """Detached on request: record that nobody follows the run any more."""
-        if self.pump is not None:
-            self.pump.close()
-        if self.lock.held:  # an observer leaving must not erase the owner's pid
+        ctx = self.context
+        if ctx.pump is not None:
+            ctx.pump.close()
+        if ctx.lock.held:  # an observer leaving must not erase the owner's pid
             try:
-                self.history.update_run(self.run_id, owner_pid=None)
+                ctx.history.update_run(ctx.run_id, owner_pid=None)
             except Exception:  # noqa: BLE001 - the history is advisory here
                 pass
-        self.say(f"stopped following run {self.run_id}; its pod goes on (attach to follow it again)")
+        ctx.say(f"stopped following run {ctx.run_id}; its pod goes on (attach to follow it again)")
 
-    # -- plumbing used by the steps ------------------------------------------------------
 
-    def now_iso(self) -> str:
-        return dt.datetime.now(dt.UTC).isoformat()
+# -- the run service ---------------------------------------------------------------------
 
-    def _fire(self, method: str, **kw: Any) -> None:
-        if self.callbacks is not None:
-            self.callbacks.fire(method, **kw)
 
-    def _track(self, wait: bool = True) -> None:
-        """Subscribe to the shared pod and event watches (``wait``: until the pods are listed)."""
-        pods = self.session.pods(self.namespace)
-        events = self.session.events(self.namespace)
-        for w in (pods, events):
-            w.poll_at_most(self.spec.poll_interval)
-        self._unsubs.append(pods.subscribe(self.pod_name, self._on_pod))
-        self._unsubs.append(events.subscribe(self.pod_name, self._on_event))
-        self._unsubs.append(pods.on_mode(lambda mode, detail: self._on_watch_mode("pods", mode, detail)))
-        self._unsubs.append(events.on_mode(lambda mode, detail: self._on_watch_mode("events", mode, detail)))
-        if wait and not pods.wait_synced(30):
-            if pods.error is not None and refused(pods.error):
-                # Refused for good (RBAC, credentials, TLS): a cluster error, said the usual way.
-                raise explain(pods.error, self.session.client, self.namespace)
-            raise RunAbort("could not list pods to watch the run (is the API server answering?)")
+def cluster_target(base: ClusterTarget, record: RunRecord | None = None) -> ClusterTarget:
+    """Where a run talks to: ``base`` (``--kubeconfig`` / ``--context`` / ``-n``, or the
+    in-process sim's), except that a recorded run, when no kubeconfig was given, goes back
+    to the kubeconfig and context it was launched with (a given ``--context`` still wins)."""
+    if record is None or base.kubeconfig:
+        return base
+    return ClusterTarget(kubeconfig=record.kubeconfig, context=base.context or record.context,
+                         namespace=base.namespace)
 
-    def _on_retry(self, what: str, exc: BaseException, delay: float) -> None:
-        """Say that the cluster is not answering (at most every few seconds): never a silent wait."""
-        now = time.monotonic()
-        if now - self._retry_said < RETRY_NOTICE_SECONDS:
-            return
-        self._retry_said = now
-        self.say(f"{what}: {describe_failure(exc)}; retrying in {delay:.1f} s", "warning")
 
-    def _on_watch_mode(self, resource: str, mode: str, detail: str) -> None:
-        """Say how the run learns what happens when the cluster does not allow watching."""
-        if mode == "poll":
-            self.say(detail, "warning")
-        elif mode == "refused" and resource == "events":
-            self.say(f"cluster events cannot be read here: {detail}; the run goes on without them", "warning")
-        elif mode == "refused":
-            # listing pods refused mid-run (a RoleBinding removed, a revoked token): no verdict can
-            # come until access is back; say so rather than wait in silence
-            self.say(f"pods can no longer be read: {detail}; the run waits for access "
-                     f"(asked again every {REFUSED_RETRY_SECONDS:g} s)",
-                     "warning")
-        elif mode == "watch":
-            self.say(f"{resource} can be watched again")
+def recorded_spec(record: RunRecord) -> TaskSpec:
+    """The spec a recorded run was launched from (its text as recorded, templates beside its
+    file, the run's own task of a file holding several)."""
+    base_dir = Path(record.spec_path).parent if record.spec_path else None
+    source = record.spec_path or "<history>"
+    return pick_task(load_spec_text(record.spec_text or "", source=source, base_dir=base_dir), record.task_id, source)
 
-    def _untrack(self) -> None:
-        for unsub in self._unsubs:
-            unsub()
-        self._unsubs.clear()
-        if self.pump is not None:
-            self.pump.close()
 
-    def _on_pod(self, kind: str, obj: Json) -> None:
-        uid = (self.pod or self.manifest).get("metadata", {}).get("uid")
-        if uid and obj.get("metadata", {}).get("uid") not in (None, uid):
-            return  # another pod with the same name
-        with self.cond:
-            if kind != "DELETED" and _older(obj, self.pod):
-                return  # a cache replay raced a newer update: keep the newer state
-            self.pod = None if kind == "DELETED" else obj
-            if kind != "DELETED":
-                self.pod_seen = True
-            self.cond.notify_all()
-        if self.pump is not None:
-            self.pump.poke(self.pod)
-        self._publish_status(obj, deleted=kind == "DELETED")
+def kill_recorded_run(history: History, record: RunRecord, api: KubeApi) -> tuple[str, bool]:
+    """Kill a live run from outside, as ``on_kill`` would: ``(what was done, pod deleted)``.
 
-    def _publish_status(self, obj: Json, deleted: bool) -> None:
-        status = obj.get("status") or {}
-        states = container_states(obj)
-        sig = (phase(obj), status.get("reason"), states, deleted)
-        if sig == self._status_sig:
-            return
-        self._status_sig = sig
-        self.publish(
-            PodStatusChanged(self.run_id, phase(obj), status.get("reason"), status.get("message"), states)
-        )
-        reason = None if deleted else (pending_reason(obj) if phase(obj) == "Pending" else None)
-        if reason and reason != self._pending:
-            self.say(f"Pending: {reason}")
-        self._pending = reason
+    The pod is deleted with the run's ``termination_grace_period`` unless its
+    ``on_kill_action`` is ``keep_pod``; the process following the run (if any)
+    sees ``kill_requested`` and judges it; if nobody follows it, the verdict is
+    recorded here.
+    """
+    grace, on_kill = None, "delete_pod"
+    try:
+        spec = recorded_spec(record)
+        grace, on_kill = spec.termination_grace_period, spec.on_kill_action
+    except Exception:  # noqa: BLE001 - a spec that no longer loads: the defaults
+        pass
+    history.update_run(record.id, kill_requested=1)
+    pod = f"{record.namespace}/{record.pod_name}" if record.pod_name else None
+    if on_kill == "keep_pod" or not record.pod_name:
+        deleted, fate = False, "kept"
+    else:
+        deleted = True
+        fate = "deleted" if api.delete_pod(record.namespace or "default", record.pod_name, grace) else "was already gone"
+    report = kill_report(pod, fate)
+    history.record_kill_if_unfollowed(record.id, report, deleted)
+    return report, deleted
 
-    def _on_event(self, kind: str, obj: Json) -> None:
-        if kind == "DELETED":
-            return
-        meta = obj.get("metadata", {})
-        uid = meta.get("uid") or meta.get("name", "")
-        count = int(obj.get("count") or 1)
-        if self._event_seen.get(uid, 0) >= count:
-            return
-        self._event_seen[uid] = count
-        ev = ClusterEvent(
-            self.run_id,
-            obj.get("type") or "Normal",
-            obj.get("reason") or "",
-            obj.get("message") or "",
-            (obj.get("involvedObject") or {}).get("fieldPath"),
-            count,
-            obj.get("lastTimestamp") or obj.get("eventTime") or obj.get("firstTimestamp"),
-            uid,
-            _numeric(meta.get("resourceVersion")),
-        )
-        # lists come back in name order, not time order: keep them in the order they happened
-        self.events = sorted((e for e in self.events if e.uid != uid), key=lambda e: e.order)
-        bisect.insort(self.events, ev, key=lambda e: e.order)
-        del self.events[:-200]
-        self.publish(ev)
-        fatal = fatal_event(ev.type, ev.reason, ev.message)
-        if fatal and self.fatal_event is None:
-            with self.cond:
-                self.fatal_event = fatal
-                self.cond.notify_all()
 
-    def wait_until(self, predicate: Callable[[], bool], timeout: float | None) -> bool:
-        """Wait (on pod changes, kill requests) until ``predicate()`` or ``timeout``."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self.cond:
-            while not predicate():
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    return False
-                # Wake at least every second: kill requests from other processes
-                # arrive through the history, not through the condition.
-                self.cond.wait(1.0 if left is None else min(left, 1.0))
-                self.check_detach()
-                self._poll_history()
-            return True
+class RunService:
+    """Runs against one cluster target, on sessions shared per target (see the module docstring).
 
-    def _poll_history(self) -> None:
-        """Pick up ``kpodtui kill`` / ``keep`` from other processes (at most once a second)."""
+    ``history_per_run``: each run writes through its own history connection (the
+    app follows many runs at once; one command follows one).
+    """
+
+    def __init__(self, target: ClusterTarget, history: History | None = None, *,
+                 history_per_run: bool = False) -> None:
+        self.target = target
+        self.history = history if history is not None else History.open()
+        self.history_per_run = history_per_run
+        self.runs: dict[str, Run] = {}  # every run started here, by id
+        self._lock = threading.Lock()
+        self._sessions: dict[ClusterTarget, ClusterSession] = {}
+
+    # -- cluster sessions ----------------------------------------------------------------
+
+    def session(self, target: ClusterTarget) -> ClusterSession:
+        """The session to ``target``, opened on first use and shared by every run to it."""
+        with self._lock:
+            session = self._sessions.get(target)
+            if session is None:
+                session = self._sessions[target] = ClusterSession.open(target)
+            return session
+
+    def session_for(self, record: RunRecord) -> ClusterSession:
+        """The session to where a recorded run's pod lives."""
+        return self.session(cluster_target(self.target, record))
+
+    def _run_history(self) -> History:
+        return History.open(self.history.home) if self.history_per_run else self.history
+
+    # -- runs ----------------------------------------------------------------------------
+
+    def launch(self, spec: TaskSpec, *, spec_path: str | None, spec_text: str | None,
+               detach: bool | None = None, subscriber: Subscriber | None = None, start: bool = True) -> Run:
+        """A new run of ``spec`` (``detach`` None: as the spec's ``deferrable`` says).
+
+        ``subscriber`` hears every event from the first; ``start`` False leaves the
+        starting to the caller (:meth:`Run.start` or :meth:`Run.execute`).
+        """
+        session = self.session(self.target.merged_with_spec(spec))
+        run = Run(spec, session, self._run_history(), namespace=self.target.namespace, spec_path=spec_path,
+                  spec_text=spec_text, detach=detach)
+        return self._begin(run, subscriber, start)
+
+    def reattach(self, record: RunRecord, *, caught_up: LogTail | None = None,
+                 subscriber: Subscriber | None = None, start: bool = True) -> Run:
+        """Take up a recorded live run: follow it to its verdict (or observe the process that does).
+
+        ``caught_up``: where the caller's own read of the run's log files ended, so
+        nothing written since is skipped (see :mod:`kpodtui.engine.observe`).
+        """
+        spec = recorded_spec(record)
+        session = self.session(cluster_target(self.target, record).merged_with_spec(spec))
+        run = Run(spec, session, self._run_history(), record=record, spec_path=record.spec_path, detach=False)
+        run.caught_up = caught_up
+        return self._begin(run, subscriber, start)
+
+    def _begin(self, run: Run, subscriber: Subscriber | None, start: bool) -> Run:
+        if subscriber is not None:
+            run.subscribe(subscriber)
+        with self._lock:
+            self.runs[run.run_id] = run
+        if start:
+            run.start()
+        return run
+
+    def following(self, run_id: str) -> Run | None:
+        """The run started here with that id, while it has not ended."""
+        with self._lock:
+            run = self.runs.get(run_id)
+        return run if run is not None and not run.done.is_set() else None
+
+    # -- recorded runs -------------------------------------------------------------------
+
+    def kill_recorded(self, record: RunRecord) -> str:
+        """Kill a run this process does not follow, as ``kpodtui kill`` does; what was done."""
+        session = self.session_for(record)
         try:
-            rec = self.history.get_run(self.run_id)
-        except Exception:  # noqa: BLE001 - history is advisory here
-            return
-        if rec.on_finish_action and rec.on_finish_action != self.on_finish_action:
-            self.on_finish_action = rec.on_finish_action
-        if rec.kill_requested and not self.killed:
-            self.killed = True
+            report, _deleted = kill_recorded_run(self.history, record, session.api)
+        except Exception as exc:
+            raise explain(exc, session.client, record.namespace) from exc
+        return report
 
-    def record_owner(self) -> None:
-        """Note in the history that this process follows the run (it holds the lock)."""
-        self.history.update_run(self.run_id, owner_pid=os.getpid())
+    def keep(self, run_id: str) -> None:
+        """Switch a live run to ``keep_pod`` (the run followed here, or through the history)."""
+        with self._lock:
+            run = self.runs.get(run_id)
+        if run is not None:
+            run.keep()
+        else:
+            self.history.update_run(run_id, on_finish_action="keep_pod")
 
-    def spec_dir(self) -> Path | None:
-        path = self.spec_path or (str(self.spec.source_path) if getattr(self.spec, "source_path", None) else None)
-        return Path(path).resolve().parent if path else None
-
-    def record_start(self) -> None:
-        """Insert this run into the history (a recorded one is already there)."""
-        if self.record is not None:
-            return
-        self.history.add_run(
-            RunRecord(
-                id=self.run_id,
-                task_id=self.spec.task_id,
-                spec_path=self.spec_path,
-                spec_text=self.spec_text,
-                namespace=self.namespace,
-                context=self.session.context,
-                kubeconfig=self.session.client.kubeconfig,
-                owner_pid=os.getpid(),
-                detached=self.detach,
-                created_at=time.time(),
-            )
-        )
-
-
-def _numeric(value: Any) -> int:
-    """A resourceVersion as a number when it is one (etcd revisions are), else 0."""
-    return int(value) if isinstance(value, str) and value.isdigit() else 0
-
-
-def _older(obj: Json, than: Json | None) -> bool:
-    """Whether ``obj`` is an older version of the same pod than ``than`` (numeric resourceVersions)."""
-    if not than:
-        return False
-    a, b = obj.get("metadata") or {}, than.get("metadata") or {}
-    rv_a, rv_b = str(a.get("resourceVersion", "")), str(b.get("resourceVersion", ""))
-    return a.get("uid") == b.get("uid") and rv_a.isdigit() and rv_b.isdigit() and int(rv_a) < int(rv_b)
+    def close(self) -> None:
+        """Close every cluster session (their watches stop; runs still going end with them)."""
+        with self._lock:
+            sessions = list(self._sessions.values())
+            self._sessions.clear()
+        for session in sessions:
+            session.close()

@@ -11,11 +11,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from kpodtui.constants import MANAGED_SELECTOR
 from kpodtui.kube.api import KubeApi
 from kpodtui.kube.config import ClusterTarget, KubeClient, connect
 from kpodtui.kube.watch import Watcher, event_key, pod_key
-
-MANAGED_SELECTOR = "app.kubernetes.io/managed-by=kpodtui"
 
 
 class ClusterSession:

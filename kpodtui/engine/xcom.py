@@ -9,16 +9,13 @@ stop afterwards (failures there are warnings: the value read is kept).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
+from kpodtui.constants import ISTIO_CONTAINER_NAME, XCOM_RESULT_FILE, XCOM_SIDECAR_NAME
 from kpodtui.engine import outcome as oc
+from kpodtui.engine.context import RunAbort, RunContext
 from kpodtui.engine.events import XComResult
 from kpodtui.kube.exec import ExecError, exec_in
 
-if TYPE_CHECKING:
-    from kpodtui.engine.run import Run
-
-XCOM_FILE = "/airflow/xcom/return.json"
 EMPTY_SENTINEL = "__airflow_xcom_result_empty__"
 SIDECAR_START_TIMEOUT = 60.0
 EXEC_TIMEOUT = 30.0
@@ -26,7 +23,7 @@ EXEC_TIMEOUT = 30.0
 READ_COMMAND = [
     "sh",
     "-c",
-    f"if [ -s {XCOM_FILE} ]; then cat {XCOM_FILE}; else echo {EMPTY_SENTINEL}; fi",
+    f"if [ -s {XCOM_RESULT_FILE} ]; then cat {XCOM_RESULT_FILE}; else echo {EMPTY_SENTINEL}; fi",
 ]
 # SIGINT the sidecar's loop (its trap turns it into exit 0). Not simply
 # `kill -s INT 1`: with `shareProcessNamespace: true` PID 1 is the pod's pause
@@ -48,28 +45,26 @@ STOP_COMMAND = [
 ISTIO_QUIT = ["sh", "-c", "curl -fsI -X POST http://localhost:15020/quitquitquit"]
 
 
-def extract_xcom(run: Run) -> None:
-    """Read the XCom value into ``run.xcom_value``; a problem raises ``RunAbort`` (after stopping the sidecar)."""
-    from kpodtui.engine.run import RunAbort
-
-    sidecar = oc.XCOM_SIDECAR
+def extract_xcom(ctx: RunContext) -> None:
+    """Read the XCom value into ``ctx.xcom_value``; a problem raises ``RunAbort`` (after stopping the sidecar)."""
+    sidecar = XCOM_SIDECAR_NAME
 
     def sidecar_state() -> str | None:
-        state = oc.find_state(run.pod, sidecar)
+        state = oc.find_state(ctx.pod, sidecar)
         return state.state if state is not None else None
 
-    run.wait_until(lambda: run.pod is None or sidecar_state() in ("running", "terminated"), SIDECAR_START_TIMEOUT)
+    ctx.wait_until(lambda: ctx.pod is None or sidecar_state() in ("running", "terminated"), SIDECAR_START_TIMEOUT)
     state = sidecar_state()
-    if run.pod is None:
+    if ctx.pod is None:
         raise RunAbort("the pod is gone: the XCom result cannot be read")
     if state != "running":
         msg = f"the XCom sidecar is {state or 'not started'}: the result cannot be read"
-        run.publish(XComResult(run.run_id, None, msg))
+        ctx.publish(XComResult(ctx.run_id, None, msg))
         raise RunAbort(msg)
     try:
-        res = exec_in(run.api, run.namespace, run.pod_name, sidecar, READ_COMMAND, EXEC_TIMEOUT)
+        res = exec_in(ctx.api, ctx.namespace, ctx.pod_name, sidecar, READ_COMMAND, EXEC_TIMEOUT)
         if res.stderr.strip():
-            run.say(f"XCom read: {res.stderr.strip()}", "warning")
+            ctx.say(f"XCom read: {res.stderr.strip()}", "warning")
         out = res.stdout.strip()
         if res.returncode not in (0, None):
             raise RunAbort(f"reading the XCom result failed (exit {res.returncode}): {res.stderr.strip()}")
@@ -79,35 +74,35 @@ def extract_xcom(run: Run) -> None:
             try:
                 value = json.loads(out)
             except ValueError as exc:
-                raise RunAbort(f"{XCOM_FILE} is not valid JSON: {exc}") from None
-        run.xcom_value = value
-        run.publish(XComResult(run.run_id, value))
+                raise RunAbort(f"{XCOM_RESULT_FILE} is not valid JSON: {exc}") from None
+        ctx.xcom_value = value
+        ctx.publish(XComResult(ctx.run_id, value))
     except RunAbort as exc:
-        run.publish(XComResult(run.run_id, None, str(exc)))
+        ctx.publish(XComResult(ctx.run_id, None, str(exc)))
         raise
     except ExecError as exc:
-        run.publish(XComResult(run.run_id, None, str(exc)))
+        ctx.publish(XComResult(ctx.run_id, None, str(exc)))
         raise RunAbort(str(exc)) from None
     finally:
-        stop_sidecar(run)
+        stop_sidecar(ctx)
 
 
-def stop_sidecar(run: Run) -> None:
+def stop_sidecar(ctx: RunContext) -> None:
     """Ask the XCom sidecar to exit (best effort)."""
     try:
-        exec_in(run.api, run.namespace, run.pod_name, oc.XCOM_SIDECAR, STOP_COMMAND, EXEC_TIMEOUT)
+        exec_in(ctx.api, ctx.namespace, ctx.pod_name, XCOM_SIDECAR_NAME, STOP_COMMAND, EXEC_TIMEOUT)
     except Exception as exc:  # noqa: BLE001 - the pod is cleaned up anyway
-        run.say(f"could not stop the XCom sidecar: {exc}", "warning")
+        ctx.say(f"could not stop the XCom sidecar: {exc}", "warning")
 
 
-def quit_istio(run: Run) -> None:
+def quit_istio(ctx: RunContext) -> None:
     """Ask the istio proxy to quit so the pod can complete (the reference never does)."""
-    state = oc.find_state(run.pod, oc.ISTIO_PROXY)
+    state = oc.find_state(ctx.pod, ISTIO_CONTAINER_NAME)
     if state is None or state.state != "running":
         return
     try:
-        res = exec_in(run.api, run.namespace, run.pod_name, oc.ISTIO_PROXY, ISTIO_QUIT, 10.0)
+        res = exec_in(ctx.api, ctx.namespace, ctx.pod_name, ISTIO_CONTAINER_NAME, ISTIO_QUIT, 10.0)
         if res.returncode not in (0, None):
-            run.say(f"istio-proxy did not accept quitquitquit (exit {res.returncode})", "warning")
+            ctx.say(f"{ISTIO_CONTAINER_NAME} did not accept quitquitquit (exit {res.returncode})", "warning")
     except Exception as exc:  # noqa: BLE001 - the pod is cleaned up anyway
-        run.say(f"could not ask istio-proxy to quit: {exc}", "warning")
+        ctx.say(f"could not ask {ISTIO_CONTAINER_NAME} to quit: {exc}", "warning")

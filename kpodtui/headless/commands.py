@@ -1,15 +1,23 @@
-"""``run``, ``attach``, ``kill``, ``keep``: the commands that talk to a cluster."""
+"""``run``, ``attach``, ``kill``, ``keep``: the commands that talk to a cluster.
+
+They go through the engine's :class:`~kpodtui.engine.run.RunService`, as the
+app does; what is left here is what a terminal needs: the ``--sim`` cluster,
+printing, Ctrl-C and the exit code.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from kpodtui.engine.run import Run, RunService
 from kpodtui.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -18,45 +26,38 @@ from kpodtui.errors import (
     BadInputError,
 )
 from kpodtui.headless.output import HeadlessPrinter, recorded_summary, summary
+from kpodtui.history import History
+from kpodtui.kube.api import refusal_text
+from kpodtui.kube.config import ClusterTarget
+from kpodtui.spec.files import STDIN
+from kpodtui.tasks import load_task
 
 OUTCOME_EXIT = {"succeeded": EXIT_OK, "failed": EXIT_FAILED, "skipped": EXIT_SKIPPED, "killed": EXIT_FAILED}
 
 
 @contextlib.contextmanager
-def cluster_target(args: Any, record: Any = None) -> Iterator[Any]:
-    """The :class:`ClusterTarget` for the arguments, starting the in-process sim for ``--sim``."""
-    from kpodtui.kube.config import ClusterTarget
-
+def run_service(args: Any, history: History) -> Iterator[RunService]:
+    """The :class:`RunService` for the arguments' cluster (``--kubeconfig``, ``--context``, ``-n``),
+    starting the in-process sim for ``--sim``; its sessions (and the sim) close at the end."""
     sim = None
-    kubeconfig = getattr(args, "kubeconfig", None) or (record.kubeconfig if record else None)
-    context = getattr(args, "context", None) or (record.context if record and not getattr(args, "kubeconfig", None) else None)
+    kubeconfig, context = getattr(args, "kubeconfig", None), getattr(args, "context", None)
     if getattr(args, "sim", False):
-        from kpodtui.sim.cluster import SimCluster
+        from kpodtui.sim.cluster import SimCluster  # only with --sim
 
         sim = SimCluster.start(workdir=Path(tempfile.mkdtemp(prefix="kpodtui-sim-")))
         kubeconfig, context = str(sim.kubeconfig_path), None
         print(f"kpodtui: started a simulated cluster at {sim.url}", file=sys.stderr)
+    service = RunService(ClusterTarget(kubeconfig=kubeconfig, context=context,
+                                       namespace=getattr(args, "namespace", None)), history)
     try:
-        yield ClusterTarget(kubeconfig=kubeconfig, context=context, namespace=getattr(args, "namespace", None))
+        yield service
     finally:
+        service.close()
         if sim is not None:
             sim.stop()
 
 
-def _pick_task(specs: list[Any], task: str | None, path: str) -> Any:
-    if task:
-        for s in specs:
-            if s.task_id == task:
-                return s
-        raise BadInputError(f"{path}: no task {task!r} (tasks: {', '.join(s.task_id for s in specs)})")
-    if len(specs) > 1:
-        raise BadInputError(f"{path} holds {len(specs)} tasks: choose one with --task ({', '.join(s.task_id for s in specs)})")
-    if not specs:
-        raise BadInputError(f"{path} holds no task")
-    return specs[0]
-
-
-def _follow(run: Any, printer: HeadlessPrinter, as_json: bool) -> int:
+def _follow(run: Run, printer: HeadlessPrinter, as_json: bool) -> int:
     """Run in a thread, wait for the verdict; Ctrl-C kills the pod (on_kill) and says so."""
     run.subscribe(printer)
     run.start()
@@ -74,8 +75,6 @@ def _follow(run: Any, printer: HeadlessPrinter, as_json: bool) -> int:
         try:
             run.kill()
         except Exception as exc:  # noqa: BLE001 - say it, keep waiting for the record
-            from kpodtui.kube.api import refusal_text
-
             print(f"kpodtui: error: could not delete the pod: {refusal_text(exc)}", file=sys.stderr)
         _wait_after_kill(run)
     finally:
@@ -95,9 +94,6 @@ def _follow(run: Any, printer: HeadlessPrinter, as_json: bool) -> int:
 
 def _terminate_as_interrupt() -> Any:
     """Turn SIGTERM and SIGHUP into KeyboardInterrupt while a run is followed; returns the undo."""
-    import signal
-    import threading
-
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
 
@@ -113,7 +109,7 @@ def _terminate_as_interrupt() -> Any:
     return restore
 
 
-def _wait_after_kill(run: Any) -> None:
+def _wait_after_kill(run: Run) -> None:
     """Wait for the killed run's verdict; say why it takes a while; a second Ctrl-C stops waiting.
 
     The pod is deleted with its grace period and the run reads its containers' last
@@ -139,17 +135,9 @@ def _wait_after_kill(run: Any) -> None:
 
 def run_command(args: Any) -> int:
     """``kpodtui run SPEC``."""
-    from kpodtui.engine.run import Run
-    from kpodtui.engine.session import ClusterSession
-    from kpodtui.history import History
-    from kpodtui.spec.files import STDIN, shown_path
-    from kpodtui.spec.loader import load_file
 
-    specs, errors, spec_text = load_file(args.spec, args.overrides)  # read once: it may be a pipe
-    if errors:
-        raise errors[0]
-    spec = _pick_task(specs, args.task, shown_path(args.spec))
-    for w in getattr(spec, "warnings", []) or []:
+    spec, spec_text = load_task(args.spec, None, args.task, args.overrides)
+    for w in spec.warnings:
         print(f"kpodtui: warning: {w}", file=sys.stderr)
     detach = True if args.detach else None
     if getattr(args, "sim", False) and spec.deferrable:
@@ -157,26 +145,15 @@ def run_command(args: Any) -> int:
               "command): following the run to its end", file=sys.stderr)
         detach = False
     history = History.open()
-    with cluster_target(args) as target:
-        session = ClusterSession.open(target.merged_with_spec(spec))
-        try:
-            run = Run(
-                spec, session, history, namespace=args.namespace,
-                spec_path=None if args.spec == STDIN else str(Path(args.spec).resolve()),
-                spec_text=spec_text, detach=detach,
-            )  # fmt: skip
-            print(f"kpodtui: run {run.run_id} of task {spec.task_id}", file=sys.stderr)
-            return _follow(run, HeadlessPrinter(timestamps=args.timestamps), args.json)
-        finally:
-            session.close()
+    with run_service(args, history) as service:
+        spec_path = None if args.spec == STDIN else str(Path(args.spec).resolve())
+        run = service.launch(spec, spec_path=spec_path, spec_text=spec_text, detach=detach, start=False)
+        print(f"kpodtui: run {run.run_id} of task {spec.task_id}", file=sys.stderr)
+        return _follow(run, HeadlessPrinter(timestamps=args.timestamps), args.json)
 
 
 def attach_command(args: Any) -> int:
     """``kpodtui attach RUN``: catch up on the logs from where the history ends, then follow."""
-    from kpodtui.engine.run import Run
-    from kpodtui.engine.session import ClusterSession
-    from kpodtui.history import History
-
     history = History.open()
     record = history.get_run(args.run)
     if not record.live:
@@ -186,53 +163,34 @@ def attach_command(args: Any) -> int:
         if getattr(args, "json", False):  # the same summary a script gets from following it
             print(json.dumps(recorded_summary(record, history), default=str))
         return OUTCOME_EXIT.get(record.outcome or "failed", EXIT_FAILED)
-    from kpodtui.engine.recorded import recorded_spec
-
-    spec = recorded_spec(record)
-    with cluster_target(args, record) as target:
-        session = ClusterSession.open(target.merged_with_spec(spec))
-        try:
-            run = Run(spec, session, history, record=record, spec_path=record.spec_path, detach=False)
-            print(f"kpodtui: attaching to run {record.id} (pod {record.namespace}/{record.pod_name})", file=sys.stderr)
-            return _follow(run, HeadlessPrinter(), getattr(args, "json", False))
-        finally:
-            session.close()
+    with run_service(args, history) as service:
+        run = service.reattach(record, start=False)
+        print(f"kpodtui: attaching to run {record.id} (pod {record.namespace}/{record.pod_name})", file=sys.stderr)
+        return _follow(run, HeadlessPrinter(), getattr(args, "json", False))
 
 
-def _live_pod(args: Any) -> tuple[Any, Any, Any]:
-    from kpodtui.engine.session import ClusterSession
-    from kpodtui.history import History
-
+def _live_pod(args: Any) -> tuple[Any, Any]:
     history = History.open()
     record = history.get_run(args.run)
     if not record.live:
         raise BadInputError(f"run {record.id} already finished ({record.outcome}); nothing to do")
     if not record.pod_name:
         raise BadInputError(f"run {record.id} has no pod yet")
-    return history, record, ClusterSession
+    return history, record
 
 
 def kill_command(args: Any) -> int:
     """``kpodtui kill RUN``: delete the pod as the run's ``on_kill_action`` says; the run ends as killed."""
-    from kpodtui.engine.recorded import kill_recorded_run
-    from kpodtui.kube.api import explain
-
-    history, record, session_cls = _live_pod(args)
-    with cluster_target(args, record) as target:
-        session = session_cls.open(target)
-        try:
-            report, _deleted = kill_recorded_run(history, record, session.api)
-        except Exception as exc:
-            raise explain(exc, session.client, record.namespace) from exc
-        finally:
-            session.close()
+    history, record = _live_pod(args)
+    with run_service(args, history) as service:
+        report = service.kill_recorded(record)
     print(f"kpodtui: run {record.id} {report}", file=sys.stderr)
     return EXIT_OK
 
 
 def keep_command(args: Any) -> int:
     """``kpodtui keep RUN``: switch a live run to keep_pod."""
-    history, record, _ = _live_pod(args)
+    history, record = _live_pod(args)
     history.update_run(record.id, on_finish_action="keep_pod")
     print(f"kpodtui: run {record.id}: pod {record.namespace}/{record.pod_name} will be kept", file=sys.stderr)
     return EXIT_OK

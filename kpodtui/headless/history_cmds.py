@@ -9,7 +9,9 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from kpodtui.errors import EXIT_INTERRUPTED, EXIT_OK
+from kpodtui.errors import EXIT_INTERRUPTED, EXIT_OK, BadInputError
+from kpodtui.history import History
+from kpodtui.loglines import LineLayout
 
 
 def _when(ts: float | None) -> str:
@@ -27,8 +29,6 @@ def _duration(start: float | None, end: float | None) -> str:
 
 def runs_command(args: Any) -> int:
     """``kpodtui runs``: the history table (live runs first), or JSON."""
-    from kpodtui.history import History
-
     with History.open() as history:
         runs = history.list_runs(limit=args.limit, live_first=True)
     if args.json:
@@ -59,19 +59,13 @@ def runs_command(args: Any) -> int:
 
 def _spec_containers(record: Any) -> list[str]:
     """The containers of the pod the recorded spec builds (best effort: [] if it cannot be built)."""
-    import datetime as _dt
-    from pathlib import Path
+    # loaded only for `logs -c` of a live run: `runs` and plain `logs` read the history alone
+    from kpodtui.engine.run import recorded_spec
+    from kpodtui.pod import RunIdentity, build_pod
+    from kpodtui.spec import render_spec
 
     try:
-        from kpodtui.pod import RunIdentity, build_pod
-        from kpodtui.spec import load_spec_text, render_spec
-
-        base_dir = Path(record.spec_path).parent if record.spec_path else None
-        specs = load_spec_text(record.spec_text or "", source=record.spec_path or "<history>", base_dir=base_dir)
-        spec = next((s for s in specs if s.task_id == record.task_id), None)
-        if spec is None:
-            return []
-        spec = render_spec(spec, run_id=record.id, ts=_dt.datetime.now(_dt.UTC))
+        spec = render_spec(recorded_spec(record), run_id=record.id, ts=dt.datetime.now(dt.UTC))
         pod_spec = build_pod(spec, RunIdentity(record.id, 1)).get("spec") or {}
     except Exception:  # noqa: BLE001 - a spec that no longer loads only narrows the choices
         return []
@@ -80,9 +74,6 @@ def _spec_containers(record: Any) -> list[str]:
 
 def logs_command(args: Any) -> int:
     """``kpodtui logs RUN [-c C] [-f]``: from the log files; ``-f`` follows while the run is live."""
-    from kpodtui.errors import BadInputError
-    from kpodtui.history import History
-
     history = History.open()
     record = history.get_run(args.run)
     if args.container:
@@ -96,17 +87,11 @@ def logs_command(args: Any) -> int:
                 f"run {record.id} has no container {args.container!r} (containers: {listed}): pick one with -c"
             )
     out = sys.stdout
-    stamp = getattr(args, "timestamps", False)
+    layout = LineLayout(timestamps=getattr(args, "timestamps", False))
 
-    def emit(lines: Any) -> int:
-        n = 0
-        buf = []
-        for ln in lines:
-            buf.append(f"[{ln.container}] {ln.timestamp} {ln.text}\n" if stamp else f"[{ln.container}] {ln.text}\n")
-            n += 1
-        out.write("".join(buf))
+    def emit(lines: Any) -> None:
+        out.write(layout.join(lines))
         out.flush()
-        return n
 
     if not args.follow or not record.live:
         emit(history.read_log(record.id, args.container))
@@ -131,34 +116,23 @@ def _follow_unowned(args: Any, history: Any, record: Any, emit: Any) -> int:
     """``logs -f`` of a run nobody follows: carry it on here, as ``attach`` does, printing only
     its lines (after the ones already on disk). The verdict is recorded as usual; Ctrl-C stops
     following and leaves the pod running (unlike ``attach``, where Ctrl-C kills it)."""
-    from kpodtui.engine.events import LogBatch
-    from kpodtui.engine.recorded import recorded_spec
-    from kpodtui.engine.run import Run
-    from kpodtui.engine.session import ClusterSession
-    from kpodtui.headless.commands import cluster_target
-
-    spec = recorded_spec(record)
+    from kpodtui.engine.events import LogBatch  # the engine loads only to follow a pod
+    from kpodtui.headless.commands import run_service
 
     def on_event(event: Any) -> None:
         if isinstance(event, LogBatch):
             emit(ln for ln in event.lines if not args.container or ln.container == args.container)
 
-    with cluster_target(args, record) as target:
-        session = ClusterSession.open(target.merged_with_spec(spec))
+    with run_service(args, history) as service:
+        run = service.reattach(record, subscriber=on_event)
         try:
-            run = Run(spec, session, history, record=record, spec_path=record.spec_path, detach=False)
-            run.subscribe(on_event)
-            run.start()
-            try:
-                while not run.done.wait(0.2):
-                    pass
-            except KeyboardInterrupt:
-                run.detach_now()
-                run.done.wait(15)
-                print(f"\nkpodtui: stopped following run {record.id}; its pod goes on", file=sys.stderr)
-                return EXIT_INTERRUPTED
-            if run.failed_with is not None:
-                raise run.failed_with
-            return EXIT_OK
-        finally:
-            session.close()
+            while not run.done.wait(0.2):
+                pass
+        except KeyboardInterrupt:
+            run.detach_now()
+            run.done.wait(15)
+            print(f"\nkpodtui: stopped following run {record.id}; its pod goes on", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        if run.failed_with is not None:
+            raise run.failed_with
+        return EXIT_OK

@@ -23,6 +23,7 @@ from kpodtui.engine.events import (
     StatusMessage,
     XComResult,
 )
+from kpodtui.loglines import LineLayout
 
 
 class HeadlessPrinter:
@@ -31,7 +32,7 @@ class HeadlessPrinter:
     def __init__(self, out: IO[bytes] | None = None, err: IO[str] | None = None, timestamps: bool = False, quiet_status: bool = False) -> None:
         self.out = out if out is not None else sys.stdout.buffer
         self.err = err if err is not None else sys.stderr
-        self.timestamps = timestamps
+        self.layout = LineLayout(timestamps=timestamps)
         self.quiet_status = quiet_status
         self.lock = threading.Lock()
         self.lines = 0
@@ -48,11 +49,7 @@ class HeadlessPrinter:
                     self.err.flush()
 
     def logs(self, batch: LogBatch) -> None:
-        if self.timestamps:
-            data = "".join(f"[{ln.container}] {ln.timestamp} {ln.text}\n" for ln in batch.lines)
-        else:
-            data = "".join(f"[{ln.container}] {ln.text}\n" for ln in batch.lines)
-        raw = data.encode("utf-8", "surrogateescape")
+        raw = self.layout.join(batch.lines).encode("utf-8", "surrogateescape")
         with self.lock:
             self.out.write(raw)
             self.out.flush()
@@ -100,7 +97,7 @@ def summary(result: RunFinished | None, run: Any, lines: int) -> dict[str, Any]:
     """The ``--json`` summary of a run."""
     data: dict[str, Any] = {
         "run_id": run.run_id,
-        "task_id": getattr(run.spec, "task_id", None),
+        "task_id": run.spec.task_id,
         "pod": run.pod_name or None,
         "namespace": run.namespace or None,
         "context": run.session.context,

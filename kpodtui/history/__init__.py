@@ -12,7 +12,7 @@ Public API (what the app and headless mode use)::
     h.list_runs(limit=50, live_first=True)   # -> list[RunRecord], newest first
     h.live_runs()                            # -> runs without a verdict yet
     h.get_run("a1b2")                        # id or unique prefix; BadInputError otherwise
-    h.read_log(run_id, container=None)       # -> iterator of engine.events.LogLine
+    h.read_log(run_id, container=None)       # -> iterator of kpodtui.loglines.LogLine
                                              #    (None: all containers merged by time)
     h.log_path(run_id, container)            # -> Path of that container's log file
     h.containers(run_id)                     # -> containers with a log file
@@ -37,8 +37,9 @@ from __future__ import annotations
 import secrets
 import time
 
-from kpodtui.history.logfiles import LogCursor, LogFileWriter
+from kpodtui.history.logfiles import LogFileWriter
 from kpodtui.history.store import History, RunRecord, default_home
+from kpodtui.loglines import LogCursor
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford-ish base32: no i, l, o, u
 

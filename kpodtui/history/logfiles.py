@@ -13,38 +13,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from kpodtui.engine.events import LogLine
+from kpodtui.loglines import LogCursor, LogLine
 
 _NO_TS = "-"
-
-
-@dataclass(frozen=True, slots=True)
-class LogCursor:
-    """How far a container's log has been delivered.
-
-    ``last_ts`` is the timestamp of the last line delivered and ``same_ts`` how
-    many delivered lines carry exactly that timestamp (lines may share one);
-    ``lines`` is the total count. A resumed stream skips every line older than
-    ``last_ts`` and the first ``same_ts`` lines stamped ``last_ts``.
-    """
-
-    last_ts: str = ""
-    same_ts: int = 0
-    lines: int = 0
-
-    def advance(self, batch: Iterable[LogLine]) -> LogCursor:
-        """The cursor after ``batch`` has been delivered."""
-        last, same, n = self.last_ts, self.same_ts, self.lines
-        for line in batch:
-            n += 1
-            if line.timestamp == last:
-                same += 1
-            else:
-                last, same = line.timestamp, 1
-        return LogCursor(last, same, n)
 
 
 def encode_lines(lines: Iterable[LogLine]) -> bytes:

@@ -8,17 +8,18 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from heapq import merge
 from pathlib import Path
 from typing import Any
 
-from kpodtui.engine.events import LogLine
+from kpodtui import paths
 from kpodtui.errors import BadInputError
-from kpodtui.history.logfiles import LogCursor, LogFileWriter, read_lines
+from kpodtui.history.logfiles import LogFileWriter, read_lines
 from kpodtui.history.runlock import LOCK_NAME, RunLock
 from kpodtui.history.schema import migrate
 from kpodtui.history.tail import LogTail
+from kpodtui.loglines import LogCursor, LogLine
 
 DB_NAME = "history.sqlite3"
 
@@ -32,13 +33,8 @@ _UPDATABLE = frozenset(_RUN_COLUMNS.replace(" ", "").split(",")) - {"id", "creat
 
 
 def default_home() -> Path:
-    """``$KPODTUI_HOME`` or the platform's user data dir for kpodtui."""
-    env = os.environ.get("KPODTUI_HOME")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("kpodtui"))
+    """``$KPODTUI_HOME`` or the platform's user data dir for kpodtui (:func:`kpodtui.paths.data_dir`)."""
+    return paths.data_dir()
 
 
 @dataclass(frozen=True)
@@ -303,8 +299,6 @@ def _to_row(record: RunRecord) -> tuple[Any, ...]:
 
 
 def _replace(record: RunRecord, **changes: Any) -> RunRecord:
-    from dataclasses import replace
-
     return replace(record, **changes)
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kpodtui.engine.events import LogLine
 from kpodtui.history.logfiles import decode_line
+from kpodtui.loglines import LogLine
 
 _READ_CHUNK = 1 << 20
 

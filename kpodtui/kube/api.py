@@ -26,6 +26,7 @@ from kpodtui.kube.retry import (
     call_with_retry,
     exception_status,
     is_connection_error,
+    retry_delay,
     tls_failure,
 )
 
@@ -71,6 +72,7 @@ class KubeApi:
         timeout: Any = REQUEST_TIMEOUT,
     ) -> Any:
         """Send one request; return the urllib3 response unread (2xx) or raise ``ApiException``."""
+        # start-up: kubernetes loads on first request
         from kubernetes.client.exceptions import ApiException
 
         headers = {"Accept": "application/json"}
@@ -148,8 +150,6 @@ class KubeApi:
         left (connection refused) is simply retried. Attempts and total time
         follow the retry policy.
         """
-        from kpodtui.kube.retry import retry_delay
-
         name = manifest.get("metadata", {}).get("name", "?")
         started = time.monotonic()
         attempt = 0

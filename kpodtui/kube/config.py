@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from kpodtui.errors import BadInputError, ClusterError
+from kpodtui.spec.taskspec import TaskSpec
 
 IN_CLUSTER_NS_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 
@@ -32,13 +35,13 @@ class ClusterTarget:
     namespace: str | None = None
     in_cluster: bool | None = None
 
-    def merged_with_spec(self, spec: Any) -> ClusterTarget:
+    def merged_with_spec(self, spec: TaskSpec) -> ClusterTarget:
         """Fill what the command line left open from a spec's connection keys."""
         return ClusterTarget(
-            kubeconfig=self.kubeconfig or getattr(spec, "config_file", None),
-            context=self.context or getattr(spec, "cluster_context", None),
-            namespace=self.namespace or getattr(spec, "namespace", None),
-            in_cluster=self.in_cluster if self.in_cluster is not None else getattr(spec, "in_cluster", None),
+            kubeconfig=self.kubeconfig or spec.config_file,
+            context=self.context or spec.cluster_context,
+            namespace=self.namespace or spec.namespace,
+            in_cluster=self.in_cluster if self.in_cluster is not None else spec.in_cluster,
         )
 
 
@@ -79,8 +82,6 @@ def _check_kubeconfig_files(paths: str) -> None:
     The client's loader would fail later with a multi-line YAML error, or with
     ``'str' object does not support item assignment`` for a file that is not a mapping.
     """
-    import yaml
-
     fix = "fix it or pass another with --kubeconfig"
     for p in _existing(paths):
         path = Path(p).expanduser()
@@ -104,6 +105,7 @@ def _check_kubeconfig_files(paths: str) -> None:
 
 def connect(target: ClusterTarget) -> KubeClient:
     """Build a client for ``target``; raise a one-line error naming what to fix."""
+    # start-up: the kubernetes package (~0.3 s) loads only when a cluster is reached
     from kubernetes import config as kconfig
     from kubernetes.client import ApiClient, Configuration
     from kubernetes.config.config_exception import ConfigException

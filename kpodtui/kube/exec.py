@@ -36,7 +36,10 @@ def exec_in(
     stdin: str | None = None,
 ) -> ExecResult:
     """Run ``command`` in ``container``; wait at most ``timeout`` seconds."""
-    from kubernetes.stream.ws_client import WSClient, get_websocket_url
+    from kubernetes.stream.ws_client import (  # start-up: only when exec is used
+        WSClient,
+        get_websocket_url,
+    )
 
     query: list[tuple[str, Any]] = [("command", c) for c in command]
     query += [

@@ -20,10 +20,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from kpodtui.engine.events import LogLine
-from kpodtui.history.logfiles import LogCursor
 from kpodtui.kube.api import KubeApi, refusal_text
 from kpodtui.kube.retry import exception_status, refused
+from kpodtui.loglines import LogCursor, LogLine
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +81,8 @@ class ResumeFilter:
 
 
 class LineSplitter:
-    """Turns stream chunks into :class:`LogLine` objects (partial lines carried over)."""
+    """Turns one stream's chunks into :class:`LogLine` objects (a partial line waits for the next
+    chunk; each stream gets a new splitter, so a line torn by a break is read again on resume)."""
 
     __slots__ = ("container", "_rest")
 
@@ -115,11 +115,6 @@ class LineSplitter:
             return []
         rest, self._rest = self._rest, b""
         return self.feed(rest + b"\n", flt)
-
-    def drop_partial(self) -> None:
-        """Forget a torn line after a broken stream (it is read again on resume)."""
-        self._rest = b""
-
 
 Deliver = Callable[[list[LogLine]], None]
 
@@ -159,7 +154,6 @@ class LogFollower:
         self.deliver = deliver
         self.finished = finished
         self.on_state = on_state or (lambda state, detail: None)
-        self.reconnects = 0
         self.done = threading.Event()
         self._stop = threading.Event()
         self._wake = threading.Event()  # set on pod changes: ends a pause early
@@ -259,7 +253,6 @@ class LogFollower:
             # a stream that brought lines before it broke is not a failing server: resume at once
             failures = 1 if self.cursor != before else failures + 1
             broken = True
-            self.reconnects += 1
             self.on_state("broken", "log stream broke; resuming")
             self._stop.wait(min(1.0, 0.02 * 2 ** min(failures, 6)))
 

@@ -80,7 +80,6 @@ class Watcher:
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None  # last error, for diagnostics
         self.relists = 0
-        self.rewatches = 0
         self.poll_interval = DEFAULT_POLL_INTERVAL
         #: "watch" (normal), "poll" (watching forbidden: listing every poll_interval)
         #: or "refused" (listing forbidden too); see :meth:`on_mode`
@@ -218,7 +217,6 @@ class Watcher:
                 watching = True
                 self._watch_once()
                 failures = 0
-                self.rewatches += 1
             except Exception as exc:
                 if self._stop.is_set():
                     return
@@ -299,7 +297,7 @@ class Watcher:
         kind = event.get("type")
         obj = event.get("object") or {}
         if kind == "ERROR":
-            from kubernetes.client.exceptions import ApiException
+            from kubernetes.client.exceptions import ApiException  # (loaded by the first request)
 
             raise ApiException(status=int(obj.get("code") or 500), reason=obj.get("message", ""))
         rv = obj.get("metadata", {}).get("resourceVersion")

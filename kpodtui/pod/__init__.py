@@ -8,8 +8,7 @@ creation; the engine patches it after judging a pod.
 
 from __future__ import annotations
 
-from kpodtui.pod.builder import build_pod
-from kpodtui.pod.constants import (
+from kpodtui.constants import (
     BASE_CONTAINER_NAME,
     ISTIO_CONTAINER_NAME,
     MANAGED_BY_LABEL,
@@ -22,6 +21,7 @@ from kpodtui.pod.constants import (
     XCOM_RESULT_FILE,
     XCOM_SIDECAR_NAME,
 )
+from kpodtui.pod.builder import build_pod
 from kpodtui.pod.labels import RunIdentity, reattach_selector, run_labels
 from kpodtui.pod.manifest import manifest_json, manifest_yaml
 from kpodtui.pod.names import make_safe_label_value

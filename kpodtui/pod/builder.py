@@ -20,8 +20,7 @@ import random
 import uuid
 from typing import Any
 
-from kpodtui.pod.checks import check_pod
-from kpodtui.pod.constants import (
+from kpodtui.constants import (
     POD_CHECKED_KEY,
     XCOM_MOUNT,
     XCOM_SIDECAR_COMMAND,
@@ -30,12 +29,15 @@ from kpodtui.pod.constants import (
     XCOM_SIDECAR_RESOURCES,
     XCOM_VOLUME,
 )
+from kpodtui.pod.checks import check_pod
 from kpodtui.pod.labels import RunIdentity, run_labels
 from kpodtui.pod.merge import always, merge_pods
 from kpodtui.pod.names import add_unique_suffix, name_from_task_id, sanitize_pod_name
 from kpodtui.pod.origins import ORIGIN, Origin, strip, tag_operator_pod, tag_pod
 from kpodtui.pod.prune import prune
 from kpodtui.spec.objects import SERVER_SET_METADATA
+from kpodtui.spec.podtemplate import load_pod_template
+from kpodtui.spec.taskspec import TaskSpec
 
 _C0 = ("spec", "containers", 0)
 # Where each parameter lands in the operator pod: an explicitly written value at
@@ -71,7 +73,7 @@ PARAM_PATHS: dict[str, tuple[Any, ...]] = {
 }
 
 
-def operator_pod(spec: Any) -> dict[str, Any]:
+def operator_pod(spec: TaskSpec) -> dict[str, Any]:
     """The pod the parameters alone describe (the reference's step 5)."""
     env = list(spec.env_vars or []) + list(spec.pod_runtime_info_envs or [])
     env_from = list(spec.env_from or []) + [{"configMapRef": {"name": n}} for n in spec.configmaps or []]
@@ -126,7 +128,7 @@ def operator_pod(spec: Any) -> dict[str, Any]:
     })
 
 
-def template_pod(spec: Any, *, tagged: bool = False) -> dict[str, Any] | None:
+def template_pod(spec: TaskSpec, *, tagged: bool = False) -> dict[str, Any] | None:
     """The template side: the file (or dict) with ``full_pod_spec`` merged on top.
 
     ``tagged``: list items carry where they were written (:mod:`kpodtui.pod.origins`)."""
@@ -136,8 +138,6 @@ def template_pod(spec: Any, *, tagged: bool = False) -> dict[str, Any] | None:
     if spec.pod_template_file:
         template = spec.template_pod
         if template is None:  # a TaskSpec made by hand: load it now, errors as spec errors
-            from kpodtui.spec.podtemplate import load_pod_template
-
             ctx = spec.context()
             template = load_pod_template(spec.pod_template_file, spec.base_dir, ctx)
             if ctx.errors:
@@ -175,7 +175,7 @@ def _attach_secrets(pod: dict[str, Any], secrets: list[dict[str, Any]], rng: ran
                 {"name": vol, "mountPath": s["deploy_target"], "readOnly": True, **where})
 
 
-def add_xcom_sidecar(pod: dict[str, Any], spec: Any) -> None:
+def add_xcom_sidecar(pod: dict[str, Any], spec: TaskSpec) -> None:
     """Volume ``xcom`` first, mount first in the first container, sidecar container last."""
     mount = {"name": XCOM_VOLUME, "mountPath": XCOM_MOUNT, ORIGIN: Origin("spec", ("do_xcom_push",), flat=True)}
     pod["spec"]["volumes"] = [{"name": XCOM_VOLUME, "emptyDir": {}, ORIGIN: mount[ORIGIN]},
@@ -193,13 +193,13 @@ def add_xcom_sidecar(pod: dict[str, Any], spec: Any) -> None:
     })
 
 
-def _name(spec: Any, merged_name: str | None, rng: random.Random) -> str:
+def _name(spec: TaskSpec, merged_name: str | None, rng: random.Random) -> str:
     if not merged_name:
         return name_from_task_id(spec.task_id, rng if spec.random_name_suffix else None)
     return add_unique_suffix(merged_name, rng) if spec.random_name_suffix else merged_name
 
 
-def build_pod(spec: Any, identity: RunIdentity | None, *, rng: random.Random | None = None) -> dict[str, Any]:
+def build_pod(spec: TaskSpec, identity: RunIdentity | None, *, rng: random.Random | None = None) -> dict[str, Any]:
     """The pod manifest for a rendered spec: camelCase, no None, no empty noise.
 
     ``identity`` None is a dry run: no run labels. Raises SpecError for problems

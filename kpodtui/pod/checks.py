@@ -17,12 +17,13 @@ from kpodtui.pod.origins import Origin, origin
 from kpodtui.spec import formats
 from kpodtui.spec.apicheck import duplicate, forbidden, invalid, not_found, required, unsupported
 from kpodtui.spec.errors import SpecError
+from kpodtui.spec.taskspec import TaskSpec
 
 _SOURCES = ("full_pod_spec", "pod_template_file", "pod_template_dict")
 _POD_NAME_MAX = 63  # the pod name is also its hostname and a label value: keep it to a DNS label's length
 
 
-def _origin(spec: Any, *params: str) -> tuple[str]:
+def _origin(spec: TaskSpec, *params: str) -> tuple[str]:
     """The spec key to blame for a pod-level value: the first of ``params`` the user wrote, else the template."""
     for p in (*params, *_SOURCES):
         if spec.written(p) and getattr(spec, p):
@@ -31,7 +32,7 @@ def _origin(spec: Any, *params: str) -> tuple[str]:
 
 
 class _Problems:
-    def __init__(self, spec: Any) -> None:
+    def __init__(self, spec: TaskSpec) -> None:
         self.spec = spec
         self.found: list[SpecError] = []
 
@@ -75,7 +76,7 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
     return [x for x in value if isinstance(x, dict)] if isinstance(value, list) else []
 
 
-def pod_problems(spec: Any, pod: dict[str, Any]) -> list[SpecError]:
+def pod_problems(spec: TaskSpec, pod: dict[str, Any]) -> list[SpecError]:
     """Every problem of the merged ``pod`` (tagged with origins), as spec errors."""
     p = _Problems(spec)
     meta, pod_spec = pod["metadata"], pod["spec"]
@@ -180,7 +181,7 @@ def _pod_level(p: _Problems, pod_spec: dict[str, Any], containers: list[dict[str
                     "dns_config", "dnspolicy")
 
 
-def check_pod(spec: Any, pod: dict[str, Any]) -> None:
+def check_pod(spec: TaskSpec, pod: dict[str, Any]) -> None:
     """Raise the problems of the merged ``pod`` (one :class:`SpecErrors` holding them all)."""
     from kpodtui.spec.errors import SpecErrors
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from kpodtui.pod.constants import (
+from kpodtui.constants import (
     MANAGED_BY_LABEL,
     MANAGED_BY_VALUE,
     POD_CHECKED_KEY,
@@ -14,6 +13,7 @@ from kpodtui.pod.constants import (
     TRY_NUMBER_LABEL,
 )
 from kpodtui.pod.names import make_safe_label_value
+from kpodtui.spec.taskspec import TaskSpec
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class RunIdentity:
     try_number: int = 1
 
 
-def run_labels(spec: Any, identity: RunIdentity, *, include_try_number: bool = True) -> dict[str, str]:
+def run_labels(spec: TaskSpec, identity: RunIdentity, *, include_try_number: bool = True) -> dict[str, str]:
     """``task_id``, ``run_id``, ``try_number`` (values sanitised as the reference does) and
     ``app.kubernetes.io/managed-by: kpodtui``. They override user labels of the same key."""
     labels = {
@@ -37,7 +37,7 @@ def run_labels(spec: Any, identity: RunIdentity, *, include_try_number: bool = T
     return labels
 
 
-def reattach_selector(spec: Any, identity: RunIdentity) -> str:
+def reattach_selector(spec: TaskSpec, identity: RunIdentity) -> str:
     """Label selector for this run's pod on any try: the spec's labels and the run labels
     without ``try_number``, sorted ``k=v`` joined by commas, then ``already_checked!=True``
     so pods already judged are never adopted again."""

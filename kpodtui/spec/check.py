@@ -16,14 +16,14 @@ from typing import Any
 from kpodtui.spec import formats
 from kpodtui.spec.apicheck import ApiChecker, as_string, invalid
 from kpodtui.spec.apirules import DNS_SUBDOMAIN, each
-from kpodtui.spec.context import CheckContext, type_name
+from kpodtui.spec.context import BAD, CheckContext, type_name
 from kpodtui.spec.errors import did_you_mean
 from kpodtui.spec.k8s import camelize
 from kpodtui.spec.objects import check_pod_object, check_secrets
 from kpodtui.spec.schema import CHOICES, DEPRECATED_ALIASES, PARAM_API, PARAMS
 from kpodtui.spec.yamlpos import Path
 
-_BAD = object()
+_BAD = BAD
 Checker = Callable[[CheckContext, Path, Any], Any]
 
 _TASK_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -371,5 +371,3 @@ def _param_name(path: Path) -> Any:
 def _copy_default(value: Any) -> Any:
     return type(value)(value) if isinstance(value, list | dict) else value
 
-
-BAD = _BAD

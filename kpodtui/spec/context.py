@@ -7,7 +7,10 @@ from typing import Any
 
 from kpodtui.spec.errors import SpecError
 from kpodtui.spec.schema import DEPRECATED_ALIASES
-from kpodtui.spec.yamlpos import Document, Path
+from kpodtui.spec.yamlpos import Document, Path, parse_documents
+
+#: what a checker returns for a value it rejected (the problem is recorded in the context)
+BAD = object()
 
 _INDEX = re.compile(r"[0-9]+")
 
@@ -182,8 +185,6 @@ class CheckContext:
 
 def _plain_text(text: str, path: Path) -> str | None:
     """How the plain scalar at ``path`` inside the YAML ``text`` (a --set value) was written."""
-    from kpodtui.spec.yamlpos import parse_documents
-
     try:
         docs = parse_documents(text, "--set")
     except SpecError:

@@ -1,19 +1,19 @@
-"""Loading spec files: YAML with positions, ``--set`` overrides, checks, deprecations.
+"""Reading spec text: YAML with positions, ``--set`` overrides, checks, deprecations.
 
-Every problem becomes a positioned :class:`SpecError`. ``validate_file`` returns
-them all; ``load_specs`` raises the first. A spec that loads has also been
-rendered with a trial identity and built into a pod once, so undefined template
-names and duplicate env/volume names after merging are caught here, before any
-cluster is involved.
+Every problem becomes a positioned :class:`SpecError`; :func:`parse_specs` returns
+the tasks and every problem found. What a spec cannot know alone (the pod it
+builds once its template, ``full_pod_spec`` and parameters are merged) is asked
+through ``check``: :mod:`kpodtui.tasks`, above the pod layer, passes its trial
+build there and offers the loaders everything else calls (``load_specs``,
+``validate_file``, ``load_spec_text``, ``check_spec_text``).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kpodtui.spec.check import BAD, check_value
 from kpodtui.spec.context import (
@@ -24,7 +24,7 @@ from kpodtui.spec.context import (
     split_override,
     type_name,
 )
-from kpodtui.spec.errors import SpecError, SpecErrors, did_you_mean
+from kpodtui.spec.errors import SpecError, did_you_mean
 from kpodtui.spec.files import STDIN, read_text, shown_path
 from kpodtui.spec.k8s import camelize
 from kpodtui.spec.podtemplate import load_pod_template
@@ -40,7 +40,6 @@ _OLD_RESOURCES = {
     "limit_gpu": ("limits", "nvidia.com/gpu"),
     "limit_ephemeral_storage": ("limits", "ephemeral-storage"),
 }
-TRIAL_TS = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 Segments = tuple[str | int, ...]
@@ -238,27 +237,19 @@ def _spec_from_document(
     spec = TaskSpec(values, raw=raw, source_path=source_path, source=source, warnings=ctx.warnings,
                     explicit=frozenset(explicit), template_pod=template_pod, doc=doc, overrides=where,
                     base_dir=base_dir)
-    return spec, _trial(spec)
+    return spec, []
 
 
-def _trial(spec: TaskSpec) -> list[SpecError]:
-    # Imported here: the pod layer sits above this one; the trial build is how
-    # "duplicate names after merging" becomes a load-time spec error.
-    from kpodtui.pod.builder import build_pod
-    from kpodtui.spec.render import render_spec
-
-    try:
-        rendered = render_spec(spec, run_id="validate", ts=TRIAL_TS)
-        build_pod(rendered, None)
-    except SpecErrors as exc:
-        return exc.errors
-    except SpecError as exc:
-        return [exc]
-    return []
+#: a check of a task that passed its own (the trial pod build of :mod:`kpodtui.tasks`)
+SpecCheck = Callable[[TaskSpec], list[SpecError]]
 
 
-def _load_text(text: str, source: str, source_path: Path | None, base_dir: Path | None,
-               overrides: Sequence[str]) -> tuple[list[TaskSpec], list[SpecError]]:
+def parse_specs(text: str, source: str, source_path: Path | None, base_dir: Path | None,
+                overrides: Sequence[str] = (), check: SpecCheck | None = None,
+                ) -> tuple[list[TaskSpec], list[SpecError]]:
+    """The tasks of ``text`` and every problem found, in reading order (``check`` runs on each
+    task that passed its own checks). Raises :class:`SpecError` only for a problem that stops
+    the reading (a bad ``--set``)."""
     parsed = parse_overrides(overrides)
     docs = [d for d in parse_documents(text, source) if d.value is not None]
     if not docs:
@@ -271,6 +262,8 @@ def _load_text(text: str, source: str, source_path: Path | None, base_dir: Path 
         errors.extend(errs)
         if spec is None:
             continue
+        if check is not None:
+            errors.extend(check(spec))
         if spec.task_id in seen:
             errors.append(spec.error(("task_id",), f"{spec.task_id!r} is used twice in this file "
                                                    f"(first at line {seen[spec.task_id]})"))
@@ -279,70 +272,22 @@ def _load_text(text: str, source: str, source_path: Path | None, base_dir: Path 
     return specs, errors
 
 
-def read_spec_file(path: str | Path) -> tuple[str, str, Path | None, Path]:
-    """(text, source name, path, folder templates are relative to) of a spec file, read once.
+class SpecFile(NamedTuple):
+    """A spec file's text, read once, and where it was read from."""
+
+    text: str
+    source: str  # how it is named in messages (``<stdin>`` for ``-``)
+    path: Path | None  # None for standard input or a pipe
+    base_dir: Path  # where its relative ``pod_template_file`` paths start
+
+
+def read_spec_file(path: str | Path) -> SpecFile:
+    """A spec file read once and bounded (:mod:`kpodtui.spec.files`); a :class:`SpecError` naming it.
 
     ``-`` is standard input and a shell's ``<(...)`` a pipe: their templates are relative to
     the working directory."""
     text = read_text(path)
     name = str(path)
     if name == STDIN or name.startswith(("/dev/fd/", "/proc/self/fd/", "/dev/stdin")):
-        return text, shown_path(path), None, Path.cwd()
-    return text, name, Path(path), Path(path).parent
-
-
-def load_file(path: str | Path, overrides: Sequence[str] = ()) -> tuple[list[TaskSpec], list[SpecError], str]:
-    """(every task, every problem, the text) of a spec file, read once; never raises for bad input."""
-    try:
-        text, source, source_path, base_dir = read_spec_file(path)
-    except SpecError as exc:
-        return [], [exc], ""
-    try:
-        specs, errors = _load_text(text, source, source_path, base_dir, overrides)
-    except SpecError as exc:
-        return [], [exc], text
-    return specs, errors, text
-
-
-def load_specs(path: str | Path, overrides: Sequence[str] = ()) -> list[TaskSpec]:
-    """Every task of a spec file, checked; raises :class:`SpecError` for the first problem."""
-    specs, errors, _text = load_file(path, overrides)
-    if errors:
-        raise errors[0]
-    return specs
-
-
-def validate_file(path: str | Path, overrides: Sequence[str] = ()) -> list[SpecError]:
-    """Every problem of a spec file (empty when it is valid); never raises for bad input."""
-    return load_file(path, overrides)[1]
-
-
-def load_spec_text(text: str, source: str = "<editor>", base_dir: Path | None = None,
-                   overrides: Sequence[str] = ()) -> list[TaskSpec]:
-    """Specs from text (the app's editor), with ``--set``-style ``overrides``; raises the
-    first :class:`SpecError` (with .line/.column/.key). :func:`check_spec_text` lists them all."""
-    specs, errors = _load_text(text, source, None, base_dir, overrides)
-    if errors:
-        raise errors[0]
-    return specs
-
-
-def load_spec_text_all(text: str, source: str = "<editor>", base_dir: Path | None = None,
-                       overrides: Sequence[str] = ()) -> tuple[list[TaskSpec], list[SpecError]]:
-    """(the tasks, every problem) of spec text, rendered once (the app's live validation)."""
-    try:
-        return _load_text(text, source, None, base_dir, overrides)
-    except SpecError as exc:
-        return [], [exc]
-
-
-def check_spec_text(text: str, source: str = "<editor>", base_dir: Path | None = None,
-                    overrides: Sequence[str] = ()) -> list[SpecError]:
-    """Every problem of spec text (empty when it is valid), as :func:`validate_file` for a file;
-    never raises for bad input (a YAML syntax error or a bad override is the one problem)."""
-    try:
-        _specs, errors = _load_text(text, source, None, base_dir, overrides)
-    except SpecError as exc:
-        return [exc]
-    return errors
-
+        return SpecFile(text, shown_path(path), None, Path.cwd())
+    return SpecFile(text, name, Path(path), Path(path).parent)

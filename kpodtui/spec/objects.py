@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kpodtui.spec.context import type_name
+from kpodtui.spec.context import BAD, type_name
 from kpodtui.spec.errors import did_you_mean
 from kpodtui.spec.k8s import camelize
 
@@ -67,8 +67,6 @@ def _secret_names(ctx: CheckContext, path: Path, item: dict[str, Any]) -> bool:
 
 def check_secrets(ctx: CheckContext, path: Path, value: Any) -> Any:
     """``[{deploy_type: env|volume, deploy_target, secret, key, items}]`` as the reference's Secret."""
-    from kpodtui.spec.check import BAD
-
     if not isinstance(value, list):
         ctx.error(path, f"expected a list of secrets, got {type_name(value)}")
         return BAD

@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-BASE_CONTAINER_NAME = "base"
-
 
 @dataclass(frozen=True)
 class Param:

@@ -1,11 +1,13 @@
-"""The kpodtui Textual app: modes (tasks, runs), run sessions fed by the engine, actions.
+"""The kpodtui Textual app: the shell around the screens (modes, workers, notifications, quitting).
 
-The app is a subscriber of the engine: each launched or reattached run writes
-its events into a :class:`RunFeed`; a ~30 Hz timer drains every feed into its
-:class:`RunModel` and tells the screens showing it what changed. Everything
-that may block (engine, history, cluster) runs in thread workers that post
-messages back. The backend (and with it the kubernetes client) is built in a
-worker after the first frame.
+What the app knows lives in :mod:`kpodtui.tui.data` (no Textual there): the
+backend it calls from workers, and the :class:`FollowedRuns` it shows. Each
+launched or reattached run writes its events into a feed; a ~30 Hz timer drains
+the feeds into their models and tells the screens showing a run what changed
+(screens are found by what they show, :mod:`kpodtui.tui.views`, never by class).
+Everything that may block (engine, history, cluster) runs in thread workers that
+post messages back. The backend (and with it the kubernetes client) is built in
+a worker after the first frame.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,20 +26,22 @@ from textual.worker import get_current_worker
 
 from kpodtui import paths
 from kpodtui.errors import EXIT_BAD_INPUT, KpodtuiError
-from kpodtui.tui.backend import Backend, RunHandle, RunRecord
+from kpodtui.tui.data.backend import Backend, RunHandle, RunRow, TaskEntry
+from kpodtui.tui.data.followed import FollowedRuns, save_log
 from kpodtui.tui.messages import (
     ActionFailed,
     BackendReady,
     Notice,
     RunAttached,
-    RunRecordLoaded,
+    RunDetailsLoaded,
     RunsLoaded,
     TasksLoaded,
 )
+from kpodtui.tui.views import ShowsRun, ShowsRuns, ShowsTasks
 
 if TYPE_CHECKING:
     # The run model (and the engine's event classes) load with the first run, not before the first frame.
-    from kpodtui.tui.run_model import RunFeed, RunModel
+    from kpodtui.tui.data.run_model import RunFeed
 
 BackendFactory = Callable[[], Backend]
 
@@ -60,15 +63,6 @@ def _runs_screen():
     from kpodtui.tui.screens.runs_screen import RunsScreen
 
     return RunsScreen()
-
-
-@dataclass
-class RunSession:
-    """A run the app follows live: its model, the inbox the engine writes to, its handle."""
-
-    model: RunModel
-    feed: RunFeed
-    handle: RunHandle | None = None
 
 
 class KpodApp(App[int]):
@@ -104,10 +98,9 @@ class KpodApp(App[int]):
         self.fatal_error: KpodtuiError | None = None  # ends the app; the CLI prints it on one line
         self._backend_ready = threading.Event()
         self.spec_paths = list(spec_paths)
-        self.sessions: dict[str, RunSession] = {}
-        self.records: dict[str, RunSession] = {}  # finished runs opened from history
-        self.tasks: list = []
-        self.run_rows: list = []
+        self.followed = FollowedRuns()  # the runs the app shows (live, or opened from the history)
+        self._tasks: list[TaskEntry] = []
+        self._rows: list[RunRow] = []
         self._drain_interval = 1.0 / drain_hz
         self._reattach_on_start = reattach_on_start
         self._background_started = False
@@ -150,7 +143,8 @@ class KpodApp(App[int]):
     def _build_backend(self) -> None:
         try:
             if self._backend_factory is None:
-                from kpodtui.tui.engine_backend import EngineBackend
+                # the engine: after the first frame
+                from kpodtui.tui.data.engine_backend import EngineBackend
 
                 self.backend = EngineBackend()
             else:
@@ -169,6 +163,10 @@ class KpodApp(App[int]):
         if self.backend is None:
             raise RuntimeError(self.backend_error or "no backend")
         return self.backend
+
+    def backend_loaded(self) -> bool:
+        """Whether the backend is there (so the history it lists is complete)."""
+        return self.backend is not None
 
     @on(BackendReady)
     def _backend_loaded(self, message: BackendReady) -> None:
@@ -191,7 +189,8 @@ class KpodApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="tasks", exclusive=True)
     def load_tasks(self) -> None:
-        from kpodtui.tui.tasks import discover_tasks
+        # start-up: after the first frame, in a worker
+        from kpodtui.tui.data.tasks import discover_tasks
 
         try:
             entries = discover_tasks(self.spec_paths)
@@ -201,11 +200,15 @@ class KpodApp(App[int]):
             return
         self.post_message(TasksLoaded(entries))
 
+    def task_entries(self) -> list[TaskEntry]:
+        """The tasks found so far (given paths, the user's folder, the samples)."""
+        return list(self._tasks)
+
     @on(TasksLoaded)
     def _tasks_loaded(self, message: TasksLoaded) -> None:
-        self.tasks = message.entries
+        self._tasks = message.entries
         for screen in self._all_screens():
-            if type(screen).__name__ == "TasksScreen":
+            if isinstance(screen, ShowsTasks):
                 screen.show_tasks(message.entries)
         self.call_after_refresh(self._start_background)
 
@@ -214,8 +217,9 @@ class KpodApp(App[int]):
         """The history straight from disk (sqlite only), before the engine has loaded."""
         rows = None
         try:
+            # start-up: the history (sqlite) loads after the first frame, in a worker
             from kpodtui.history import History
-            from kpodtui.tui.history_rows import rows_from_history
+            from kpodtui.tui.data.history_rows import rows_from_history
 
             history = History.open()
             try:
@@ -242,15 +246,19 @@ class KpodApp(App[int]):
         self.post_message(RunsLoaded(rows))
         if reattach:
             for row in rows:
-                if row.live and row.run_id not in self.sessions:
+                if row.live and not self.followed.is_followed(row.run_id):
                     self.reattach_run(row.run_id)
+
+    def run_rows(self) -> list[RunRow]:
+        """The history as last listed (live runs first)."""
+        return list(self._rows)
 
     @on(RunsLoaded)
     def _runs_loaded(self, message: RunsLoaded) -> None:
-        self.run_rows = message.rows
+        self._rows = message.rows
         for screen in self._all_screens():
-            if type(screen).__name__ == "RunsScreen":
-                screen.show_runs(message.rows, set(self.sessions))
+            if isinstance(screen, ShowsRuns):
+                screen.show_runs(message.rows, self.followed.followed_ids())
         self.call_after_refresh(self._start_background)
 
     def _all_screens(self) -> list:
@@ -261,20 +269,14 @@ class KpodApp(App[int]):
 
     # -- runs --------------------------------------------------------------------
 
-    def _new_session(self, run_id: str, task_id: str = "", spec_path: str | None = None) -> RunSession:
-        from kpodtui.tui.run_model import RunFeed, RunModel
-
-        session = RunSession(RunModel(run_id, task_id=task_id, spec_path=spec_path), RunFeed())
-        self.sessions[run_id] = session
-        return session
-
     def launch(self, path: Path | None, text: str, task_id: str | None, overrides: Sequence[str] = ()) -> None:
         """Launch a task (from the tasks screen or the editor); opens its run view."""
         self._launch_worker(path, text, task_id, list(overrides))
 
     @work(thread=True, exit_on_error=False, group="launch")
     def _launch_worker(self, path: Path | None, text: str, task_id: str | None, overrides: list[str]) -> None:
-        from kpodtui.tui.run_model import RunFeed
+        # with the first run, not before the first frame
+        from kpodtui.tui.data.run_model import RunFeed
 
         try:
             backend = self.wait_backend()
@@ -283,14 +285,14 @@ class KpodApp(App[int]):
         except Exception as exc:
             self.post_message(ActionFailed("launch", f"{exc}"))
             return
-        self.call_from_thread(self._attach_session, handle, feed, task_id or "", str(path) if path else None, False)
+        self.call_from_thread(self._follow, handle, feed, task_id or "", str(path) if path else None, False)
 
     def reattach_run(self, run_id: str) -> None:
         self._reattach_worker(run_id)
 
     @work(thread=True, exit_on_error=False, group="reattach")
     def _reattach_worker(self, run_id: str) -> None:
-        from kpodtui.tui.run_model import RunFeed
+        from kpodtui.tui.data.run_model import RunFeed  # (as in _launch_worker)
 
         try:
             backend = self.wait_backend()
@@ -300,7 +302,7 @@ class KpodApp(App[int]):
                 # what is already on disk first; the engine continues from the log cursors
                 lines = backend.read_log(run_id)
                 if lines:
-                    from kpodtui.engine.events import LogBatch
+                    from kpodtui.engine.events import LogBatch  # (loaded with the backend)
 
                     feed(LogBatch(run_id, tuple(lines)))
             handle = backend.reattach(run_id, feed)
@@ -309,43 +311,38 @@ class KpodApp(App[int]):
             return
         task_id = record.row.task_id if record else ""
         spec = record.row.spec_path if record else None
-        self.call_from_thread(self._attach_session, handle, feed, task_id, spec, True)
+        self.call_from_thread(self._follow, handle, feed, task_id, spec, True)
 
-    def _attach_session(
-        self, handle: RunHandle, feed: RunFeed, task_id: str, spec_path: str | None, reattached: bool
-    ) -> None:
-        from kpodtui.tui.run_model import RunModel
-
-        old = self.records.pop(handle.run_id, None)
-        session = RunSession(RunModel(handle.run_id, task_id=task_id, spec_path=spec_path), feed, handle)
-        if old is not None:
-            session.model.started_at = old.model.started_at
-        session.model.reattached = reattached
-        self.sessions[handle.run_id] = session
+    def _follow(self, handle: RunHandle, feed: RunFeed, task_id: str, spec_path: str | None, reattached: bool) -> None:
+        self.followed.follow(handle, feed, task_id, spec_path, reattached)
         self.post_message(RunAttached(handle.run_id, reattached))
+
+    def _run_views(self, run_id: str) -> list[ShowsRun]:
+        return [s for s in self._all_screens() if isinstance(s, ShowsRun) and s.run_id == run_id]
 
     @on(RunAttached)
     def _run_attached(self, message: RunAttached) -> None:
-        from kpodtui.tui.screens.run_screen import RunScreen
-
         self.refresh_runs()
-        shown = [s for s in self._all_screens() if isinstance(s, RunScreen) and s.run_id == message.run_id]
+        shown = self._run_views(message.run_id)
+        followed = self.followed.get(message.run_id)
         for screen in shown:
-            screen.attach(self.sessions[message.run_id])
+            if followed is not None:
+                screen.attach(followed)
         if not message.reattached and not shown:
-            self.push_screen(RunScreen(message.run_id))
+            self._push_run_view(message.run_id)
         elif message.reattached:
             self.notify(f"reattached to run {message.run_id}", timeout=3)
 
-    def session(self, run_id: str) -> RunSession | None:
-        return self.sessions.get(run_id) or self.records.get(run_id)
-
-    def open_run(self, run_id: str) -> None:
-        """Show a run: live from its session, or finished from history (logs from disk)."""
+    def _push_run_view(self, run_id: str) -> None:
+        # the run view (and pygments with it) loads on first use, not before the first frame
         from kpodtui.tui.screens.run_screen import RunScreen
 
         self.push_screen(RunScreen(run_id))
-        if self.session(run_id) is None:
+
+    def open_run(self, run_id: str) -> None:
+        """Show a run: live as it is followed, or finished from history (logs from disk)."""
+        self._push_run_view(run_id)
+        if self.followed.get(run_id) is None:
             self._load_record(run_id)
 
     @work(thread=True, exit_on_error=False, group="records")
@@ -359,58 +356,27 @@ class KpodApp(App[int]):
         except Exception as exc:
             self.post_message(ActionFailed(f"open run {run_id}", f"{exc}"))
             return
-        self.post_message(RunRecordLoaded(record, lines))
+        self.post_message(RunDetailsLoaded(record, lines))
 
-    @on(RunRecordLoaded)
-    def _record_loaded(self, message: RunRecordLoaded) -> None:
-        from kpodtui.engine.events import RunFinished
-        from kpodtui.tui.run_model import RunFeed, RunModel
-        from kpodtui.tui.screens.run_screen import RunScreen
-
-        record: RunRecord = message.record
-        row = record.row
-        model = RunModel(row.run_id, task_id=row.task_id, spec_path=row.spec_path, started_at=row.started_at)
-        model.pod_name, model.namespace, model.context = row.pod_name, row.namespace, row.context
-        model.finished_at = row.finished_at
-        model.live = row.live
-        model.from_history = True
-        model.phase = row.state
-        for name in record.containers:
-            model.add_container(name)
-        if record.outcome in ("succeeded", "failed", "skipped", "killed"):
-            model.finished = RunFinished(
-                row.run_id, record.outcome, row.exit_code, record.report, record.xcom, record.pod_deleted,  # type: ignore[arg-type]
-                {"reason": record.reason},
-            )
-            model.has_xcom = record.xcom is not None
-            model.xcom = record.xcom
-        model.logs.extend(message.lines)
-        for line in message.lines[:1000]:
-            model.add_container(line.container)
-        session = RunSession(model, RunFeed())
-        self.records[row.run_id] = session
-        for screen in self._all_screens():
-            if isinstance(screen, RunScreen) and screen.run_id == row.run_id:
-                screen.attach(session)
+    @on(RunDetailsLoaded)
+    def _record_loaded(self, message: RunDetailsLoaded) -> None:
+        opened = self.followed.open_from_history(message.record, message.lines)
+        for screen in self._run_views(message.record.row.run_id):
+            screen.attach(opened)
 
     def drain_feeds(self) -> None:
         """Fold what the engine delivered since the last tick into the models (one update per frame)."""
-        if not self.sessions:
-            return  # and the run view's modules (pygments among them) stay unimported until needed
-        from kpodtui.tui.run_model import OUTCOME
-        from kpodtui.tui.screens.run_screen import RunScreen
+        if not self.followed:
+            return  # and the run model's modules stay unimported until a run is followed
+        from kpodtui.tui.data.run_model import OUTCOME  # loaded: a run is followed
 
-        finished = False
-        for run_id, session in list(self.sessions.items()):
-            events = session.feed.drain()
-            if not events:
-                continue
-            changes = session.model.apply(events)
-            finished |= OUTCOME in changes
-            screen = self.screen
-            if isinstance(screen, RunScreen) and screen.run_id == run_id:
-                screen.model_changed(changes)
-        if finished:
+        changed = self.followed.drain()
+        if not changed:
+            return
+        screen = self.screen
+        if isinstance(screen, ShowsRun) and screen.run_id in changed:
+            screen.model_changed(changed[screen.run_id])
+        if any(OUTCOME in changes for changes in changed.values()):
             self.refresh_runs()
 
     # -- actions on runs ----------------------------------------------------------
@@ -419,9 +385,9 @@ class KpodApp(App[int]):
     def kill_run(self, run_id: str) -> None:
         said: str | None = None
         try:
-            session = self.sessions.get(run_id)
-            if session is not None and session.handle is not None:
-                session.handle.kill()  # the run itself says what it did (deleted, or kept)
+            followed = self.followed.followed(run_id)
+            if followed is not None and followed.handle is not None:
+                followed.handle.kill()  # the run itself says what it did (deleted, or kept)
             else:
                 said = self.wait_backend().kill(run_id)
         except Exception as exc:
@@ -433,41 +399,34 @@ class KpodApp(App[int]):
     @work(thread=True, exit_on_error=False, group="run-actions")
     def detach_run(self, run_id: str) -> None:
         """Stop following a live run: its pod goes on, history keeps it live, ``a`` takes it up again."""
-        session = self.sessions.get(run_id)
-        if session is None or session.handle is None or not session.model.live:
+        followed = self.followed.followed(run_id)
+        if followed is None or followed.handle is None or not followed.model.live:
             self.post_message(Notice(f"run {run_id} is not followed live here", "warning"))
             return
         try:
-            session.handle.detach()
+            followed.handle.detach()
         except Exception as exc:
             self.post_message(ActionFailed(f"detach {run_id}", f"{exc}"))
             return
         self.call_from_thread(self._detached, run_id)
 
     def _detached(self, run_id: str) -> None:
-        from kpodtui.tui.run_model import HEADER, LOGS, OUTCOME
-        from kpodtui.tui.screens.run_screen import RunScreen
-
-        session = self.sessions.pop(run_id, None)
-        if session is None:
+        unfollowed = self.followed.unfollow(run_id)
+        if unfollowed is None:
             return
-        changes = session.model.apply(session.feed.drain())  # what came before the engine let go
-        session.handle = None
-        session.model.detached = True
-        self.records[run_id] = session  # still viewable; a reattach replaces it
-        for screen in self._all_screens():
-            if isinstance(screen, RunScreen) and screen.run_id == run_id:
-                screen.model_changed(changes | {HEADER, OUTCOME, LOGS})
-        if session.model.live:
+        followed, changes = unfollowed
+        for screen in self._run_views(run_id):
+            screen.model_changed(changes)
+        if followed.model.live:
             self.notify(f"run {run_id} detached: its pod goes on (a: reattach)", timeout=4)
         self.refresh_runs()
 
     @work(thread=True, exit_on_error=False, group="run-actions")
     def keep_run(self, run_id: str) -> None:
         try:
-            session = self.sessions.get(run_id)
-            if session is not None and session.handle is not None:
-                session.handle.keep()
+            followed = self.followed.followed(run_id)
+            if followed is not None and followed.handle is not None:
+                followed.handle.keep()
             else:
                 self.wait_backend().keep(run_id)
         except Exception as exc:
@@ -477,18 +436,19 @@ class KpodApp(App[int]):
 
     def rerun(self, run_id: str) -> None:
         """Launch the same spec again."""
-        session = self.session(run_id)
-        row = next((r for r in self.run_rows if r.run_id == run_id), None)
-        spec = (session.model.spec_path if session else None) or (row.spec_path if row else None)
+        followed = self.followed.get(run_id)
+        row = next((r for r in self._rows if r.run_id == run_id), None)
+        spec = (followed.model.spec_path if followed else None) or (row.spec_path if row else None)
         if not spec or not Path(spec).is_file():
             self.notify("the spec file of this run is not available", severity="warning")
             return
         # the run's own task: a file may hold several, and the first is not always it
-        task_id = (session.model.task_id if session else None) or (row.task_id if row else None)
+        task_id = (followed.model.task_id if followed else None) or (row.task_id if row else None)
         self.launch(Path(spec), Path(spec).read_text(encoding="utf-8"), task_id or None)
 
     @work(thread=True, exit_on_error=False, group="run-actions")
     def show_pod_yaml(self, run_id: str) -> None:
+        # dialogs load on first use, not for the first frame
         from kpodtui.tui.dialogs.text_dialog import TextDialog
 
         try:
@@ -501,20 +461,15 @@ class KpodApp(App[int]):
     @work(thread=True, exit_on_error=False, group="save-log")
     def save_log(self, run_id: str) -> None:
         """Write the whole log (from the log files on disk, else what is in memory) to a file."""
-        session = self.session(run_id)
+        followed = self.followed.get(run_id)
         try:
             lines: Sequence[Any] | None = None  # LogLine from disk, or the ring's HeldLine
             if self.backend is not None:
                 lines = self.backend.read_log(run_id)
-            if not lines and session is not None:
-                buf = session.model.logs
-                lines = [line for _, line in buf.iter_from(buf.first)]
-            folder = paths.saved_logs_dir()
-            folder.mkdir(parents=True, exist_ok=True)
-            dest = folder / f"{run_id}.log"
-            with dest.open("w", encoding="utf-8") as fh:
-                for line in lines or []:
-                    fh.write(f"{line.timestamp} [{line.container}] {line.text}\n")
+            if not lines and followed is not None:
+                ring = followed.model.logs
+                lines = [line for _, line in ring.iter_from(ring.first)]
+            dest = save_log(run_id, lines or [])
         except Exception as exc:
             self.post_message(ActionFailed("save log", f"{exc}"))
             return
@@ -529,9 +484,6 @@ class KpodApp(App[int]):
         self.notify(message.text, severity=message.severity, timeout=4, markup=False)  # type: ignore[arg-type]
 
     # -- quitting -------------------------------------------------------------------
-
-    def live_sessions(self) -> list[RunSession]:
-        return [s for s in self.sessions.values() if s.model.live and s.handle is not None]
 
     async def action_goto(self, mode: str) -> None:
         """F2 / F3: the tasks or the runs list itself, from wherever the user is (as k9s'
@@ -552,14 +504,14 @@ class KpodApp(App[int]):
 
     @staticmethod
     def _editors(screens: list) -> list:
-        from kpodtui.tui.screens.editor_screen import EditorScreen
+        from kpodtui.tui.screens.editor_screen import EditorScreen  # (loaded if an editor is open)
 
         return [s for s in screens if isinstance(s, EditorScreen) and s.unsaved]
 
     def leave_editors(self, editors: list, then: Callable[[], object]) -> None:
         """Run ``then`` once the person agrees to drop the unsaved changes of ``editors``
         (at once when there are none): leaving an editor never loses edits silently."""
-        from kpodtui.tui.dialogs.confirm_dialog import ConfirmDialog
+        from kpodtui.tui.dialogs.confirm_dialog import ConfirmDialog  # dialogs load on first use
 
         dirty = [e for e in editors if e.unsaved]
         if not dirty:
@@ -581,11 +533,11 @@ class KpodApp(App[int]):
         self.leave_editors(self._editors(self._all_screens()), self._quit_asking_about_runs)
 
     def _quit_asking_about_runs(self) -> None:
-        live = self.live_sessions()
+        live = self.followed.live()
         if not live:
             self._leave("detach")
             return
-        from kpodtui.tui.dialogs.quit_dialog import QuitDialog
+        from kpodtui.tui.dialogs.quit_dialog import QuitDialog  # dialogs load on first use
 
         def decided(choice: str | None) -> None:
             if choice:
@@ -599,12 +551,12 @@ class KpodApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="shutdown", exclusive=True)
     def _leave_worker(self, how: str) -> None:
-        for session in self.live_sessions():
+        for followed in self.followed.live():
             try:
                 if how == "kill":
-                    session.handle.kill()  # type: ignore[union-attr]
+                    followed.handle.kill()  # type: ignore[union-attr]
                 else:
-                    session.handle.detach()  # type: ignore[union-attr]
+                    followed.handle.detach()  # type: ignore[union-attr]
             except Exception:
                 pass
         if self.backend is not None:

@@ -10,17 +10,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from kpodtui import paths
+from kpodtui.errors import BadInputError
+
 
 def backend_factory(args: argparse.Namespace):
     """A callable building the real backend (run in a worker thread)."""
 
     def build():
-        from kpodtui.tui.engine_backend import EngineBackend
+        # in the worker, after the first frame: the engine, the kubernetes client, the sim
+        from kpodtui.tui.data.engine_backend import EngineBackend
 
         kubeconfig = getattr(args, "kubeconfig", None)
         sim = None
         if getattr(args, "sim", False):
-            from kpodtui import paths
             from kpodtui.sim.cluster import SimCluster
 
             workdir = paths.data_dir() / "sim"
@@ -41,10 +44,8 @@ def main(args: argparse.Namespace) -> int:
     specs = [Path(p) for p in getattr(args, "specs", None) or []]
     missing = [str(p) for p in specs if not p.exists()]
     if missing:  # before the terminal switches to the app: one line, exit 2
-        from kpodtui.errors import BadInputError
-
         raise BadInputError(f"no such spec file or folder: {', '.join(missing)}")
-    from kpodtui.tui.app import KpodApp
+    from kpodtui.tui.app import KpodApp  # Textual loads once the arguments are known to be good
 
     app = KpodApp(backend_factory(args), spec_paths=specs)
     result = app.run()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from kpodtui.tui.backend import RunRecord, RunRow, TaskEntry
+from kpodtui.tui.data.backend import RunDetails, RunRow, TaskEntry
 
 
 @dataclass
@@ -35,10 +35,10 @@ class RunAttached(Message):
 
 
 @dataclass
-class RunRecordLoaded(Message):
+class RunDetailsLoaded(Message):
     """A finished run's record and log lines were read from history."""
 
-    record: RunRecord
+    record: RunDetails
     lines: list
 
 

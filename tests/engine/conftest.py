@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from pathlib import Path
 
@@ -13,11 +12,9 @@ from kpodtui.engine.run import Run
 from kpodtui.engine.session import ClusterSession
 from kpodtui.history import History
 from kpodtui.kube.config import ClusterTarget
-from kpodtui.spec import load_spec_text, load_specs
+from kpodtui.tasks import load_spec_text, load_specs
 
 ROOT = Path(__file__).resolve().parents[2]
-HAS_KUBELET = importlib.util.find_spec("kpodtui.sim.kubelet") is not None
-needs_kubelet = pytest.mark.skipif(not HAS_KUBELET, reason="the sim's kubelet has not landed yet")
 
 
 class Collector:

@@ -12,7 +12,7 @@ from kpodtui.engine.session import ClusterSession
 from kpodtui.history import History
 from kpodtui.kube.config import ClusterTarget
 from kpodtui.sim.kubeconfig import write_kubeconfig
-from kpodtui.spec import load_spec_text
+from kpodtui.tasks import load_spec_text
 from tests.engine.conftest import Collector
 from tests.engine.proxy import LosingProxy
 
@@ -33,7 +33,7 @@ def expected(n: int = N) -> list[str]:
 
 def _started_run(run_spec, source: str = ""):
     run, col = run_spec(source or ticking(), start=True)
-    assert run.wait_until(lambda: len(col.lines("base")) >= 3, 20), "the task never started logging"
+    assert run.context.wait_until(lambda: len(col.lines("base")) >= 3, 20), "the task never started logging"
     return run, col
 
 
@@ -53,7 +53,7 @@ def test_ended_watches_and_expired_versions_do_not_stall(run_spec, sim):
     run, col = _started_run(run_spec)
     sim.end_watches()
     sim.expire_resource_versions()
-    assert run.wait_until(lambda: len(col.lines("base")) >= 10, 20)
+    assert run.context.wait_until(lambda: len(col.lines("base")) >= 10, 20)
     sim.expire_resource_versions()
     sim.end_watches()
     result = run.wait(30)
@@ -68,7 +68,7 @@ def test_a_refused_pod_watch_asked_again_by_a_new_run_still_serves_the_first(run
     shared = session.pods("default")
     sim.fail_next(1, 401, verb="watch", path="pods")
     sim.end_watches()
-    assert first.wait_until(lambda: shared.mode == "refused", 20), shared.mode
+    assert first.context.wait_until(lambda: shared.mode == "refused", 20), shared.mode
     second, _, _ = run_spec("task_id: b\nimage: busybox\ncmds: [sh, -c, 'echo done-b']\n")
     assert second.outcome == "succeeded"
     result = first.wait(40)
@@ -86,7 +86,7 @@ def test_pods_becoming_unreadable_mid_run_is_said_not_waited_out_in_silence(run_
     def said() -> list[str]:
         return [e.text for e in col.of(StatusMessage) if e.text.startswith("pods can no longer be read")]
 
-    assert run.wait_until(lambda: bool(said()), 20), [e.text for e in col.of(StatusMessage)]
+    assert run.context.wait_until(lambda: bool(said()), 20), [e.text for e in col.of(StatusMessage)]
     assert "(403)" in said()[0] and "waits for access" in said()[0]
     run.detach_now()
     run.wait(10)
@@ -106,7 +106,7 @@ def test_an_observer_that_detaches_leaves_the_owner_recorded(run_spec, session):
     col = Collector()
     observer.subscribe(col)
     observer.start()
-    assert observer.wait_until(
+    assert observer.context.wait_until(
         lambda: any("followed by another kpodtui process" in e.text for e in col.of(StatusMessage)), 20)
     observer.detach_now()
     observer.wait(10)

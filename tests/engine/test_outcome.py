@@ -133,7 +133,7 @@ def test_report_says_a_running_base_of_a_failed_pod_is_being_stopped():
 
 def test_a_late_older_pod_state_is_recognised():
     """A cache replay racing a newer watch update must not roll the run's pod state back."""
-    from kpodtui.engine.run import _older
+    from kpodtui.engine.context import _older
 
     def p(rv, uid="u1"):
         return {"metadata": {"uid": uid, "resourceVersion": rv}}

@@ -8,9 +8,7 @@ import pytest
 
 from kpodtui.engine.events import RunFinished, StatusMessage, XComResult
 from kpodtui.kube.watch import wait_for
-from tests.engine.conftest import Collector, needs_kubelet
-
-pytestmark = needs_kubelet
+from tests.engine.conftest import Collector
 
 
 @pytest.mark.parametrize(
@@ -114,7 +112,7 @@ def test_cut_log_streams_lose_and_repeat_nothing(run_spec, sim):
 def test_kill_ends_as_killed(run_spec):
     spec = "task_id: slow\nimage: busybox\ncmds: [sh, -c, 'echo start; sleep 60']\ntermination_grace_period: 1\n"
     run, col = run_spec(spec, start=True)
-    assert run.wait_until(lambda: any(col.lines("base")), 20)
+    assert run.context.wait_until(lambda: any(col.lines("base")), 20)
     run.kill()
     result = run.wait(30)
     assert result is not None and result.outcome == "killed"
@@ -166,7 +164,7 @@ def test_callbacks_fire_at_the_reference_points(session, tmp_path, code):
 
     from kpodtui.engine.run import Run
     from kpodtui.history import History
-    from kpodtui.spec import load_specs
+    from kpodtui.tasks import load_specs
 
     module = f"cbmod{code}"
     (tmp_path / f"{module}.py").write_text(CALLBACKS)
@@ -196,7 +194,7 @@ def test_cleanup_callback_fires_when_the_pod_never_starts(session, tmp_path):
 
     from kpodtui.engine.run import Run
     from kpodtui.history import History
-    from kpodtui.spec import load_specs
+    from kpodtui.tasks import load_specs
 
     (tmp_path / "cbfail.py").write_text(CALLBACKS)
     spec_file = tmp_path / "cb.yaml"
@@ -219,7 +217,7 @@ def test_xcom_sidecar_is_stopped_cleanly(run_spec, sim):
                 return cs["state"]["terminated"]["exitCode"]
         return None
 
-    assert run.wait_until(lambda: sidecar_exit() is not None, 10), "the sidecar was not stopped"
+    assert run.context.wait_until(lambda: sidecar_exit() is not None, 10), "the sidecar was not stopped"
     assert sidecar_exit() == 0  # SIGINT -> its trap -> exit 0
 
 
@@ -243,7 +241,7 @@ def test_detach_now_leaves_the_run_live_and_attach_continues(run_spec, session):
 
     spec = "task_id: long\nimage: busybox\ncmds: [sh, -c, 'for i in $(seq 30); do echo n-$i; sleep 0.05; done']\n"
     run, col = run_spec(spec, start=True)
-    assert run.wait_until(lambda: len(col.lines("base")) >= 3, 20)
+    assert run.context.wait_until(lambda: len(col.lines("base")) >= 3, 20)
     run.detach_now()
     assert run.wait(10) is None and run.done.is_set()
     record = run.history.get_run(run.run_id)
@@ -255,6 +253,27 @@ def test_detach_now_leaves_the_run_live_and_attach_continues(run_spec, session):
     assert col.lines("base") + col2.lines("base") == [f"n-{i}" for i in range(1, 31)]
 
 
+def test_attach_to_a_run_that_finished_meanwhile_reads_its_verdict(run_spec, session):
+    """The run ended between the caller's read of the history (live) and the attach taking the
+    run's lock: the attach shows the recorded verdict, as when it waited for the owner. It used to
+    look for the pod, say it no longer exists and record the run as failed over its verdict."""
+    import dataclasses
+
+    from kpodtui.engine.run import Run
+
+    result, _col, run = run_spec("hello.yaml")
+    assert result.outcome == "succeeded"
+    finished = run.history.get_run(run.run_id)
+    as_read_before = dataclasses.replace(finished, state="live", outcome=None, finished_at=None)
+    again = Run(run.spec, session, run.history, record=as_read_before, detach=False)
+    col = Collector()
+    again.subscribe(col)
+    verdict = again.execute()
+    assert verdict is not None and verdict.outcome == "succeeded" and verdict.detail.get("recorded_by_other")
+    assert not [e.text for e in col.of(StatusMessage) if "no longer exists" in e.text]
+    assert run.history.get_run(run.run_id).outcome == "succeeded"
+
+
 def test_duplicate_pods_keep_the_newest(run_spec, session, sim):
     import datetime as dt
 
@@ -262,7 +281,8 @@ def test_duplicate_pods_keep_the_newest(run_spec, session, sim):
     from kpodtui.engine.run import Run
     from kpodtui.history import History, RunRecord
     from kpodtui.pod import RunIdentity, build_pod
-    from kpodtui.spec import load_spec_text, render_spec
+    from kpodtui.spec import render_spec
+    from kpodtui.tasks import load_spec_text
 
     spec = load_spec_text("task_id: dup\nimage: busybox\ncmds: [sh, -c, 'echo from $HOSTNAME; sleep 0.3']\n")[0]
     history = History.open()
@@ -301,7 +321,7 @@ def test_events_are_in_the_order_they_happened_even_when_listed_by_name(run_spec
     random.Random(7).shuffle(listed)
     again = type(run)(run.spec, session, run.history)
     for obj in listed:
-        again._on_event("ADDED", obj)
+        again.context.on_event("ADDED", obj)
     assert [e.uid for e in again.events] == [e.uid for e in run.events]
     # each was published once, as it arrived
     assert sorted(e.uid for e in col.of(ClusterEvent)) == sorted(e.uid for e in run.events)
@@ -334,19 +354,19 @@ def test_a_kill_while_the_create_is_under_way_leaves_no_pod(run_spec, session, m
     spec = "task_id: slowcreate\nimage: busybox\ncmds: [sh, -c, 'sleep 30']\ntermination_grace_period: 1\n"
     from kpodtui.engine.run import Run
     from kpodtui.history import History
-    from kpodtui.spec import load_spec_text
+    from kpodtui.tasks import load_spec_text
 
     history = History.open()
     run = Run(load_spec_text(spec)[0], session, history)
     sending = threading.Event()
-    create = run.api.create_pod
+    create = run.context.api.create_pod
 
     def slow_create(*args, **kwargs):
         sending.set()
         time.sleep(0.5)  # the request is not sent yet when the kill comes
         return create(*args, **kwargs)
 
-    monkeypatch.setattr(run.api, "create_pod", slow_create)
+    monkeypatch.setattr(run.context.api, "create_pod", slow_create)
     run.start()
     assert sending.wait(20)
     run.kill()
@@ -362,7 +382,7 @@ def test_a_kill_with_keep_pod_says_the_pod_was_kept(run_spec, session):
     spec = ("task_id: keeper\nimage: busybox\ncmds: [sh, -c, 'echo up; sleep 30']\n"
             "on_kill_action: keep_pod\ntermination_grace_period: 1\n")
     run, col = run_spec(spec, start=True)
-    assert run.wait_until(lambda: "up" in col.lines("base"), 20)
+    assert run.context.wait_until(lambda: "up" in col.lines("base"), 20)
     run.kill()
     run.hurry()
     result = run.wait(60)
@@ -414,7 +434,7 @@ def test_the_namespace_comes_from_the_spec_then_the_template_even_default_then_t
     from kpodtui.engine.session import ClusterSession
     from kpodtui.history import History
     from kpodtui.kube.config import ClusterTarget
-    from kpodtui.spec import load_spec_text
+    from kpodtui.tasks import load_spec_text
 
     sim.create_namespace("team")
     kc = yaml.safe_load(sim.kubeconfig_path.read_text())

@@ -139,11 +139,21 @@ def test_kill_9_then_attach_delivers_the_rest_exactly(sim, tmp_path):
 
 def test_attach_while_another_process_follows_reads_without_writing(sim, tmp_path):
     n = 40
-    spec = ticking(tmp_path, n, 0.05)
+    gate = tmp_path / "go"
+    spec = tmp_path / "ticks.yaml"
+    # after 5 lines the container waits for the gate: the attach starts while the owner runs,
+    # however slowly a busy machine starts the second process
+    spec.write_text(
+        "task_id: ticks\nimage: busybox\ntermination_grace_period: 1\n"
+        f"cmds: [sh, -c, 'i=0; while [ $i -lt {n} ]; do echo tick-$i; i=$((i+1)); "
+        f"if [ $i -eq 5 ]; then while [ ! -e {gate} ]; do sleep 0.02; done; fi; sleep 0.05; done']\n"
+    )
     owner = Proc("run", str(spec), "--kubeconfig", str(sim.kubeconfig_path))
     run_id = owner.run_id()
     owner.wait_for(lambda: len(owner.out) >= 3)
     watcher = Proc("attach", run_id)
+    watcher.wait_for(lambda: any("followed by another kpodtui process" in e for e in watcher.err))
+    gate.touch()
     assert owner.finish() == 0, owner.err
     assert watcher.finish() == 0, watcher.err
     assert any("followed by another kpodtui process" in e for e in watcher.err), watcher.err

@@ -104,7 +104,7 @@ def test_logs_follow_of_a_detached_run_follows_the_pod_and_records_the_verdict(s
 
 
 def test_attach_json_on_a_finished_run_prints_its_summary_and_exits_with_its_verdict(_hermetic_home, capsys):
-    from kpodtui.history.logfiles import LogCursor
+    from kpodtui.loglines import LogCursor
 
     h = History.open(_hermetic_home)
     h.add_run(RunRecord(id="oom1", task_id="big", pod_name="big-x", namespace="default", state="finished",

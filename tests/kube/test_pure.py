@@ -5,10 +5,9 @@ from __future__ import annotations
 import urllib3
 from kubernetes.client.exceptions import ApiException
 
-from kpodtui.engine.events import LogLine
-from kpodtui.history import LogCursor
 from kpodtui.kube.logs import LineSplitter, ResumeFilter, normalize_ts, since_time
 from kpodtui.kube.retry import RetryPolicy, call_with_retry, refused, retry_delay, tls_failure
+from kpodtui.loglines import LogCursor, LogLine
 
 
 def _api(status: int, retry_after: str | None = None) -> ApiException:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from kpodtui.engine.session import MANAGED_SELECTOR
+from kpodtui.constants import MANAGED_SELECTOR
 from kpodtui.errors import ClusterError
 from kpodtui.kube.api import KubeApi, explain
 from kpodtui.kube.config import ClusterTarget, connect

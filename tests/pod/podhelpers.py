@@ -11,7 +11,8 @@ import kubernetes_validate
 import pytest
 
 from kpodtui.pod import RunIdentity, build_pod
-from kpodtui.spec import load_spec_text, render_spec
+from kpodtui.spec import render_spec
+from kpodtui.tasks import load_spec_text
 
 TS = datetime(2024, 1, 1, tzinfo=UTC)
 K8S_VERSION = kubernetes_validate.latest_version()

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from podhelpers import TS, assert_valid_manifest
 
 from kpodtui.pod import RunIdentity, build_pod
-from kpodtui.spec import load_spec_text, render_spec
+from kpodtui.spec import render_spec
+from kpodtui.tasks import load_spec_text
 
 LABEL = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,20}[A-Za-z0-9])?"
 DNS = r"[a-z0-9]([-a-z0-9]{0,15}[a-z0-9])?"

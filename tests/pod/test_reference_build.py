@@ -21,9 +21,10 @@ from podhelpers import K8S_VERSION, assert_valid_manifest, base, pod_of
 
 from kpodtui.cli import main
 from kpodtui.pod import build_pod
-from kpodtui.spec import SpecError, load_spec_text, render_spec
+from kpodtui.spec import SpecError, render_spec
 from kpodtui.spec.apicheck import models
 from kpodtui.spec.apirules import FIELD_RULES, Enum
+from kpodtui.tasks import load_spec_text
 
 TS = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 

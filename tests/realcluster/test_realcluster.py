@@ -11,7 +11,7 @@ import pytest
 from kpodtui.engine.events import LogBatch, RunEvent, StatusMessage
 from kpodtui.engine.run import Run
 from kpodtui.history import History
-from kpodtui.spec import load_spec_text
+from kpodtui.tasks import load_spec_text
 from tests.realcluster.conftest import NAMESPACE
 
 HELLO = "task_id: rc-hello\nimage: busybox:1.36\ncmds: [sh, -c, 'echo one; sleep 1; echo two; sleep 1; echo three']\n"
@@ -82,12 +82,12 @@ def test_every_line_of_a_fast_writer(cluster):
 def test_kill(cluster):
     run, ev = make(cluster, SLOW)
     run.start()
-    assert run.wait_until(lambda: "started" in ev.lines(), 180), "the pod never started"
+    assert run.context.wait_until(lambda: "started" in ev.lines(), 180), "the pod never started"
     run.kill()
     result = run.wait(120)
     assert result is not None and result.outcome == "killed"
     assert any(isinstance(e, StatusMessage) and "deleted" in e.text for e in ev.all)
-    assert cluster.api.get_pod(run.namespace, run.pod_name) is None or run.wait_until(
+    assert cluster.api.get_pod(run.namespace, run.pod_name) is None or run.context.wait_until(
         lambda: run.pod is None, 60
     )
 
@@ -96,7 +96,7 @@ def test_kill(cluster):
 def test_samples(cluster, sample):
     from pathlib import Path
 
-    from kpodtui.spec import load_specs
+    from kpodtui.tasks import load_specs
 
     root = Path(__file__).resolve().parents[2]
     run = Run(load_specs(root / "sample_tasks" / sample)[0], cluster, History.open(), namespace=NAMESPACE)

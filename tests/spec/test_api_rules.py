@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from kpodtui.spec import check_spec_text
 from kpodtui.spec.apicheck import field_type, models
 from kpodtui.spec.apirules import FIELD_RULES, MODEL_RULES
 from kpodtui.spec.schema import PARAM_API, PARAMS
+from kpodtui.tasks import check_spec_text
 
 HERE = Path(__file__).resolve().parent
 

@@ -7,16 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kpodtui.spec import (
-    PARAMS,
-    SpecError,
-    TaskSpec,
-    check_spec_text,
-    load_spec_text,
-    load_specs,
-    render_spec,
-    validate_file,
-)
+from kpodtui.spec import PARAMS, SpecError, TaskSpec, render_spec
+from kpodtui.tasks import check_spec_text, load_spec_text, load_specs, validate_file
 
 TS = datetime(2024, 3, 5, 6, 7, 8, tzinfo=UTC)
 
@@ -227,3 +219,32 @@ def test_replace_marks_keys_written():
     assert spec.on_finish_action == "keep_pod" and spec.written("on_finish_action")
     with pytest.raises(TypeError):
         spec.replace(bogus=1)
+
+
+# What each kind of value is once checked: a new spec key declared in PARAMS and not in
+# TaskSpec's annotations (or with another type) would be invisible to the type checker.
+KIND_TYPES = {
+    "task_id": "str", "mapping": "JsonObj", "str": "str", "str?": "str | None", "bool": "bool",
+    "bool?": "bool | None", "int": "int", "int?": "int | None", "posint?": "int | None", "num": "float",
+    "name": "str | None", "labels": "dict[str, str]", "annotations": "dict[str, str]",
+    "strmap": "dict[str, str]", "strlist": "list[str]", "objlist": "list[JsonObj]", "obj": "JsonObj",
+    "obj?": "JsonObj | None", "pod?": "JsonObj | None", "env_vars": "list[JsonObj]", "secrets": "list[JsonObj]",
+    "pull_secrets": "list[JsonObj]", "choice": "str", "choice?": "str | None", "dnslabel?": "str",
+    "logsel": "bool | str | list[str] | None", "exitcodes": "list[int]", "classpath?": "str | None",
+    "funcpath?": "str | None",
+}
+RESOLVED_TYPES = {"base_container_name": "str", "container_logs": "bool | str | list[str]",
+                  "schedule_timeout_seconds": "int"}
+
+
+def test_every_spec_key_is_a_typed_attribute_of_its_kind():
+    import inspect
+
+    declared = dict(TaskSpec.__annotations__)
+    for name in RESOLVED_TYPES:
+        declared[name] = inspect.signature(getattr(TaskSpec, name).fget).return_annotation
+    assert set(declared) == set(PARAMS)
+    for name, param in PARAMS.items():
+        assert declared[name] == RESOLVED_TYPES.get(name, KIND_TYPES[param.kind]), name
+    spec = one("task_id: t\nimage: busybox\n")
+    assert all(hasattr(spec, name) for name in PARAMS)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from kpodtui.spec import check_spec_text
+from kpodtui.tasks import check_spec_text
 
 
 def one(text: str, **kw):

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kpodtui.spec import SpecError, TaskSpec, check_spec_text, load_spec_text, render_spec
+from kpodtui.spec import SpecError, TaskSpec, render_spec
 from kpodtui.spec.context import override_key, split_override
+from kpodtui.tasks import check_spec_text, load_spec_text
 
 TS = datetime(2024, 3, 5, tzinfo=UTC)
 

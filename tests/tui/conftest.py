@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import pytest_textual_snapshot as pts
 
-from kpodtui.tui import clock
+from kpodtui.tui.data import clock
 
 SNAPSHOT_ROOT = Path(__file__).resolve().parents[2] / "snapshots" / "tui"
 FROZEN_AT = 1_767_268_800.0  # 2026-01-01 12:00:00 UTC

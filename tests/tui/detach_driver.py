@@ -16,24 +16,25 @@ from kpodtui.tui.app import KpodApp
 
 
 async def main(kubeconfig: str, spec: Path) -> str:
-    from kpodtui.tui.engine_backend import EngineBackend
+    from kpodtui.tui.data.engine_backend import EngineBackend
 
     app = KpodApp(lambda: EngineBackend(kubeconfig=kubeconfig), start_mode="tasks")
     async with app.run_test(size=(120, 40)) as pilot:
         app.launch(spec, spec.read_text(), None)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 60
-        while not (app.sessions and len(next(iter(app.sessions.values())).model.logs) >= 10):
+        while not (app.followed and len(app.followed.live()[0].model.logs) >= 10):
             if loop.time() > deadline:
                 raise SystemExit("no lines")
             await pilot.pause(0.05)
-        run_id, session = next(iter(app.sessions.items()))
+        followed = app.followed.live()[0]
+        run_id = followed.model.run_id
         await pilot.press("q")
         await pilot.pause(0.3)
         await pilot.press("d")
         while app.return_code is None and loop.time() < deadline:
             await asyncio.sleep(0.05)
-        return f"{run_id} {len(session.model.logs)}"
+        return f"{run_id} {len(followed.model.logs)}"
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from kpodtui.engine.events import (
     RunFinished,
     XComResult,
 )
-from kpodtui.tui.backend import RunRecord, RunRow, Subscriber
+from kpodtui.tui.data.backend import RunDetails, RunRow, Subscriber
 
 T0 = 1_767_268_800.0 - 42
 
@@ -46,12 +46,10 @@ class FakeHandle:
 class FakeBackend:
     """Records what the app asked; tests push events through ``handles[run_id].emit``."""
 
-    context_name = "fake"
-
     def __init__(self, rows: Sequence[RunRow] = (), records: dict | None = None, logs: dict | None = None,
                  script: Sequence[RunEvent] = ()) -> None:
         self.rows = list(rows)
-        self.records: dict[str, RunRecord] = dict(records or {})
+        self.records: dict[str, RunDetails] = dict(records or {})
         self.logs: dict[str, list[LogLine]] = dict(logs or {})
         self.script = list(script)  # events sent to every launched run at once
         self.handles: dict[str, FakeHandle] = {}
@@ -61,7 +59,7 @@ class FakeBackend:
     def list_runs(self, limit: int = 200) -> list[RunRow]:
         return self.rows[:limit]
 
-    def get_run(self, run_id: str) -> RunRecord | None:
+    def get_run(self, run_id: str) -> RunDetails | None:
         return self.records.get(run_id)
 
     def read_log(self, run_id: str) -> list[LogLine]:

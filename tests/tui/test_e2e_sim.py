@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from pathlib import Path
 
@@ -22,26 +21,20 @@ cmds: [sh, -c, 'i=0; while [ $i -lt 600 ]; do echo "tick $i"; i=$((i+1)); sleep 
 """
 
 
-needs_kubelet = pytest.mark.skipif(
-    importlib.util.find_spec("kpodtui.sim.kubelet") is None,
-    reason="the sim's kubelet has not landed yet: pods are never scheduled",
-)
-
-
 @pytest.fixture(autouse=True)
 def _real_clock():
-    from kpodtui.tui import clock
+    from kpodtui.tui.data import clock
 
     clock.freeze(None)
 
 
-def engine_app(sim, **kw) -> KpodApp:
+def engine_app(sim, start_mode: str = "tasks", **kw) -> KpodApp:
     def build():
-        from kpodtui.tui.engine_backend import EngineBackend
+        from kpodtui.tui.data.engine_backend import EngineBackend
 
         return EngineBackend(kubeconfig=str(sim.kubeconfig_path))
 
-    return KpodApp(build, start_mode="tasks", **kw)
+    return KpodApp(build, start_mode=start_mode, **kw)
 
 
 async def launch(pilot, path: Path, text: str | None = None) -> RunScreen:
@@ -50,7 +43,7 @@ async def launch(pilot, path: Path, text: str | None = None) -> RunScreen:
     app.launch(path, text, None)
     await wait_for(pilot, lambda: isinstance(app.screen, RunScreen), timeout=30, what="run screen")
     screen = app.screen
-    await wait_for(pilot, lambda: screen.session is not None, what="session")
+    await wait_for(pilot, lambda: screen.followed is not None, what="the run shown")
     return screen  # type: ignore[return-value]
 
 
@@ -68,11 +61,10 @@ def pod_exists(sim, namespace: str, name: str) -> bool:
         raise
 
 
-@needs_kubelet
 async def test_launch_sample_shows_lines_and_succeeds(sim):
     async with engine_app(sim).run_test(size=(140, 40)) as pilot:
         screen = await launch(pilot, SAMPLES / "hello.yaml")
-        model = screen.session.model
+        model = screen.followed.model
         await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="verdict")
         view = screen.query_one(LogView)
         await wait_for(pilot, lambda: view.count >= 3, what="lines")
@@ -82,11 +74,10 @@ async def test_launch_sample_shows_lines_and_succeeds(sim):
         assert model.phase == "Succeeded"
 
 
-@needs_kubelet
 async def test_failing_task_shows_report(sim):
     async with engine_app(sim).run_test(size=(140, 40)) as pilot:
         screen = await launch(pilot, SAMPLES / "failing.yaml")
-        model = screen.session.model
+        model = screen.followed.model
         await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="verdict")
         assert model.finished.outcome == "failed" and model.finished.exit_code == 3
         outcome = str(screen.query_one("#outcome-body").render())
@@ -107,13 +98,12 @@ async def test_failing_task_shows_report(sim):
         assert "exit code 3" in outcome and "pod deleted" in outcome and "pod kept" not in outcome
 
 
-@needs_kubelet
 async def test_kill_deletes_the_pod(sim, tmp_path):
     spec = tmp_path / "looper.yaml"
     spec.write_text(LOOP_SPEC)
     async with engine_app(sim).run_test(size=(140, 40)) as pilot:
         screen = await launch(pilot, spec)
-        model = screen.session.model
+        model = screen.followed.model
         view = screen.query_one(LogView)
         await wait_for(pilot, lambda: view.count >= 3, timeout=60, what="lines")
         pod = model.pod_name
@@ -125,7 +115,6 @@ async def test_kill_deletes_the_pod(sim, tmp_path):
         await wait_for(pilot, lambda: not pod_exists(sim, model.namespace, pod), timeout=30, what="pod gone")
 
 
-@needs_kubelet
 async def test_pod_yaml_masks_values_that_look_secret(sim, tmp_path):
     from textual.widgets import TextArea
 
@@ -135,7 +124,7 @@ async def test_pod_yaml_masks_values_that_look_secret(sim, tmp_path):
     spec.write_text(LOOP_SPEC + "termination_grace_period: 1\nenv_vars: {API_TOKEN: tok-not-for-eyes-77, MODE: fast}\n")
     async with engine_app(sim).run_test(size=(140, 40)) as pilot:
         screen = await launch(pilot, spec)
-        model = screen.session.model
+        model = screen.followed.model
         await wait_for(pilot, lambda: model.pod_name is not None, timeout=60, what="pod")
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, TextDialog), timeout=30, what="pod YAML")
@@ -149,13 +138,12 @@ async def test_pod_yaml_masks_values_that_look_secret(sim, tmp_path):
         await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="killed")
 
 
-@needs_kubelet
 async def test_keep_leaves_the_pod(sim, tmp_path):
     spec = tmp_path / "short.yaml"
     spec.write_text(LOOP_SPEC.replace("600", "60"))  # 3 s: still live when "k" is pressed, even under load
     async with engine_app(sim).run_test(size=(140, 40)) as pilot:
         screen = await launch(pilot, spec)
-        model = screen.session.model
+        model = screen.followed.model
         await wait_for(pilot, lambda: model.pod_name is not None, timeout=60, what="pod")
         assert model.finished is None, "the run ended before keep was pressed: the test proves nothing"
         await pilot.press("k")
@@ -179,10 +167,35 @@ async def test_spec_with_errors_cannot_be_launched(sim, tmp_path):
         assert "line 3" in str(editor.query_one("#editor-problems").render())
         await pilot.press("ctrl+r")
         await pilot.pause(0.3)
-        assert app.screen is editor and not app.sessions
+        assert app.screen is editor and not app.followed
 
 
-@needs_kubelet
+async def test_rerun_of_a_task_gone_from_its_file_is_refused_as_the_cli_refuses_it(sim, tmp_path, capsys):
+    """The file of a recorded run no longer holds its task (renamed since): ``r`` says so, in the
+    words of ``kpodtui run --task``, and launches nothing (it used to run the file's first task)."""
+    from kpodtui.cli import main
+    from kpodtui.history import History, RunRecord
+
+    spec = tmp_path / "pair.yaml"
+    spec.write_text("task_id: first\nimage: busybox\n---\ntask_id: second\nimage: busybox\n")
+    with History.open() as history:
+        history.add_run(RunRecord(id="r0ld0000aa", task_id="old", spec_path=str(spec), state="finished",
+                                  outcome="succeeded", created_at=1.0))
+    assert main(["run", str(spec), "--task", "old", "--kubeconfig", str(sim.kubeconfig_path)]) == 2
+    cli_error = capsys.readouterr().err.strip()
+    assert cli_error == f"kpodtui: error: {spec}: no task 'old' in this file (it holds: first, second)"
+    app = engine_app(sim, start_mode="runs", reattach_on_start=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: app.backend is not None and app.run_rows(), timeout=60, what="history")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: bool(list(app._notifications)), timeout=30, what="the refusal")
+        toast = list(app._notifications)[-1]
+        assert toast.severity == "error"
+        assert toast.message == "launch: " + cli_error.removeprefix("kpodtui: error: ")
+        await pilot.pause(0.3)
+        assert not app.followed and not isinstance(app.screen, RunScreen)
+
+
 async def test_quit_detached_then_restart_reattaches(sim, tmp_path):
     import subprocess
     import sys
@@ -198,8 +211,8 @@ async def test_quit_detached_then_restart_reattaches(sim, tmp_path):
     assert int(seen) >= 10, out.stderr[-2000:]
     app = engine_app(sim)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(pilot, lambda: run_id in app.sessions, timeout=60, what="reattached")
-        model = app.sessions[run_id].model
+        await wait_for(pilot, lambda: app.followed.is_followed(run_id), timeout=60, what="reattached")
+        model = app.followed.followed(run_id).model
         assert model.reattached
         await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="verdict")
         assert model.finished.outcome == "succeeded"
@@ -207,41 +220,39 @@ async def test_quit_detached_then_restart_reattaches(sim, tmp_path):
         assert texts == [f"tick {i}" for i in range(120)]  # continued: nothing lost, nothing twice
 
 
-@needs_kubelet
 async def test_detach_one_run_then_reattach_continues_its_log(sim, tmp_path):
     spec = tmp_path / "counter.yaml"
     spec.write_text(LOOP_SPEC.replace("600", "120"))
     app = engine_app(sim)
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await launch(pilot, spec)
-        run_id, model = screen.run_id, screen.session.model
+        run_id, model = screen.run_id, screen.followed.model
         await wait_for(pilot, lambda: len(model.logs) >= 10, timeout=60, what="lines")
         await pilot.press("d")
-        await wait_for(pilot, lambda: run_id not in app.sessions, timeout=30, what="detached")
+        await wait_for(pilot, lambda: not app.followed.is_followed(run_id), timeout=30, what="detached")
         assert pod_exists(sim, model.namespace, model.pod_name)  # the pod goes on
         record = app.backend.get_run(run_id)
         assert record is not None and record.row.live  # history keeps it live
         await pilot.press("a")
-        await wait_for(pilot, lambda: run_id in app.sessions, timeout=30, what="reattached")
-        again = app.sessions[run_id].model
-        assert screen.session is app.sessions[run_id]  # the same view follows it again
+        await wait_for(pilot, lambda: app.followed.is_followed(run_id), timeout=30, what="reattached")
+        again = app.followed.followed(run_id).model
+        assert screen.followed is app.followed.followed(run_id)  # the same view follows it again
         await wait_for(pilot, lambda: again.finished is not None, timeout=60, what="verdict")
         assert again.finished.outcome == "succeeded"
         texts = [line.text for _, line in again.logs.iter_from(again.logs.first)]
         assert texts == [f"tick {i}" for i in range(120)]  # continued: nothing lost, nothing twice
 
 
-@needs_kubelet
 async def test_killing_a_run_detached_in_the_app_ends_it_as_killed(sim, tmp_path):
     spec = tmp_path / "looper.yaml"
     spec.write_text(LOOP_SPEC + "termination_grace_period: 1\n")
     app = engine_app(sim)
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await launch(pilot, spec)
-        run_id, model = screen.run_id, screen.session.model
+        run_id, model = screen.run_id, screen.followed.model
         await wait_for(pilot, lambda: len(model.logs) >= 3, timeout=60, what="lines")
         await pilot.press("d")
-        await wait_for(pilot, lambda: run_id not in app.sessions, timeout=30, what="detached")
+        await wait_for(pilot, lambda: not app.followed.is_followed(run_id), timeout=30, what="detached")
         app.kill_run(run_id)  # what x + y on the runs list does
         await wait_for(pilot, lambda: not app.backend.get_run(run_id).row.live, timeout=30, what="the run ended")
         record = app.backend.get_run(run_id)
@@ -250,7 +261,6 @@ async def test_killing_a_run_detached_in_the_app_ends_it_as_killed(sim, tmp_path
                        what="pod gone")
 
 
-@needs_kubelet
 async def test_the_app_showing_a_run_another_process_follows_misses_no_line(sim, tmp_path):
     """`kpodtui run` in one terminal, the app opened in another: the app shows what is on disk,
     then what the other process writes. Lines written between the two used to be skipped."""
@@ -273,8 +283,8 @@ async def test_the_app_showing_a_run_another_process_follows_misses_no_line(sim,
         run_id = history.list_runs()[0].id
         app = engine_app(sim)
         async with app.run_test(size=(140, 40)) as pilot:
-            await wait_for(pilot, lambda: run_id in app.sessions, timeout=60, what="reattached")
-            model = app.sessions[run_id].model
+            await wait_for(pilot, lambda: app.followed.is_followed(run_id), timeout=60, what="reattached")
+            model = app.followed.followed(run_id).model
             await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="verdict")
             texts = [line.text for _, line in model.logs.iter_from(model.logs.first)]
             assert texts == [f"tick {i}" for i in range(n)]

@@ -10,7 +10,7 @@ from textual.app import App, ComposeResult
 from textual.screen import Screen
 
 from kpodtui.engine.events import LogBatch, LogLine
-from kpodtui.tui.run_model import RunModel
+from kpodtui.tui.data.run_model import RunModel
 from kpodtui.tui.widgets.log_pane import LogPane
 from kpodtui.tui.widgets.log_view import LogView
 

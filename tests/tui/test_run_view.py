@@ -19,7 +19,7 @@ async def launch(app: KpodApp, pilot) -> RunScreen:
     app.launch(None, "task_id: hello\n", "hello")
     await wait_for(pilot, lambda: isinstance(app.screen, RunScreen), what="run screen")
     screen = app.screen
-    await wait_for(pilot, lambda: screen.session is not None, what="run screen attached")  # composed, too
+    await wait_for(pilot, lambda: screen.followed is not None, what="run screen attached")  # composed, too
     return screen  # type: ignore[return-value]
 
 
@@ -35,8 +35,8 @@ async def test_lines_reach_the_log_pane_and_phase_shows():
         handle = backend.handles["run1"]
         for ev in finished_events("run1"):
             handle.emit(ev)
-        await wait_for(pilot, lambda: screen.session.model.finished is not None, what="finish")
-        assert screen.session.model.phase == "Succeeded"
+        await wait_for(pilot, lambda: screen.followed.model.finished is not None, what="finish")
+        assert screen.followed.model.phase == "Succeeded"
 
 
 async def test_follow_search_filter_and_tabs():
@@ -96,8 +96,8 @@ async def test_kill_asks_first():
         await wait_for(pilot, lambda: app.screen is not screen)
         await pilot.press("y")
         await wait_for(pilot, lambda: backend.handles["run1"].killed)
-        await wait_for(pilot, lambda: screen.session.model.finished is not None)
-        assert screen.session.model.finished.outcome == "killed"
+        await wait_for(pilot, lambda: screen.followed.model.finished is not None)
+        assert screen.followed.model.finished.outcome == "killed"
 
 
 async def test_detach_then_reattach():
@@ -108,18 +108,18 @@ async def test_detach_then_reattach():
         view = screen.query_one(LogView)
         await wait_for(pilot, lambda: view.count == 30, what="lines")
         await pilot.press("d")
-        await wait_for(pilot, lambda: "run1" not in app.sessions, what="detached")
+        await wait_for(pilot, lambda: not app.followed.is_followed("run1"), what="detached")
         assert backend.handles["run1"].detached and not backend.handles["run1"].killed
         # the view stays, with its lines, and says what happened and what to do
         assert app.screen is screen and view.count == 30
         await wait_for(pilot, lambda: "detached" in rendered_text(screen.query_one("#run-header")))
         assert "a: reattach" in rendered_text(screen.query_one("#outcome-body"))
         await pilot.press("a")
-        await wait_for(pilot, lambda: "run1" in app.sessions, what="reattached")
+        await wait_for(pilot, lambda: app.followed.is_followed("run1"), what="reattached")
         assert backend.handles["run1"] is not None and not backend.handles["run1"].detached  # a new handle
         handle = backend.handles["run1"]
         handle.emit(LogBatch("run1", (LogLine("base", "", "after reattach"),)))
-        await wait_for(pilot, lambda: screen.session is app.sessions["run1"], what="view follows again")
+        await wait_for(pilot, lambda: screen.followed is app.followed.followed("run1"), what="view follows again")
         await wait_for(pilot, lambda: any(line.text == "after reattach" for line in view.visible_lines()))
 
 
@@ -139,7 +139,7 @@ async def test_f2_and_f3_go_to_the_lists_themselves_and_the_run_goes_on():
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, TasksScreen), what="tasks list")
         assert len(app.screen_stack) == 1
-        assert "run1" in app.sessions and not backend.handles["run1"].killed  # the run goes on
+        assert app.followed.is_followed("run1") and not backend.handles["run1"].killed  # the run goes on
 
 
 async def test_enter_on_an_event_shows_it_in_full():
@@ -252,7 +252,7 @@ async def test_a_damaged_history_quits_the_app_with_one_line_rather_than_show_no
 
 
 async def test_rerun_from_the_runs_list_launches_the_runs_own_task(tmp_path):
-    from kpodtui.tui.backend import RunRow
+    from kpodtui.tui.data.backend import RunRow
 
     spec = tmp_path / "two.yaml"
     spec.write_text("task_id: alpha\nimage: busybox\n---\ntask_id: beta\nimage: busybox\n")
@@ -260,7 +260,7 @@ async def test_rerun_from_the_runs_list_launches_the_runs_own_task(tmp_path):
     backend = FakeBackend(rows=[row])
     app = KpodApp(lambda: backend, start_mode="runs")
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: any(r.run_id == "r2" for r in app.run_rows), what="the runs list")
+        await wait_for(pilot, lambda: any(r.run_id == "r2" for r in app.run_rows()), what="the runs list")
         app.rerun("r2")
         await wait_for(pilot, lambda: bool(backend.launched), what="a launch")
         assert backend.launched[0][1] == "beta"
@@ -285,19 +285,19 @@ async def test_brackets_in_user_text_are_shown_not_read_as_markup():
 async def test_a_run_loaded_from_history_before_its_view_is_built_is_shown_not_a_crash():
     """A fast history load can hand the run to its view before the panes exist (NoMatches)."""
     from kpodtui.engine.events import LogLine
-    from kpodtui.tui.backend import RunRecord, RunRow
-    from kpodtui.tui.messages import RunRecordLoaded
+    from kpodtui.tui.data.backend import RunDetails, RunRow
+    from kpodtui.tui.messages import RunDetailsLoaded
 
     from .fakes import ts
 
     row = RunRow("h0", "hello", "failed", False, "hello-0", "default", "sim", exit_code=3)
-    record = RunRecord(row, outcome="failed", report="exited 3", containers=["base"])
+    record = RunDetails(row, outcome="failed", report="exited 3", containers=["base"])
     app = KpodApp(lambda: FakeBackend([row]), start_mode="runs", reattach_on_start=False)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for(pilot, lambda: app.backend is not None, what="backend")
         screen = RunScreen("h0")
         app.push_screen(screen)  # not awaited: its panes are built later
-        app._record_loaded(RunRecordLoaded(record, [LogLine("base", ts(1), "line of h0")]))  # the race
+        app._record_loaded(RunDetailsLoaded(record, [LogLine("base", ts(1), "line of h0")]))  # the race
         await wait_for(pilot, lambda: screen.is_mounted and screen.query(LogView)
                        and screen.query_one(LogView).count == 1, what="the run shown")
         assert screen.query_one(LogView).visible_lines()[0].text == "line of h0"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from kpodtui.tui import clock
 from kpodtui.tui.app import KpodApp
-from kpodtui.tui.backend import RunRow
+from kpodtui.tui.data import clock
+from kpodtui.tui.data.backend import RunRow
 from kpodtui.tui.screens.run_screen import RunScreen
 from kpodtui.tui.screens.runs_screen import RunsScreen
 
@@ -110,7 +110,7 @@ async def _launch_and_come_back(pilot) -> tuple[RunsScreen, DataTable]:
     screen, table = await runs_list(pilot, 4)
     app.launch(None, "task_id: hello\n", "hello")
     await wait_for(pilot, lambda: isinstance(app.screen, RunScreen), what="run screen")
-    await wait_for(pilot, lambda: "run1" in app.sessions and app.sessions["run1"].model.phase == "Running",
+    await wait_for(pilot, lambda: app.followed.is_followed("run1") and app.followed.followed("run1").model.phase == "Running",
                    what="the run runs")
     await pilot.press("escape")
     await wait_for(pilot, lambda: app.screen is screen, what="back to the runs list")
@@ -148,7 +148,7 @@ async def test_a_followed_run_that_finished_shows_its_outcome_before_history_doe
         clock.freeze(FROZEN_AT + 4)
         for ev in finished_events("run1"):
             backend.handles["run1"].emit(ev)
-        await wait_for(pilot, lambda: app.sessions["run1"].model.finished is not None, what="finished")
+        await wait_for(pilot, lambda: app.followed.followed("run1").model.finished is not None, what="finished")
         await wait_for(pilot, lambda: cell(table, "run1", STATE) == "succeeded", timeout=3, what="outcome")
         assert cell(table, "run1", DURATION) == "10s"
         assert cell(table, "run1", EXIT) == "0"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kpodtui.engine.events import LogStreamState
 from kpodtui.tui.app import KpodApp
-from kpodtui.tui.backend import RunRecord, RunRow
+from kpodtui.tui.data.backend import RunDetails, RunRow
 from kpodtui.tui.screens.editor_screen import EditorScreen
 from kpodtui.tui.screens.run_screen import RunScreen
 from kpodtui.tui.widgets.log_view import LogView
@@ -67,7 +67,7 @@ def test_tasks_with_preview(snap_compare, monkeypatch):
 
     async def run_before(pilot):
         await ready(pilot)
-        await wait_for(pilot, lambda: len(pilot.app.tasks) == 2, what="tasks")
+        await wait_for(pilot, lambda: len(pilot.app.task_entries()) == 2, what="tasks")
         await wait_for(pilot, lambda: pilot.app.screen.previewed is not None,
                        what="preview")
         await settled(pilot)
@@ -84,7 +84,7 @@ async def _launched(pilot, backend: FakeBackend, *more) -> RunScreen:
     screen = app.screen
     for ev in more:
         backend.handles["run1"].emit(ev)
-    await wait_for(pilot, lambda: screen.session is not None and not screen.session.feed, what="drained")
+    await wait_for(pilot, lambda: screen.followed is not None and not screen.followed.feed, what="drained")
     await wait_for(pilot, lambda: screen.query_one(LogView).count == 30, what="lines")
     await settled(pilot)
     return screen
@@ -167,7 +167,7 @@ def test_finished_run_from_history(snap_compare):
 
     from .fakes import ts
 
-    record = RunRecord(rows[0], outcome="failed", report="container base exited 3 (Error)", containers=["base"])
+    record = RunDetails(rows[0], outcome="failed", report="container base exited 3 (Error)", containers=["base"])
     logs = {rows[0].run_id: [LogLine("base", ts(i), f"report line {i}") for i in range(12)]}
     backend = FakeBackend(rows, records={rows[0].run_id: record}, logs=logs)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kpodtui.tui.tasks import tasks_in_file
+from kpodtui.tui.data.tasks import tasks_in_file
 
 
 def test_a_device_or_an_alias_bomb_given_on_the_command_line_is_listed_with_its_problem(tmp_path):

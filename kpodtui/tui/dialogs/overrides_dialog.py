@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 
 from textual import on
@@ -14,8 +15,6 @@ from textual.widgets import Input, Label
 
 def parse_overrides(text: str) -> list[str]:
     """``a=1 params.n=3`` or one per line -> ``["a=1", "params.n=3"]`` (shell-like quoting)."""
-    import shlex
-
     return [item for item in shlex.split(text.replace("\n", " ")) if item]
 
 

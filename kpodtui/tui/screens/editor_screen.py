@@ -17,7 +17,9 @@ from textual.widgets import Footer, Header, Static, TextArea
 
 from kpodtui.paths import display_path
 from kpodtui.tui.commands import PaletteEntry
-from kpodtui.tui.spec_support import Problem
+from kpodtui.tui.data.spec_support import Problem, check_text
+from kpodtui.tui.data.tasks import new_spec_path
+from kpodtui.tui.dialogs.overrides_dialog import OverridesDialog
 from kpodtui.tui.widgets.spec_editor import SpecEditor
 
 if TYPE_CHECKING:
@@ -61,7 +63,6 @@ class EditorScreen(Screen[None]):
         self.task_ids: list[str] = []
         self.generation = 0
         self.checked_generation = -1
-        self.saved_text = self.initial if path else ""
         self.baseline = self.initial  # what leaving without saving loses nothing against
         self._debounce: Timer | None = None
 
@@ -96,8 +97,6 @@ class EditorScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group="validate", exclusive=True)
     def check(self, generation: int, text: str) -> None:
-        from kpodtui.tui.spec_support import check_text
-
         try:
             problems, specs = check_text(text, self.path)
         except ImportError as exc:
@@ -153,8 +152,6 @@ class EditorScreen(Screen[None]):
 
     def action_save(self) -> bool:
         """Write the file (a new spec goes to the user's task folder)."""
-        from kpodtui.tui.screens.tasks_screen import new_spec_path
-
         if self.path is None:
             self.path = new_spec_path(self.task_ids[0] if self.task_ids else "my-task")
             self.sub_title = display_path(self.path)
@@ -164,7 +161,7 @@ class EditorScreen(Screen[None]):
         except OSError as exc:
             self.notify(f"cannot save: {exc}", severity="error", markup=False)
             return False
-        self.saved_text = self.baseline = self.text
+        self.baseline = self.text
         self.notify(f"saved {self.path}", timeout=3, markup=False)
         self.kapp.load_tasks()
         return True
@@ -180,8 +177,6 @@ class EditorScreen(Screen[None]):
         self._launch([])
 
     def action_launch_with_overrides(self) -> None:
-        from kpodtui.tui.dialogs.overrides_dialog import OverridesDialog
-
         if not self.valid:
             self._launch([])
             return
@@ -193,8 +188,6 @@ class EditorScreen(Screen[None]):
         self.app.push_screen(OverridesDialog(self.task_ids[0], self._check_overrides), got)
 
     def _check_overrides(self, overrides: list[str]) -> list[str]:
-        from kpodtui.tui.spec_support import check_text
-
         return [p.describe() for p in check_text(self.text, self.path, overrides)[0]]
 
     @property

@@ -13,15 +13,18 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label
 
 from kpodtui.tui.commands import PaletteEntry
-from kpodtui.tui.run_model import EVENTS, HEADER, LOGS, OUTCOME, STATUS, STREAMS, XCOM
+from kpodtui.tui.data.run_model import EVENTS, HEADER, LOGS, OUTCOME, STATUS, STREAMS, XCOM
+from kpodtui.tui.dialogs.confirm_dialog import ConfirmDialog
+from kpodtui.tui.dialogs.text_dialog import TextDialog
 from kpodtui.tui.widgets.events_table import EventsTable
 from kpodtui.tui.widgets.log_pane import LogPane
-from kpodtui.tui.widgets.log_view import LogView
+from kpodtui.tui.widgets.log_view import LogView, pretty_json
 from kpodtui.tui.widgets.result_panes import OutcomePane, XComPane
 from kpodtui.tui.widgets.run_header import RunHeader
 
 if TYPE_CHECKING:
-    from kpodtui.tui.app import KpodApp, RunSession
+    from kpodtui.tui.app import KpodApp
+    from kpodtui.tui.data.followed import FollowedRun
 
 
 # One footer entry for the three display toggles ("t w J Time/Wrap/JSON"): the footer is full.
@@ -29,7 +32,7 @@ _TOGGLES = Binding.Group("Time/Wrap/JSON", compact=False)
 
 
 class RunScreen(Screen[None]):
-    """One run. Attaches to the app's session for ``run_id`` (live or loaded from history)."""
+    """One run. Shows the app's :class:`FollowedRun` for ``run_id`` (followed live or opened from history)."""
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
@@ -57,7 +60,7 @@ class RunScreen(Screen[None]):
     def __init__(self, run_id: str) -> None:
         super().__init__()
         self.run_id = run_id
-        self.session: RunSession | None = None
+        self.followed: FollowedRun | None = None
         self._footer_state: tuple[bool, bool] | None = None
         self._built = False  # the panes' own children exist (after the first refresh)
 
@@ -86,27 +89,27 @@ class RunScreen(Screen[None]):
 
     def _first_attach(self) -> None:
         self._built = True
-        # a session handed over before the panes were built (a fast history load) is shown now
-        session = self.session or self.kapp.session(self.run_id)
-        if session is not None:
-            self.attach(session)
+        # a run handed over before the panes were built (a fast history load) is shown now
+        followed = self.followed or self.kapp.followed.get(self.run_id)
+        if followed is not None:
+            self.attach(followed)
         self.query_one(LogView).focus()
 
     def on_screen_resume(self) -> None:
         if not self._built:
             return  # _first_attach shows whatever is there
-        session = self.kapp.session(self.run_id)
-        if session is not None and session is not self.session:
-            self.attach(session)
-        elif session is not None:
+        followed = self.kapp.followed.get(self.run_id)
+        if followed is not None and followed is not self.followed:
+            self.attach(followed)
+        elif followed is not None:
             self.model_changed({HEADER, LOGS, EVENTS, XCOM, OUTCOME, STREAMS})
 
-    def attach(self, session: RunSession) -> None:
-        """Show ``session`` (called again when a history view becomes a live one)."""
-        self.session = session
+    def attach(self, followed: FollowedRun) -> None:
+        """Show ``followed`` (called again when a history view becomes a live one)."""
+        self.followed = followed
         if not self._built:
             return  # the panes are not there yet: _first_attach shows it
-        self.query_one(LogPane).attach(session.model)
+        self.query_one(LogPane).attach(followed.model)
         self.model_changed({HEADER, EVENTS, XCOM, OUTCOME, STREAMS})
 
     # Actions that only make sense for a run followed live here (kill, keep, detach), or for
@@ -121,18 +124,18 @@ class RunScreen(Screen[None]):
         return True
 
     def _detached(self) -> bool:
-        model = self.session.model if self.session else None
-        return model is not None and model.live and self.run_id not in self.kapp.sessions
+        model = self.followed.model if self.followed else None
+        return model is not None and model.live and not self.kapp.followed.is_followed(self.run_id)
 
     def model_changed(self, changes: set[str]) -> None:
         """Repaint what changed (called by the app once per drained frame)."""
-        if self.session is None or not self.is_mounted or not self._built:
+        if self.followed is None or not self.is_mounted or not self._built:
             return
         state = (self._live(), self._detached())
         if state != self._footer_state:  # live, finished or detached: the footer shows what applies
             self._footer_state = state
             self.refresh_bindings()  # only on a change: the footer rebuilds itself each time
-        model = self.session.model
+        model = self.followed.model
         if changes & {HEADER, STATUS, OUTCOME}:
             self.query_one(RunHeader).show(model)
         if LOGS in changes or STREAMS in changes:
@@ -145,8 +148,8 @@ class RunScreen(Screen[None]):
             self.query_one(OutcomePane).show(model)
 
     def _tick(self) -> None:
-        if self.session is not None and self._built and self.session.model.live:
-            self.query_one(RunHeader).show(self.session.model)
+        if self.followed is not None and self._built and self.followed.model.live:
+            self.query_one(RunHeader).show(self.followed.model)
 
     # -- log actions ---------------------------------------------------------------
 
@@ -193,9 +196,6 @@ class RunScreen(Screen[None]):
 
     @on(LogView.LineOpened)
     def _line_opened(self, event: LogView.LineOpened) -> None:
-        from kpodtui.tui.dialogs.text_dialog import TextDialog
-        from kpodtui.tui.widgets.log_view import pretty_json
-
         pretty = pretty_json(event.line.text)
         title = f"[{event.line.container}] {event.line.timestamp}"
         self.app.push_screen(TextDialog(title, pretty or event.line.text, "json" if pretty else None))
@@ -203,8 +203,6 @@ class RunScreen(Screen[None]):
     @on(EventsTable.RowSelected, "#events")
     def _event_opened(self, event: EventsTable.RowSelected) -> None:
         """An event in full: the pane is narrow, scheduler and kubelet messages are long."""
-        from kpodtui.tui.dialogs.text_dialog import TextDialog
-
         ev = self.query_one(EventsTable).selected_event()
         if ev is None:
             return
@@ -217,7 +215,7 @@ class RunScreen(Screen[None]):
     # -- run actions -----------------------------------------------------------------
 
     def _live(self) -> bool:
-        return self.session is not None and self.session.model.live and self.session.handle is not None
+        return self.followed is not None and self.followed.model.live and self.followed.handle is not None
 
     def action_back(self) -> None:
         if self.pane.bar_mode is not None:
@@ -226,9 +224,7 @@ class RunScreen(Screen[None]):
             self.dismiss()
 
     def action_kill(self) -> None:
-        from kpodtui.tui.dialogs.confirm_dialog import ConfirmDialog
-
-        model = self.session.model if self.session else None
+        model = self.followed.model if self.followed else None
         if model is None or not model.live:
             self.notify("this run is not live", severity="warning")
             return
@@ -244,7 +240,7 @@ class RunScreen(Screen[None]):
         )
 
     def action_keep(self) -> None:
-        if self.session is None or not self.session.model.live:
+        if self.followed is None or not self.followed.model.live:
             self.notify("this run is not live", severity="warning")
             return
         self.kapp.keep_run(self.run_id)
@@ -256,7 +252,7 @@ class RunScreen(Screen[None]):
         self.kapp.detach_run(self.run_id)
 
     def action_reattach(self) -> None:
-        if self.run_id in self.kapp.sessions:
+        if self.kapp.followed.is_followed(self.run_id):
             self.notify("already following this run", timeout=2)
             return
         self.kapp.reattach_run(self.run_id)

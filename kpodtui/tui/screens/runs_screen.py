@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
@@ -12,10 +13,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.widgets.data_table import ColumnKey
 
-from kpodtui.tui.backend import RunRow
-from kpodtui.tui.clock import format_duration, now
 from kpodtui.tui.commands import PaletteEntry
-from kpodtui.tui.history_rows import live_row
+from kpodtui.tui.data.backend import RunRow
+from kpodtui.tui.data.clock import format_duration, now
+from kpodtui.tui.data.history_rows import live_row
 from kpodtui.tui.phase_styles import PHASE_STYLES
 
 if TYPE_CHECKING:
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 def _when(ts: float | None) -> str:
     if ts is None:
         return "-"
-    import time
-
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
 
 
@@ -65,8 +64,8 @@ class RunsScreen(Screen[None]):
         self.sub_title = "runs"
         table = self.query_one(DataTable)
         self._columns = table.add_columns("run", "task", "state", "started", "duration", "exit", "pod", "namespace")
-        if self.kapp.run_rows or self.kapp.backend is not None:
-            self.show_runs(self.kapp.run_rows, set(self.kapp.sessions))
+        if self.kapp.run_rows() or self.kapp.backend_loaded():
+            self.show_runs(self.kapp.run_rows(), self.kapp.followed.followed_ids())
         table.focus()
         self.set_interval(self.TICK, self.refresh_live_rows, name="runs-tick")
 
@@ -78,11 +77,11 @@ class RunsScreen(Screen[None]):
         if row is None:
             return False
         if action == "reattach":
-            return row.live and row.run_id not in self.kapp.sessions
+            return row.live and not self.kapp.followed.is_followed(row.run_id)
         if action == "kill":
             return row.live
         if action == "detach":
-            return row.run_id in self.kapp.sessions
+            return self.kapp.followed.is_followed(row.run_id)
         return True
 
     @on(DataTable.RowHighlighted)
@@ -90,12 +89,12 @@ class RunsScreen(Screen[None]):
         self.refresh_bindings()
 
     def on_screen_resume(self) -> None:
-        self.show_runs(self.kapp.run_rows, set(self.kapp.sessions))
+        self.show_runs(self.kapp.run_rows(), self.kapp.followed.followed_ids())
 
     def _seen_live(self, row: RunRow, following: set[str]) -> RunRow:
         """A run the app follows, as its live model sees it (history wrote its phase once)."""
-        session = self.kapp.sessions.get(row.run_id) if row.run_id in following else None
-        return row if session is None else live_row(row, session.model)
+        followed = self.kapp.followed.followed(row.run_id) if row.run_id in following else None
+        return row if followed is None else live_row(row, followed.model)
 
     @staticmethod
     def _live_cells(row: RunRow, following: set[str]) -> tuple[Text, str, str]:
@@ -157,7 +156,7 @@ class RunsScreen(Screen[None]):
         if not self.is_current or not self._history:
             return
         table = self.query_one(DataTable)
-        following = set(self.kapp.sessions)
+        following = self.kapp.followed.followed_ids()
         columns = (self._columns[2], self._columns[4], self._columns[5])  # state, duration, exit
         rebind = False
         for i, source in enumerate(self._history):
@@ -200,19 +199,20 @@ class RunsScreen(Screen[None]):
             return
         if not row.live:
             self.notify("this run has finished", severity="warning")
-        elif row.run_id in self.kapp.sessions:
+        elif self.kapp.followed.is_followed(row.run_id):
             self.kapp.open_run(row.run_id)
         else:
             self.kapp.reattach_run(row.run_id)
 
     def action_detach(self) -> None:
         row = self.selected
-        if row is None or row.run_id not in self.kapp.sessions:
+        if row is None or not self.kapp.followed.is_followed(row.run_id):
             self.notify("select a run this app follows live", severity="warning")
             return
         self.kapp.detach_run(row.run_id)
 
     def action_kill(self) -> None:
+        # on first use: not for the first frame
         from kpodtui.tui.dialogs.confirm_dialog import ConfirmDialog
 
         row = self.selected

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from rich.syntax import Syntax
@@ -18,8 +17,9 @@ from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kpodtui.paths import display_path
-from kpodtui.tui.backend import TaskEntry
 from kpodtui.tui.commands import PaletteEntry
+from kpodtui.tui.data.backend import TaskEntry
+from kpodtui.tui.data.spec_support import check_text, dry_run
 
 if TYPE_CHECKING:
     from kpodtui.tui.app import KpodApp
@@ -71,7 +71,7 @@ class TasksScreen(Screen[None]):
         self.sub_title = "tasks"
         self.entries: list[TaskEntry] = []
         self.previewed: TaskEntry | None = None
-        self.show_tasks(self.kapp.tasks)
+        self.show_tasks(self.kapp.task_entries())
         self.query_one("#task-list").focus()
 
     def show_tasks(self, entries: list[TaskEntry]) -> None:
@@ -110,8 +110,6 @@ class TasksScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group="preview", exclusive=True)
     def load_preview(self, entry: TaskEntry) -> None:
-        from kpodtui.tui.spec_support import dry_run
-
         try:
             text, manifest = dry_run(entry.path, entry.index)
         except OSError as exc:
@@ -141,6 +139,7 @@ class TasksScreen(Screen[None]):
         self._launch([])
 
     def action_launch_with_overrides(self) -> None:
+        # on first use: not for the first frame
         from kpodtui.tui.dialogs.overrides_dialog import OverridesDialog
 
         entry = self.selected
@@ -152,8 +151,6 @@ class TasksScreen(Screen[None]):
                 self._launch(overrides)
 
         def check(overrides: list[str]) -> list[str]:
-            from kpodtui.tui.spec_support import check_text
-
             try:
                 text = entry.path.read_text(encoding="utf-8")
             except OSError as exc:
@@ -163,6 +160,7 @@ class TasksScreen(Screen[None]):
         self.app.push_screen(OverridesDialog(entry.task_id, check), got)
 
     def action_edit(self) -> None:
+        # the editor (TextArea) loads when opened
         from kpodtui.tui.screens.editor_screen import EditorScreen
 
         entry = self.selected
@@ -170,6 +168,7 @@ class TasksScreen(Screen[None]):
             self.app.push_screen(EditorScreen(entry.path))
 
     def action_new(self) -> None:
+        # the editor (TextArea) loads when opened
         from kpodtui.tui.screens.editor_screen import EditorScreen
 
         self.app.push_screen(EditorScreen(None))
@@ -186,15 +185,3 @@ class TasksScreen(Screen[None]):
             PaletteEntry("Reload tasks", "scan the task folders again", self.action_reload),
         ]
 
-
-def new_spec_path(task_id: str = "my-task") -> Path:
-    """A fresh file name in the user's task folder."""
-    from kpodtui import paths
-
-    folder = paths.tasks_dir()
-    candidate = folder / f"{task_id}.yaml"
-    n = 2
-    while candidate.exists():
-        candidate = folder / f"{task_id}-{n}.yaml"
-        n += 1
-    return candidate

@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static, Tab, Tabs
 
-from kpodtui.tui.run_model import RunModel
+from kpodtui.tui.data.run_model import RunModel
 from kpodtui.tui.widgets.log_view import LogView
 
 ALL_TAB = "tab-all"

@@ -1,4 +1,4 @@
-"""The log pane's scrolling body: a Line API widget over a :class:`LogBuffer`.
+"""The log pane's scrolling body: a Line API widget over a :class:`LogRing`.
 
 Why not ``Log``/``RichLog``: ``RichLog`` holds ~2k lines/s; ``Log`` starts a
 thread per ``write_lines`` and repaints stale rows once it prunes (Textual
@@ -35,17 +35,11 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from kpodtui.tui.log_buffer import HeldLine, LogBuffer, LogIndex
+from kpodtui.loglines import TIMESTAMP, LineLayout
+from kpodtui.tui.data.log_ring import HeldLine, LogIndex, LogRing
 
 PALETTE = ("cyan", "magenta", "green", "yellow", "bright_blue", "bright_red", "bright_cyan", "orange1")
 _JSON = JSONHighlighter()
-
-
-def short_timestamp(ts: str) -> str:
-    """``2024-05-01T10:00:00.123456789Z`` -> ``10:00:00.123`` (fixed width)."""
-    if len(ts) >= 19 and ts[10] == "T":
-        return (ts[11:23] if len(ts) >= 23 and ts[19] == "." else ts[11:19] + ".000").ljust(12)
-    return (ts or "-").ljust(12)[:12]
 
 
 def pretty_json(text: str) -> str | None:
@@ -110,9 +104,9 @@ class LogView(ScrollView, can_focus=True):
         view: LogView
         line: HeldLine
 
-    def __init__(self, buffer: LogBuffer | None = None, *, id: str | None = None) -> None:
+    def __init__(self, buffer: LogRing | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.buffer = buffer if buffer is not None else LogBuffer()
+        self.buffer = buffer if buffer is not None else LogRing()
         self.containers: list[str] = []
         self.container: str | None = None  # None: all containers merged
         self.show_prefix = True
@@ -140,7 +134,7 @@ class LogView(ScrollView, can_focus=True):
 
     # -- data ------------------------------------------------------------------
 
-    def set_buffer(self, buffer: LogBuffer, containers: list[str]) -> None:
+    def set_buffer(self, buffer: LogRing, containers: list[str]) -> None:
         """Show another buffer (e.g. another run); keeps the toggles."""
         self.buffer = buffer
         self.containers = containers
@@ -220,6 +214,12 @@ class LogView(ScrollView, can_focus=True):
 
     def _prefixed(self) -> bool:
         return self.show_prefix and self.container is None and len(self.containers) > 1
+
+    def _layout(self) -> LineLayout:
+        """How a line is laid out now: short time first, then the container padded to one width."""
+        prefixed = self._prefixed()
+        pad = max(len(c) for c in self.containers) + 2 if prefixed else 0
+        return LineLayout(timestamps=self.timestamps, prefix=prefixed, stamp_first=True, short_stamps=True, pad=pad)
 
     def _update_virtual_size(self) -> None:
         width = self.scrollable_content_region.width if self.wrap else self._max_width + self._prefix_width()
@@ -449,12 +449,12 @@ class LogView(ScrollView, can_focus=True):
     def _line_text(self, absolute: int, body: str | None = None) -> Text:
         line = self.buffer[absolute]
         text = Text(no_wrap=True, end="")
-        if self.timestamps:
-            text.append(short_timestamp(line.timestamp) + " ", self._style("logview--timestamp"))
-        if self._prefixed():
-            index = self.containers.index(line.container) if line.container in self.containers else 0
-            width = max(len(c) for c in self.containers)
-            text.append(f"[{line.container}]".ljust(width + 2) + " ", PALETTE[index % len(PALETTE)])
+        for kind, part in self._layout().parts(line):
+            if kind == TIMESTAMP:
+                text.append(part + " ", self._style("logview--timestamp"))
+            else:
+                index = self.containers.index(line.container) if line.container in self.containers else 0
+                text.append(part + " ", PALETTE[index % len(PALETTE)])
         start = len(text)
         content = strip_control_codes(line.text.expandtabs(8)) if body is None else body
         text.append(content)

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from kpodtui.tui.run_model import RunModel
+from kpodtui.tui.data.run_model import RunModel
 
 VERDICT_STYLES = {
     "succeeded": "bold white on dark_green",

@@ -8,11 +8,11 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from kpodtui.tui.clock import format_duration
+from kpodtui.tui.data.clock import format_duration
 from kpodtui.tui.phase_styles import PHASE_STYLES
 
 if TYPE_CHECKING:
-    from kpodtui.tui.run_model import RunModel
+    from kpodtui.tui.data.run_model import RunModel
 
 
 def container_style(description: str) -> str:

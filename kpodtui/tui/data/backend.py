@@ -1,7 +1,7 @@
 """The seam between the app and the rest of kpodtui (engine, history, spec, pod).
 
 The app only ever talks to a :class:`Backend`, from thread workers (every
-method may block on disk or network). :mod:`kpodtui.tui.engine_backend` adapts
+method may block on disk or network). :mod:`kpodtui.tui.data.engine_backend` adapts
 the real engine; tests use a fake with fixed data. Keeping this seam small is
 also what keeps the kubernetes client out of the app's import path: the real
 backend is imported in a worker after the first frame.
@@ -49,7 +49,7 @@ class RunRow:
 
 
 @dataclass
-class RunRecord:
+class RunDetails:
     """What history knows about a run, to show it without the engine."""
 
     row: RunRow
@@ -76,11 +76,9 @@ class RunHandle(Protocol):
 class Backend(Protocol):
     """Everything the app needs from the rest of kpodtui. All methods may block."""
 
-    context_name: str | None
-
     def list_runs(self, limit: int = 200) -> list[RunRow]: ...
 
-    def get_run(self, run_id: str) -> RunRecord | None: ...
+    def get_run(self, run_id: str) -> RunDetails | None: ...
 
     def read_log(self, run_id: str) -> list[LogLine]: ...
 

@@ -1,5 +1,5 @@
 from kpodtui.engine.events import LogLine
-from kpodtui.tui.log_buffer import LogBuffer, LogIndex
+from kpodtui.tui.data.log_ring import LogIndex, LogRing
 
 
 def lines(start, n, container="base"):
@@ -7,7 +7,7 @@ def lines(start, n, container="base"):
 
 
 def test_ring_keeps_last_lines_and_counts_dropped():
-    buf = LogBuffer(capacity=10)
+    buf = LogRing(capacity=10)
     buf.extend(lines(0, 7))
     buf.extend(lines(7, 7))
     assert len(buf) == 10 and buf.total == 14 and buf.dropped == 4
@@ -17,7 +17,7 @@ def test_ring_keeps_last_lines_and_counts_dropped():
 
 
 def test_index_follows_the_ring():
-    buf = LogBuffer(capacity=10)
+    buf = LogRing(capacity=10)
     buf.extend(lines(0, 6) + lines(6, 6, "side"))
     idx = LogIndex(buf, lambda line: line.container == "side")
     assert len(idx) == 6
@@ -31,7 +31,7 @@ def test_held_lines_are_nothing_for_the_garbage_collector_to_walk():
     """Full GC passes stall the app; 200k lines held as objects made each one take ~0.2 s."""
     import gc
 
-    buf = LogBuffer(capacity=50_000)
+    buf = LogRing(capacity=50_000)
     gc.collect()
     before = len(gc.get_objects())
     buf.extend(lines(0, 50_000))

@@ -1,4 +1,4 @@
-"""The real :class:`~kpodtui.tui.backend.Backend`: the engine, the history and the cluster.
+"""The real :class:`~kpodtui.tui.data.backend.Backend`: the engine, the history and the cluster.
 
 Imported (and built) in a worker after the app's first frame: building it
 imports the engine and the kubernetes client. The app stays a subscriber: a
@@ -13,13 +13,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kpodtui.engine.events import LogLine
-from kpodtui.engine.run import Run
-from kpodtui.engine.session import ClusterSession
+from kpodtui.engine.report import mask_pod
+from kpodtui.engine.run import Run, RunService
 from kpodtui.history import History
+from kpodtui.history.tail import LogTail
 from kpodtui.kube.config import ClusterTarget
-from kpodtui.tui.backend import RunRecord, RunRow, Subscriber
-from kpodtui.tui.history_rows import row_of
+from kpodtui.loglines import LogLine
+from kpodtui.pod import manifest_yaml
+from kpodtui.tasks import load_task
+from kpodtui.tui.data.backend import RunDetails, RunRow, Subscriber
+from kpodtui.tui.data.history_rows import row_of
 
 
 class EngineHandle:
@@ -47,7 +50,8 @@ class EngineHandle:
 
 
 class EngineBackend:
-    """Runs tasks with the engine against one cluster target (``--sim`` starts one in-process)."""
+    """Runs tasks with the engine's :class:`RunService` against one cluster target (``--sim`` starts
+    one in-process), as the headless commands do."""
 
     def __init__(
         self,
@@ -56,32 +60,17 @@ class EngineBackend:
         namespace: str | None = None,
         sim: Any = None,
     ) -> None:
-        self.target = ClusterTarget(kubeconfig=kubeconfig, context=context, namespace=namespace)
         self.sim = sim
         self.history = History.open()
-        self.context_name = context
         self._lock = threading.Lock()
-        self._sessions: dict[ClusterTarget, ClusterSession] = {}
-        self.runs: dict[str, Run] = {}
-        self._read_to: dict[str, Any] = {}  # run id -> LogTail where read_log stopped (see reattach)
+        # the app follows many runs at once: each writes through its own history connection
+        self.service = RunService(ClusterTarget(kubeconfig=kubeconfig, context=context, namespace=namespace),
+                                  self.history, history_per_run=True)
+        self._read_to: dict[str, LogTail] = {}  # run id -> where read_log stopped (see reattach)
         # Pay the kubernetes client's first-use cost here, in the worker, not at the first launch.
         import kubernetes.client  # noqa: F401
 
         kubernetes.client.CoreV1Api  # noqa: B018
-
-    def _session(self, target: ClusterTarget) -> ClusterSession:
-        with self._lock:
-            session = self._sessions.get(target)
-            if session is None:
-                session = self._sessions[target] = ClusterSession.open(target)
-            return session
-
-    def _target_for(self, record: Any = None) -> ClusterTarget:
-        if self.sim is not None or record is None or self.target.kubeconfig:
-            return self.target
-        return ClusterTarget(
-            kubeconfig=record.kubeconfig, context=self.target.context or record.context, namespace=self.target.namespace
-        )
 
     # -- history ----------------------------------------------------------------
 
@@ -89,11 +78,11 @@ class EngineBackend:
         with self._lock:
             return [row_of(r) for r in self.history.list_runs(limit=limit, live_first=True)]
 
-    def get_run(self, run_id: str) -> RunRecord | None:
+    def get_run(self, run_id: str) -> RunDetails | None:
         with self._lock:
             record = self.history.get_run(run_id)
             containers = self.history.containers(record.id)
-        return RunRecord(
+        return RunDetails(
             row=row_of(record),
             outcome=record.outcome,
             report=record.failure_report,
@@ -107,7 +96,7 @@ class EngineBackend:
         """Every line on disk, merged by time. Where the read ended is kept for a
         :meth:`reattach` that follows, so lines another process writes in between are
         not skipped."""
-        history = History.open()  # its own connection: this may run beside a launch
+        history = History.open(self.history.home)  # its own connection: this may run beside a launch
         try:
             tail = history.tail(run_id, from_end=False)
             lines = sorted(tail.read(), key=lambda line: line.timestamp)
@@ -121,80 +110,42 @@ class EngineBackend:
 
     # -- runs ------------------------------------------------------------------------
 
-    def _specs(self, path: Path | None, text: str, overrides: Sequence[str]) -> list[Any]:
-        from kpodtui.spec import load_spec_text, load_specs
-
-        if path is not None and path.is_file() and path.read_text(encoding="utf-8") == text:
-            return load_specs(path, overrides)
-        # unsaved editor text
-        source = str(path) if path else "<editor>"
-        return load_spec_text(text, source, path.parent if path else Path.cwd(), overrides)
-
     def launch(
         self, path: Path | None, text: str, task_id: str | None, overrides: Sequence[str], subscriber: Subscriber
     ) -> EngineHandle:
-        specs = self._specs(path, text, overrides)
-        spec = next((s for s in specs if s.task_id == task_id), specs[0])
-        session = self._session(self.target.merged_with_spec(spec))
-        run = Run(
-            spec,
-            session,
-            History.open(),
-            namespace=self.target.namespace,
-            spec_path=str(path.resolve()) if path else None,
-            spec_text=text,
-            detach=False,
-        )
-        run.subscribe(subscriber)
-        self.runs[run.run_id] = run
-        run.start()
+        """Launch the task ``task_id`` of the file (or of the editor's unsaved ``text``); an unknown
+        task id is refused, as ``kpodtui run --task`` refuses it."""
+        spec, text = load_task(path, text, task_id, overrides)
+        run = self.service.launch(spec, spec_path=str(path.resolve()) if path else None, spec_text=text,
+                                  detach=False, subscriber=subscriber)
         return EngineHandle(run)
 
     def reattach(self, run_id: str, subscriber: Subscriber) -> EngineHandle:
-        from kpodtui.engine.recorded import recorded_spec
-
-        history = History.open()
-        record = history.get_run(run_id)
-        spec = recorded_spec(record)
-        session = self._session(self._target_for(record).merged_with_spec(spec))
-        run = Run(spec, session, history, record=record, spec_path=record.spec_path, detach=False)
         with self._lock:
-            run.caught_up = self._read_to.pop(run_id, None)
-        run.subscribe(subscriber)
-        self.runs[run.run_id] = run
-        run.start()
-        return EngineHandle(run)
+            record = self.history.get_run(run_id)
+            caught_up = self._read_to.pop(run_id, None)
+        return EngineHandle(self.service.reattach(record, caught_up=caught_up, subscriber=subscriber))
 
     def kill(self, run_id: str) -> str | None:
         """Kill a live run (one nobody in this app follows as ``kpodtui kill``); what was done."""
-        run = self.runs.get(run_id)
-        if run is not None and not run.done.is_set():
+        run = self.service.following(run_id)
+        if run is not None:
             run.kill()
             return None  # the run says what it did
         # detached in this app, or followed by another process: as `kpodtui kill`
-        from kpodtui.engine.recorded import kill_recorded_run
-
         with self._lock:
             record = self.history.get_run(run_id)
-        report, _deleted = kill_recorded_run(self.history, record, self._session(self._target_for(record)).api)
-        return report
+        return self.service.kill_recorded(record)
 
     def keep(self, run_id: str) -> None:
-        run = self.runs.get(run_id)
-        if run is not None:
-            run.keep()
-        else:
-            self.history.update_run(run_id, on_finish_action="keep_pod")
+        self.service.keep(run_id)
 
     def pod_yaml(self, run_id: str) -> str:
-        from kpodtui.engine.report import mask_pod
-        from kpodtui.pod import manifest_yaml
-
         with self._lock:
             record = self.history.get_run(run_id)
         if not record.pod_name or not record.namespace:
             return "# this run has no pod yet"
-        pod = self._session(self._target_for(record)).api.get_pod(record.namespace, record.pod_name)
+        pod = self.service.session_for(record).api.get_pod(record.namespace, record.pod_name)
         if pod is None:
             return f"# pod {record.namespace}/{record.pod_name} is gone"
         pod.get("metadata", {}).pop("managedFields", None)

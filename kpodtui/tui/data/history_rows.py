@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from kpodtui.tui.backend import RunRow
+from kpodtui.tui.data.backend import RunRow
 
 
 def row_of(record: Any) -> RunRow:
@@ -31,7 +31,7 @@ def rows_from_history(history: Any, limit: int = 200) -> list[RunRow]:
 
 
 def live_row(row: RunRow, model: Any) -> RunRow:
-    """``row`` as the app's live model of that run (a :class:`kpodtui.tui.run_model.RunModel`) sees it now.
+    """``row`` as the app's live model of that run (a :class:`kpodtui.tui.data.run_model.RunModel`) sees it now.
 
     History writes a live run's phase once, when the pod is made: for a run the app
     follows, its state, end and exit code come from the model. Once history has the

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from kpodtui import paths
-from kpodtui.tui.backend import TaskEntry
+from kpodtui.tui.data.backend import TaskEntry
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -72,3 +72,14 @@ def discover_tasks(given: Sequence[Path] = ()) -> list[TaskEntry]:
             seen.add(resolved)
             entries.extend(tasks_in_file(f, origin))
     return entries
+
+
+def new_spec_path(task_id: str = "my-task") -> Path:
+    """A fresh file name in the user's task folder."""
+    folder = paths.tasks_dir()
+    candidate = folder / f"{task_id}.yaml"
+    n = 2
+    while candidate.exists():
+        candidate = folder / f"{task_id}-{n}.yaml"
+        n += 1
+    return candidate

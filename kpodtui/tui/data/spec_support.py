@@ -1,7 +1,7 @@
 """The spec and pod layers as the app uses them: check editor text, preview a task.
 
-Called from workers only (they read files and render templates). Imports are
-lazy so the app starts without them.
+Called from workers only (they read files and render templates); the layers
+themselves are imported there, so the app's first frame does without them.
 """
 
 from __future__ import annotations
@@ -9,7 +9,10 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+
+from kpodtui.tui.data import clock
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,8 @@ def _problem(exc: Exception) -> Problem:
 
 def check_text(text: str, path: Path | None, overrides: Sequence[str] = ()) -> tuple[list[Problem], list]:
     """Validate editor text (with ``--set``-style overrides); returns (every problem, task specs)."""
-    from kpodtui.spec import load_spec_text_all
+    # start-up: the spec and pod layers load in the worker that checks, not for the first frame
+    from kpodtui.tasks import load_spec_text_all
 
     source = str(path) if path else "<editor>"
     base = path.parent if path else Path.cwd()
@@ -51,24 +55,18 @@ def check_text(text: str, path: Path | None, overrides: Sequence[str] = ()) -> t
 
 def dry_run(path: Path, index: int = 0) -> tuple[str, str]:
     """(spec text, manifest YAML or the error that prevents building it)."""
-    from kpodtui.spec.loader import load_file
+    # start-up: (as in check_text)
+    from kpodtui.pod import build_pod, manifest_yaml
+    from kpodtui.spec import render_spec
+    from kpodtui.tasks import load_file
 
     specs, errors, text = load_file(path)  # read once, bounded (a listed file may be anything)
     try:
-        from kpodtui.pod import build_pod, manifest_yaml
-
         if errors:
             raise errors[0]
         spec = specs[min(index, len(specs) - 1)]
-        from datetime import UTC, datetime
-
-        from kpodtui.spec import render_spec
-        from kpodtui.tui import clock
-
         spec = render_spec(spec, run_id="dry-run", ts=datetime.fromtimestamp(clock.now(), UTC))
         # a fixed seed: the preview stays put while browsing (the real name suffix is random)
         return text, manifest_yaml(build_pod(spec, None, rng=random.Random(0)))
-    except ImportError as exc:
-        return text, f"# dry run unavailable: {exc}"
     except Exception as exc:
         return text, f"# this spec cannot be built:\n# {_problem(exc).describe()}"

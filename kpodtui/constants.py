@@ -1,4 +1,10 @@
-"""Names the reference fixes and kpodtui keeps (see DESIGN.md, "Decisions already taken")."""
+"""Names the reference fixes and kpodtui keeps (see DESIGN.md, "Decisions already taken").
+
+Each is written here once and imported wherever it is needed: the spec (the base
+container's default name), the pod builder, the engine (the sidecar it reads
+from, the label it patches, the pods it watches) and the app. This module
+imports nothing, so every layer may use it.
+"""
 
 from __future__ import annotations
 
@@ -23,3 +29,5 @@ RUN_ID_LABEL = "run_id"
 TRY_NUMBER_LABEL = "try_number"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY_VALUE = "kpodtui"
+#: the label selector of every pod kpodtui made (what the engine's shared pod watch lists)
+MANAGED_SELECTOR = f"{MANAGED_BY_LABEL}={MANAGED_BY_VALUE}"

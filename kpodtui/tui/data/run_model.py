@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,8 +26,10 @@ from kpodtui.engine.events import (
     StatusMessage,
     XComResult,
 )
-from kpodtui.tui import clock
-from kpodtui.tui.log_buffer import DEFAULT_CAPACITY, LogBuffer
+from kpodtui.loglines import LogLine
+from kpodtui.tui.data import clock
+from kpodtui.tui.data.backend import RunDetails
+from kpodtui.tui.data.log_ring import DEFAULT_CAPACITY, LogRing
 
 # What changed in one drain, so views repaint only what they must.
 HEADER, LOGS, EVENTS, XCOM, OUTCOME, STATUS, STREAMS = (
@@ -102,10 +105,10 @@ class RunModel:
     from_history: bool = False
     detached: bool = False  # live, but this app stopped following it
     capacity: int = DEFAULT_CAPACITY
-    logs: LogBuffer = field(init=False)
+    logs: LogRing = field(init=False)
 
     def __post_init__(self) -> None:
-        self.logs = LogBuffer(self.capacity)
+        self.logs = LogRing(self.capacity)
         if self.started_at is None:
             self.started_at = clock.now()
 
@@ -131,6 +134,30 @@ class RunModel:
     def add_container(self, name: str) -> None:
         if name not in self.containers:
             self.containers.append(name)
+
+    @classmethod
+    def of_history(cls, details: RunDetails, lines: Sequence[LogLine]) -> RunModel:
+        """A run as the history knows it (opened from the runs list): its verdict, its log lines."""
+        row = details.row
+        model = cls(row.run_id, task_id=row.task_id, spec_path=row.spec_path, started_at=row.started_at)
+        model.pod_name, model.namespace, model.context = row.pod_name, row.namespace, row.context
+        model.finished_at = row.finished_at
+        model.live = row.live
+        model.from_history = True
+        model.phase = row.state
+        for name in details.containers:
+            model.add_container(name)
+        if details.outcome in ("succeeded", "failed", "skipped", "killed"):
+            model.finished = RunFinished(
+                row.run_id, details.outcome, row.exit_code, details.report, details.xcom,  # type: ignore[arg-type]
+                details.pod_deleted, {"reason": details.reason},
+            )  # fmt: skip
+            model.has_xcom = details.xcom is not None
+            model.xcom = details.xcom
+        model.logs.extend(lines)
+        for line in lines[:1000]:
+            model.add_container(line.container)
+        return model
 
     # -- writing -------------------------------------------------------------
 

@@ -11,10 +11,10 @@ import sys
 from datetime import UTC, datetime
 
 from kpodtui.errors import EXIT_BAD_INPUT, EXIT_OK
-from kpodtui.spec.errors import SpecError
+from kpodtui.pod import build_pod, manifest_json, manifest_yaml
 from kpodtui.spec.files import shown_path
-from kpodtui.spec.loader import load_file, load_specs
-from kpodtui.spec.taskspec import TaskSpec
+from kpodtui.spec.render import render_spec
+from kpodtui.tasks import load_file, load_specs, pick_task
 
 
 def validate_command(args: argparse.Namespace) -> int:
@@ -35,26 +35,9 @@ def validate_command(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if bad else EXIT_OK
 
 
-def select_task(specs: list[TaskSpec], task: str | None, source: str) -> TaskSpec:
-    """The one task to act on: ``--task`` or the file's only task."""
-    if task:
-        for spec in specs:
-            if spec.task_id == task:
-                return spec
-        raise SpecError(f"no task {task!r} in this file (it holds: {', '.join(s.task_id for s in specs)})",
-                        source=source, key="--task")
-    if len(specs) > 1:
-        raise SpecError(f"holds {len(specs)} tasks ({', '.join(s.task_id for s in specs)}): pick one with --task",
-                        source=source)
-    return specs[0]
-
-
 def dry_run_command(args: argparse.Namespace) -> int:
     """Print the pod manifest the spec would create (no run labels: there is no run)."""
-    from kpodtui.pod import build_pod, manifest_json, manifest_yaml
-    from kpodtui.spec.render import render_spec
-
-    spec = select_task(load_specs(args.spec, args.overrides), getattr(args, "task", None), shown_path(args.spec))
+    spec = pick_task(load_specs(args.spec, args.overrides), getattr(args, "task", None), shown_path(args.spec))
     for warning in spec.warnings:
         print(f"kpodtui: warning: {warning}", file=sys.stderr)
     rendered = render_spec(spec, run_id="dry-run", ts=datetime.now(UTC))

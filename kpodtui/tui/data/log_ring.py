@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
-from kpodtui.engine.events import LogLine
+from kpodtui.loglines import LogLine
 
 DEFAULT_CAPACITY = 200_000
 
@@ -32,7 +32,7 @@ class HeldLine(NamedTuple):
     text: str
 
 
-class LogBuffer:
+class LogRing:
     """Fixed-capacity ring of :class:`LogLine`; appends are O(batch), reads O(1)."""
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
@@ -106,13 +106,13 @@ Predicate = Callable[[HeldLine], bool]
 
 
 class LogIndex:
-    """Absolute numbers of the lines of a :class:`LogBuffer` that match a predicate.
+    """Absolute numbers of the lines of a :class:`LogRing` that match a predicate.
 
     Kept up to date incrementally (``catch_up`` after each batch); numbers that
     left the ring are trimmed from the front.
     """
 
-    def __init__(self, buffer: LogBuffer, predicate: Predicate) -> None:
+    def __init__(self, buffer: LogRing, predicate: Predicate) -> None:
         self.buffer = buffer
         self.predicate = predicate
         self._rows: list[int] = []

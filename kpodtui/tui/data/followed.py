@@ -1,0 +1,123 @@
+"""The runs the app shows: followed live, or opened from the history.
+
+A :class:`FollowedRun` pairs one run's :class:`~.run_model.RunModel` with the
+:class:`~.run_model.RunFeed` the engine writes its events to and the
+:class:`~.backend.RunHandle` that acts on it (kill, keep, detach). A run opened
+from the history has no handle and an idle feed; a run this app stops following
+(detach) stays viewable that way until it is reattached.
+
+:class:`FollowedRuns` keeps them and folds what the engine delivered into the
+models once per frame (:meth:`FollowedRuns.drain`). It lives on the app thread
+only; the engine's threads only ever touch the feeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kpodtui import paths
+from kpodtui.loglines import SAVED_LAYOUT, Line, LogLine
+from kpodtui.tui.data.backend import RunDetails, RunHandle
+
+if TYPE_CHECKING:  # the run model (and the engine's event classes) load with the first run
+    from kpodtui.tui.data.run_model import RunFeed, RunModel
+
+
+@dataclass
+class FollowedRun:
+    """A run the app shows: its model, the inbox the engine writes to, its handle (live only)."""
+
+    model: RunModel
+    feed: RunFeed
+    handle: RunHandle | None = None
+
+
+class FollowedRuns:
+    """Runs followed live (with a handle) and runs opened from the history (without)."""
+
+    def __init__(self) -> None:
+        self._live: dict[str, FollowedRun] = {}
+        self._opened: dict[str, FollowedRun] = {}  # finished (or detached) runs opened for reading
+
+    # -- reading -------------------------------------------------------------------------
+
+    def get(self, run_id: str) -> FollowedRun | None:
+        """The run as the app shows it, followed live or opened from the history."""
+        return self._live.get(run_id) or self._opened.get(run_id)
+
+    def followed(self, run_id: str) -> FollowedRun | None:
+        """The run, if this app follows it live."""
+        return self._live.get(run_id)
+
+    def is_followed(self, run_id: str) -> bool:
+        return run_id in self._live
+
+    def followed_ids(self) -> set[str]:
+        return set(self._live)
+
+    def live(self) -> list[FollowedRun]:
+        """Runs followed here that are still live (what quitting asks about)."""
+        return [f for f in self._live.values() if f.model.live and f.handle is not None]
+
+    # -- changing --------------------------------------------------------------------------
+
+    def follow(self, handle: RunHandle, feed: RunFeed, task_id: str, spec_path: str | None,
+               reattached: bool) -> FollowedRun:
+        """A run launched or reattached here: its events now flow into a new model (a history
+        view of the same run, if one was open, hands over its start time)."""
+        # the run model (and the engine's event classes) load with the first run, not before the first frame
+        from kpodtui.tui.data.run_model import RunModel
+
+        old = self._opened.pop(handle.run_id, None)
+        followed = FollowedRun(RunModel(handle.run_id, task_id=task_id, spec_path=spec_path), feed, handle)
+        if old is not None:
+            followed.model.started_at = old.model.started_at
+        followed.model.reattached = reattached
+        self._live[handle.run_id] = followed
+        return followed
+
+    def open_from_history(self, details: RunDetails, lines: Sequence[LogLine]) -> FollowedRun:
+        """A run opened from the history (its logs from disk, its recorded verdict)."""
+        from kpodtui.tui.data.run_model import RunFeed, RunModel  # (as in follow)
+
+        opened = FollowedRun(RunModel.of_history(details, lines), RunFeed())
+        self._opened[details.row.run_id] = opened
+        return opened
+
+    def unfollow(self, run_id: str) -> tuple[FollowedRun, set[str]] | None:
+        """Stop following a run (detached): it stays viewable, without a handle; what changed."""
+        followed = self._live.pop(run_id, None)
+        if followed is None:
+            return None
+        from kpodtui.tui.data.run_model import HEADER, LOGS, OUTCOME  # loaded: a run was followed
+        changes = followed.model.apply(followed.feed.drain())  # what came before the engine let go
+        followed.handle = None
+        followed.model.detached = True
+        self._opened[run_id] = followed  # still viewable; a reattach replaces it
+        return followed, changes | {HEADER, OUTCOME, LOGS}
+
+    def drain(self) -> dict[str, set[str]]:
+        """Fold what the engine delivered since the last call into the models; what changed, by run."""
+        changed: dict[str, set[str]] = {}
+        for run_id, followed in list(self._live.items()):
+            events = followed.feed.drain()
+            if events:
+                changed[run_id] = followed.model.apply(events)
+        return changed
+
+    def __bool__(self) -> bool:
+        """Whether any run is followed live (nothing to drain otherwise)."""
+        return bool(self._live)
+
+
+def save_log(run_id: str, lines: Sequence[Line]) -> Path:
+    """Write a run's whole log (``timestamp [container] text``) under the saved-logs folder."""
+    folder = paths.saved_logs_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    dest = folder / f"{run_id}.log"
+    with dest.open("w", encoding="utf-8") as fh:
+        fh.write(SAVED_LAYOUT.join(lines))
+    return dest
