@@ -122,10 +122,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--detach", action="store_true", help="create the pod, record the run and return (see attach)")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout at the end")
     p.add_argument("--timestamps", action="store_true", help="prefix each log line with its timestamp")
+    p.add_argument("--raw", action="store_true",
+                   help="write log lines byte for byte even to a terminal (there, control characters are shown "
+                        "escaped by default; piped output is always byte for byte)")
 
     p = sub.add_parser("attach", help="follow a recorded run again: catch up on logs and wait for its verdict")
     p.add_argument("run", metavar="RUN", help="run id (or a unique prefix) from `kpodtui runs`")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout at the end")
+    p.add_argument("--raw", action="store_true",
+                   help="write log lines byte for byte even to a terminal (there, control characters are shown "
+                        "escaped by default; piped output is always byte for byte)")
     _add_cluster(p)
 
     p = sub.add_parser("runs", help="list the run history, live runs first")
@@ -139,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep following while the run is live (a detached run nobody follows is followed "
                         "from its pod, and its verdict recorded; Ctrl-C leaves the pod running)")
     p.add_argument("--timestamps", action="store_true", help="prefix each line with its timestamp")
+    p.add_argument("--raw", action="store_true",
+                   help="write log lines byte for byte even to a terminal (there, control characters are shown "
+                        "escaped by default; piped output is always byte for byte)")
 
     p = sub.add_parser("kill", help="delete a run's pod now (with the spec's termination_grace_period)")
     p.add_argument("run", metavar="RUN", help="run id (or a unique prefix)")

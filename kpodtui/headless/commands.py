@@ -31,6 +31,7 @@ from kpodtui.kube.api import refusal_text
 from kpodtui.kube.config import ClusterTarget
 from kpodtui.spec.files import STDIN
 from kpodtui.tasks import load_task
+from kpodtui.termsafe import escape
 
 OUTCOME_EXIT = {"succeeded": EXIT_OK, "failed": EXIT_FAILED, "skipped": EXIT_SKIPPED, "killed": EXIT_FAILED}
 
@@ -75,7 +76,7 @@ def _follow(run: Run, printer: HeadlessPrinter, as_json: bool) -> int:
         try:
             run.kill()
         except Exception as exc:  # noqa: BLE001 - say it, keep waiting for the record
-            print(f"kpodtui: error: could not delete the pod: {refusal_text(exc)}", file=sys.stderr)
+            print(f"kpodtui: error: could not delete the pod: {escape(refusal_text(exc))}", file=sys.stderr)
         _wait_after_kill(run)
     finally:
         restore()
@@ -149,7 +150,7 @@ def run_command(args: Any) -> int:
         spec_path = None if args.spec == STDIN else str(Path(args.spec).resolve())
         run = service.launch(spec, spec_path=spec_path, spec_text=spec_text, detach=detach, start=False)
         print(f"kpodtui: run {run.run_id} of task {spec.task_id}", file=sys.stderr)
-        return _follow(run, HeadlessPrinter(timestamps=args.timestamps), args.json)
+        return _follow(run, HeadlessPrinter(timestamps=args.timestamps, raw=args.raw), args.json)
 
 
 def attach_command(args: Any) -> int:
@@ -159,14 +160,14 @@ def attach_command(args: Any) -> int:
     if not record.live:
         print(f"kpodtui: run {record.id} already finished: {record.outcome}", file=sys.stderr)
         if record.failure_report:
-            print(record.failure_report, file=sys.stderr)
+            print(escape(record.failure_report), file=sys.stderr)  # it quotes the container
         if getattr(args, "json", False):  # the same summary a script gets from following it
             print(json.dumps(recorded_summary(record, history), default=str))
         return OUTCOME_EXIT.get(record.outcome or "failed", EXIT_FAILED)
     with run_service(args, history) as service:
         run = service.reattach(record, start=False)
         print(f"kpodtui: attaching to run {record.id} (pod {record.namespace}/{record.pod_name})", file=sys.stderr)
-        return _follow(run, HeadlessPrinter(), getattr(args, "json", False))
+        return _follow(run, HeadlessPrinter(raw=getattr(args, "raw", False)), getattr(args, "json", False))
 
 
 def _live_pod(args: Any) -> tuple[Any, Any]:

@@ -10,6 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from kpodtui.errors import EXIT_INTERRUPTED, EXIT_OK, BadInputError
+from kpodtui.headless.logwriter import LogWriter, wants_escapes
 from kpodtui.history import History
 from kpodtui.loglines import LineLayout
 
@@ -86,12 +87,12 @@ def logs_command(args: Any) -> int:
             raise BadInputError(
                 f"run {record.id} has no container {args.container!r} (containers: {listed}): pick one with -c"
             )
-    out = sys.stdout
-    layout = LineLayout(timestamps=getattr(args, "timestamps", False))
+    out = sys.stdout.buffer
+    writer = LogWriter(out, LineLayout(timestamps=getattr(args, "timestamps", False)),
+                       escapes=wants_escapes(out, getattr(args, "raw", False)))
 
     def emit(lines: Any) -> None:
-        out.write(layout.join(lines))
-        out.flush()
+        writer.write(lines)
 
     if not args.follow or not record.live:
         emit(history.read_log(record.id, args.container))

@@ -23,16 +23,20 @@ from kpodtui.engine.events import (
     StatusMessage,
     XComResult,
 )
+from kpodtui.headless.logwriter import LogWriter, wants_escapes
 from kpodtui.loglines import LineLayout
+from kpodtui.termsafe import escape
 
 
 class HeadlessPrinter:
     """A run subscriber that prints (see module docstring)."""
 
-    def __init__(self, out: IO[bytes] | None = None, err: IO[str] | None = None, timestamps: bool = False, quiet_status: bool = False) -> None:
+    def __init__(self, out: IO[bytes] | None = None, err: IO[str] | None = None, timestamps: bool = False,
+                 quiet_status: bool = False, raw: bool = False) -> None:
         self.out = out if out is not None else sys.stdout.buffer
         self.err = err if err is not None else sys.stderr
         self.layout = LineLayout(timestamps=timestamps)
+        self.writer = LogWriter(self.out, self.layout, escapes=wants_escapes(self.out, raw))
         self.quiet_status = quiet_status
         self.lock = threading.Lock()
         self.lines = 0
@@ -45,15 +49,13 @@ class HeadlessPrinter:
             text = self.describe(event)
             if text:
                 with self.lock:
-                    self.err.write(f"kpodtui: {text}\n")
+                    # status lines quote servers and containers (events, termination messages)
+                    self.err.write(f"kpodtui: {escape(text)}\n")
                     self.err.flush()
 
     def logs(self, batch: LogBatch) -> None:
-        raw = self.layout.join(batch.lines).encode("utf-8", "surrogateescape")
         with self.lock:
-            self.out.write(raw)
-            self.out.flush()
-            self.lines += len(batch.lines)
+            self.lines += self.writer.write(batch.lines)
 
     def describe(self, event: RunEvent) -> str | None:
         """The one status line for ``event`` (None: nothing worth saying)."""

@@ -100,7 +100,9 @@ class LineSplitter:
         container = self.container
         out: list[LogLine] = []
         append = out.append
-        for raw in data[:cut].decode("utf-8", "replace").split("\n"):
+        # surrogateescape: a byte that is not UTF-8 is kept (piped output stays byte for byte);
+        # whatever shows a line to a person escapes it (kpodtui.termsafe)
+        for raw in data[:cut].decode("utf-8", "surrogateescape").split("\n"):
             ts, sep, text = raw.partition(" ")
             if not sep or len(ts) < 20 or ts[4] != "-":
                 ts, text = "", raw  # not timestamped (should not happen with timestamps=true)

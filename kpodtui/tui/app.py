@@ -26,6 +26,7 @@ from textual.worker import get_current_worker
 
 from kpodtui import paths
 from kpodtui.errors import EXIT_BAD_INPUT, KpodtuiError
+from kpodtui.termsafe import escape
 from kpodtui.tui.data.backend import Backend, RunHandle, RunRow, TaskEntry
 from kpodtui.tui.data.followed import FollowedRuns, save_log
 from kpodtui.tui.messages import (
@@ -474,6 +475,10 @@ class KpodApp(App[int]):
             self.post_message(ActionFailed("save log", f"{exc}"))
             return
         self.post_message(Notice(f"saved {len(lines or []):,} lines to {dest}"))
+
+    def notify(self, message: str, *args: Any, **kwargs: Any) -> None:
+        """Every notice may quote an error, a server's or a container's words: escaped."""
+        super().notify(escape(str(message)), *args, **kwargs)
 
     @on(ActionFailed)
     def _action_failed(self, message: ActionFailed) -> None:

@@ -291,3 +291,59 @@ async def test_the_app_showing_a_run_another_process_follows_misses_no_line(sim,
         assert proc.wait(30) == 0
     finally:
         proc.kill()
+
+
+HOSTILE_SPEC = r"""task_id: hostile
+image: busybox
+termination_message_policy: FallbackToLogsOnError
+cmds: [sh, -c, 'printf "a\033]52;c;aGFja2Vk\007 b\033]2;owned\033\\ c\033[2J d\033P1\$qm\033\\ \302\233 \033[31mred\033[0m \342\200\256rtl \377 \001\010\r end\n"; exit 3']
+"""
+_UNSAFE = "[\x00-\x08\x0a-\x1f\x7f-\x9f\u202e\ud800-\udfff]"
+
+
+def _rendered(widget) -> list[str]:
+    """What a widget sends to the terminal, row by row (the segments' text)."""
+    from textual.geometry import Region
+
+    strips = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
+    return ["".join(seg.text for seg in strip) for strip in strips]
+
+
+async def test_nothing_a_container_prints_can_drive_the_terminal(sim, tmp_path):
+    import re
+
+    from kpodtui.tui.dialogs.text_dialog import TextDialog
+    from kpodtui.tui.widgets.result_panes import OutcomePane
+
+    path = tmp_path / "hostile.yaml"
+    path.write_text(HOSTILE_SPEC)
+    async with engine_app(sim).run_test(size=(200, 40)) as pilot:
+        screen = await launch(pilot, path)
+        model = screen.followed.model
+        await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="verdict")
+        view = screen.query_one(LogView)
+        await wait_for(pilot, lambda: view.count >= 1, what="the line")
+        assert "\x1b]52" in view.visible_lines()[0].text  # the line itself is kept as printed
+        await pilot.pause(0.1)
+        rows = _rendered(view)
+        shown = next(r for r in rows if "end" in r)
+        assert not re.search(_UNSAFE, "".join(rows)), shown
+        for visible in ("a\\x1b]52;c;aGFja2Vk\\x07", "b\\x1b]2;owned\\x1b\\", "c\\x1b[2J", "d\\x1bP1$qm\\x1b\\",
+                        "\\x9b", "\\u202ertl", "\\xff", "\\x01\\x08\\r end"):
+            assert visible in shown, (visible, shown)
+        assert "red" in shown and "\\x1b[31m" not in shown, "a colour is rendered, not shown"
+        strip = view.render_line(view.row_of(view.buffer.first) - int(view.scroll_y))
+        red = [seg for seg in strip if seg.text == "red"]
+        assert red and red[0].style is not None and red[0].style.color is not None
+        assert red[0].style.color.number == 1  # ANSI red
+        outcome = screen.query_one(OutcomePane).query_one("#outcome-body")
+        await wait_for(pilot, lambda: "FAILED" in "".join(_rendered(outcome)), what="the report")
+        report = "".join(_rendered(outcome))
+        assert not re.search(_UNSAFE, report) and "\\x1b]52;c;aGFja2Vk\\x07" in report
+        view.focus()
+        view.cursor = view.buffer.first
+        await pilot.press("enter")  # the line in full
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, TextDialog), what="the line dialog")
+        await pilot.pause(0.1)
+        dialog_rows = "".join(_rendered(pilot.app.screen.query_one("#text-body")))
+        assert not re.search(_UNSAFE, dialog_rows) and "\\x1b]2;owned" in dialog_rows

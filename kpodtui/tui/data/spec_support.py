@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kpodtui.termsafe import escape
 from kpodtui.tui.data import clock
 
 
@@ -37,7 +38,9 @@ def _problem(exc: Exception) -> Problem:
     suggestion = getattr(exc, "suggestion", None)
     if suggestion:
         what += f" (did you mean {suggestion!r}?)"
-    return Problem(" ".join(str(what).split()), getattr(exc, "line", None), getattr(exc, "column", None), getattr(exc, "key", None))
+    key = getattr(exc, "key", None)
+    return Problem(escape(" ".join(str(what).split()), newlines=False), getattr(exc, "line", None),
+                   getattr(exc, "column", None), escape(key, newlines=False) if key else None)
 
 
 def check_text(text: str, path: Path | None, overrides: Sequence[str] = ()) -> tuple[list[Problem], list]:

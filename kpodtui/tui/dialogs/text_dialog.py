@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, TextArea
 
+from kpodtui.termsafe import escape
+
 
 class TextDialog(ModalScreen[None]):
     BINDINGS = [
@@ -23,8 +25,9 @@ class TextDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -wide"):
-            yield Label(self.title_text, classes="dialog-title", markup=False)
-            yield TextArea(self.text, language=self.language, read_only=True, soft_wrap=True, id="text-body")
+            yield Label(escape(self.title_text), classes="dialog-title", markup=False)
+            # shown with its control characters escaped; copied as it is
+            yield TextArea(escape(self.text), language=self.language, read_only=True, soft_wrap=True, id="text-body")
             yield Label("escape: close   c: copy", classes="dialog-hint")
 
     def action_copy(self) -> None:

@@ -17,6 +17,7 @@ from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kpodtui.paths import display_path
+from kpodtui.termsafe import escape
 from kpodtui.tui.commands import PaletteEntry
 from kpodtui.tui.data.backend import TaskEntry
 from kpodtui.tui.data.spec_support import check_text, dry_run
@@ -28,7 +29,8 @@ ORIGIN_LABELS = {"given": "given", "user": "my tasks", "sample": "sample"}
 
 
 def _syntax(text: str) -> Syntax:
-    return Syntax(text, "yaml", theme="ansi_dark", background_color="default", line_numbers=False)
+    # a spec file may hold anything: its control characters are shown, not sent to the terminal
+    return Syntax(escape(text), "yaml", theme="ansi_dark", background_color="default", line_numbers=False)
 
 
 class TasksScreen(Screen[None]):

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from kpodtui.engine.events import ClusterEvent
+from kpodtui.tui.safe_text import safe_text
 
 
 def _time(ts: str | None) -> str:
@@ -47,8 +48,8 @@ class EventsTable(DataTable):
             self.add_row(
                 _time(ev.timestamp),
                 Text(ev.type, "bold red reverse" if warning else "dim"),
-                Text(ev.reason, style),
-                Text(ev.message + count, "red" if warning else ""),
+                safe_text(ev.reason, style),
+                safe_text(ev.message + count, "red" if warning else ""),
             )
         if follow and self.row_count:
             self.move_cursor(row=self.row_count - 1, animate=False)

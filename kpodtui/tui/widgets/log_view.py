@@ -22,7 +22,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rich.control import strip_control_codes
 from rich.highlighter import JSONHighlighter
 from rich.style import Style
 from rich.text import Text
@@ -37,6 +36,7 @@ from textual.strip import Strip
 
 from kpodtui.loglines import TIMESTAMP, LineLayout
 from kpodtui.tui.data.log_ring import HeldLine, LogIndex, LogRing
+from kpodtui.tui.safe_text import log_text, safe_text
 
 PALETTE = ("cyan", "magenta", "green", "yellow", "bright_blue", "bright_red", "bright_cyan", "orange1")
 _JSON = JSONHighlighter()
@@ -456,8 +456,9 @@ class LogView(ScrollView, can_focus=True):
                 index = self.containers.index(line.container) if line.container in self.containers else 0
                 text.append(part + " ", PALETTE[index % len(PALETTE)])
         start = len(text)
-        content = strip_control_codes(line.text.expandtabs(8)) if body is None else body
-        text.append(content)
+        shown = log_text(line.text) if body is None else safe_text(body)
+        text.append_text(shown)
+        content = shown.plain
         if self.json_mode and body is not None:
             _JSON.highlight(text)
         if self._search_re is not None:

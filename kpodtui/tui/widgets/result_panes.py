@@ -9,7 +9,9 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from kpodtui.termsafe import escape
 from kpodtui.tui.data.run_model import RunModel
+from kpodtui.tui.safe_text import safe_text
 
 VERDICT_STYLES = {
     "succeeded": "bold white on dark_green",
@@ -32,13 +34,13 @@ class XComPane(VerticalScroll):
     def show(self, model: RunModel) -> None:
         body = self.query_one("#xcom-body", Static)
         if model.xcom_error:
-            body.update(Text(f"XCom could not be read: {model.xcom_error}", "red"))
+            body.update(safe_text(f"XCom could not be read: {model.xcom_error}", "red"))
         elif not model.has_xcom:
             body.update(Text("none" if model.finished is not None else "no XCom result yet", "dim"))
         elif model.xcom is None:
             body.update(Text("empty (no return.json)", "dim"))
         else:
-            text = json.dumps(model.xcom, indent=2, ensure_ascii=False, default=str)
+            text = escape(json.dumps(model.xcom, indent=2, ensure_ascii=False, default=str))
             body.update(Syntax(text, "json", theme="ansi_dark", background_color="default", word_wrap=True))
 
 
@@ -66,12 +68,12 @@ class OutcomePane(VerticalScroll):
         if fin.exit_code is not None:
             head.append(f"  exit code {fin.exit_code}")
         if fin.detail.get("reason"):
-            head.append(f"  {fin.detail['reason']}", "bold")
+            head.append(escape(f"  {fin.detail['reason']}"), "bold")
         if fin.pod_deleted:
             head.append("  pod deleted", "dim")
         elif model.pod_name:  # (no pod at all: the report says why)
             head.append("  pod kept", "dim")
         if fin.report:
             head.append("\n\n")
-            head.append(fin.report)
+            head.append(escape(fin.report))  # it quotes the container's termination message
         body.update(head)

@@ -8,8 +8,10 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from kpodtui.termsafe import escape
 from kpodtui.tui.data.clock import format_duration
 from kpodtui.tui.phase_styles import PHASE_STYLES
+from kpodtui.tui.safe_text import safe_text
 
 if TYPE_CHECKING:
     from kpodtui.tui.data.run_model import RunModel
@@ -40,7 +42,7 @@ class RunHeader(Static):
         line = Text()
         line.append(model.task_id or "?", "bold")
         line.append("  pod ", "dim")
-        line.append(model.pod_name or "(not created yet)")
+        line.append(escape(model.pod_name or "(not created yet)"))
         line.append("  in ", "dim")
         line.append(model.namespace or "-")
         if model.context:
@@ -50,7 +52,7 @@ class RunHeader(Static):
         phase = model.display_phase
         line.append(phase, PHASE_STYLES.get(phase, ""))
         if model.reason and model.finished is None:
-            line.append(f" ({model.reason})", "yellow")
+            line.append(escape(f" ({model.reason})", newlines=False), "yellow")
         line.append("  elapsed ", "dim")
         line.append(format_duration(model.elapsed))
         if model.reattached:
@@ -66,12 +68,12 @@ class RunHeader(Static):
             if states:
                 states.append("   ")
             states.append(f"{'init:' if st and st.init else ''}{name} ", "bold")
-            states.append(desc, container_style(desc))
+            states.append(escape(desc, newlines=False), container_style(desc))
             if st and st.restart_count:
                 states.append(f" ↻{st.restart_count}", "yellow")
         grid.add_row(states or Text("no containers yet", "dim"))
         last = model.current_status
         if last is not None and model.finished is None:
             style = {"warning": "yellow", "error": "bold red"}.get(last.level, "dim")
-            grid.add_row(Text(last.text, style))
+            grid.add_row(safe_text(last.text, style))
         self.update(grid)
