@@ -32,6 +32,7 @@ environment:
 examples:
   kpodtui run --sim sample_tasks/hello.yaml     run a task on the simulated cluster
   kpodtui dry-run sample_tasks/xcom.yaml        print the pod that would be created
+  kpodtui import dags/etl.py -o tasks/          task specs from an Airflow DAG's pod operators
   kpodtui                                       open the app
 """
 
@@ -46,6 +47,7 @@ COMMANDS: dict[str, str] = {
     "keep": "kpodtui.headless.commands:keep_command",
     "validate": "kpodtui.headless.spec_cmds:validate_command",
     "dry-run": "kpodtui.headless.spec_cmds:dry_run_command",
+    "import": "kpodtui.headless.import_cmd:import_command",
     "sim": "kpodtui.sim.cli:sim_command",
 }
 
@@ -166,6 +168,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", metavar="TASK_ID", help="which task, when the file holds several")
     _add_set(p)
     p.add_argument("-o", "--output", choices=["yaml", "json"], default="yaml", help="output format")
+
+    p = sub.add_parser("import", help="turn the pod operator calls of Airflow DAG files into task specs",
+                       description="Read Airflow DAG files as Python source (never run them) and write one task "
+                                   "spec per KubernetesPodOperator call: a multi-document file per DAG, named after "
+                                   "its DAG id. Values only known at run time are left out, each with an "
+                                   "'# unresolved' comment and a warning.")
+    p.add_argument("dags", nargs="+", metavar="DAG.py", help="Airflow DAG files")
+    p.add_argument("-o", "--output", metavar="DIR",
+                   help="folder to write the spec files in (default: the current folder; - prints them)")
+    p.add_argument("--task", metavar="TASK_ID", help="import only this task")
+    p.add_argument("--force", action="store_true", help="replace spec files that exist")
 
     p = sub.add_parser("sim", help="serve a simulated Kubernetes cluster on 127.0.0.1 in the foreground")
     p.add_argument("--port", type=_port, default=0, help="port (default: a free one)")

@@ -28,19 +28,9 @@ from kpodtui.spec.errors import SpecError, did_you_mean
 from kpodtui.spec.files import STDIN, read_text, shown_path
 from kpodtui.spec.k8s import camelize
 from kpodtui.spec.podtemplate import load_pod_template
-from kpodtui.spec.schema import ALL_KEYS, DEPRECATED_ALIASES, PARAMS
+from kpodtui.spec.schema import ALL_KEYS, DEPRECATED_ALIASES, OLD_RESOURCES, PARAMS
 from kpodtui.spec.taskspec import TaskSpec
 from kpodtui.spec.yamlpos import MAX_DEPTH, Document, YamlLimitError, parse_documents
-
-# The older seed's `resources` dict spelt its keys this way.
-_OLD_RESOURCES = {
-    "request_memory": ("requests", "memory"), "request_cpu": ("requests", "cpu"),
-    "request_ephemeral_storage": ("requests", "ephemeral-storage"),
-    "limit_memory": ("limits", "memory"), "limit_cpu": ("limits", "cpu"),
-    "limit_gpu": ("limits", "nvidia.com/gpu"),
-    "limit_ephemeral_storage": ("limits", "ephemeral-storage"),
-}
-
 
 Segments = tuple[str | int, ...]
 
@@ -146,18 +136,18 @@ def _old_resources(ctx: CheckContext, value: Any) -> Any:
         return BAD
     newer: dict[Any, Any] = {}
     for k, v in value.items():
-        if k not in ("limits", "requests", "claims") and k not in _OLD_RESOURCES:
+        if k not in ("limits", "requests", "claims") and k not in OLD_RESOURCES:
             ctx.error(("resources", k), "unknown resources key",
-                      did_you_mean(str(k), [*_OLD_RESOURCES, "limits", "requests"]))
+                      did_you_mean(str(k), [*OLD_RESOURCES, "limits", "requests"]))
             return BAD
-        if k not in _OLD_RESOURCES:
+        if k not in OLD_RESOURCES:
             newer[k] = v
     out = camelize(newer)
     ok = True
     for k, v in value.items():
-        if k not in _OLD_RESOURCES or v is None:
+        if k not in OLD_RESOURCES or v is None:
             continue
-        section, name = _OLD_RESOURCES[k]
+        section, name = OLD_RESOURCES[k]
         current = out.get(section)
         if current is None:
             current = {}

@@ -121,6 +121,16 @@ DEPRECATED_ALIASES: dict[str, str] = {
     "node_selectors": "node_selector",
 }
 
+# The older seed's ``resources`` dict spelt its keys this way: key -> (section, resource name).
+# The loader reads them as ``requests``/``limits``; ``kpodtui import`` writes them so.
+OLD_RESOURCES: dict[str, tuple[str, str]] = {
+    "request_memory": ("requests", "memory"), "request_cpu": ("requests", "cpu"),
+    "request_ephemeral_storage": ("requests", "ephemeral-storage"),
+    "limit_memory": ("limits", "memory"), "limit_cpu": ("limits", "cpu"),
+    "limit_gpu": ("limits", "nvidia.com/gpu"),
+    "limit_ephemeral_storage": ("limits", "ephemeral-storage"),
+}
+
 CHOICES: dict[str, tuple[str, ...]] = {
     "on_finish_action": ("delete_pod", "delete_succeeded_pod", "delete_active_pod", "keep_pod"),
     "on_kill_action": ("delete_pod", "keep_pod"),

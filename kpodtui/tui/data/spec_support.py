@@ -1,4 +1,4 @@
-"""The spec and pod layers as the app uses them: check editor text, preview a task.
+"""The spec and pod layers as the app uses them: check editor text, preview a task, import a DAG file.
 
 Called from workers only (they read files and render templates); the layers
 themselves are imported there, so the app's first frame does without them.
@@ -11,9 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kpodtui.termsafe import escape
 from kpodtui.tui.data import clock
+
+if TYPE_CHECKING:
+    from kpodtui.spec.dagimport.output import Output
 
 
 @dataclass(frozen=True)
@@ -73,3 +77,13 @@ def dry_run(path: Path, index: int = 0) -> tuple[str, str]:
         return text, manifest_yaml(build_pod(spec, None, rng=random.Random(0)))
     except Exception as exc:
         return text, f"# this spec cannot be built:\n# {_problem(exc).describe()}"
+
+
+def import_dag(path: Path, folder: Path) -> list[Output]:
+    """``kpodtui import`` of one DAG file into ``folder`` under names no file has yet, each
+    spec checked as ``kpodtui validate`` would; raises DagImportError for bad input."""
+    # start-up: (as in check_text)
+    from kpodtui.spec.dagimport.output import import_to_folder
+    from kpodtui.tasks import check_spec_text
+
+    return import_to_folder(path, folder, check_spec_text)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from rich.syntax import Syntax
@@ -16,11 +18,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kpodtui import paths
 from kpodtui.paths import display_path
 from kpodtui.termsafe import escape
 from kpodtui.tui.commands import PaletteEntry
 from kpodtui.tui.data.backend import TaskEntry
-from kpodtui.tui.data.spec_support import check_text, dry_run
+from kpodtui.tui.data.spec_support import check_text, dry_run, import_dag
 
 if TYPE_CHECKING:
     from kpodtui.tui.app import KpodApp
@@ -41,6 +44,7 @@ class TasksScreen(Screen[None]):
         Binding("o", "launch_with_overrides", "Launch with --set", id="launch-overrides"),
         Binding("e", "edit", "Edit", id="edit"),
         Binding("n", "new", "New task", id="new-task"),
+        Binding("i", "import_dag", "Import DAG", id="import-dag"),
         Binding("f5", "reload", "Reload", id="reload-tasks"),
     ]
 
@@ -73,6 +77,7 @@ class TasksScreen(Screen[None]):
         self.sub_title = "tasks"
         self.entries: list[TaskEntry] = []
         self.previewed: TaskEntry | None = None
+        self.select_after_load: tuple[Path, str] | None = None  # an imported task, once listed
         self.show_tasks(self.kapp.task_entries())
         self.query_one("#task-list").focus()
 
@@ -86,12 +91,25 @@ class TasksScreen(Screen[None]):
             label.append(entry.task_id, "bold" if not entry.error else "red")
             label.append(f"  {ORIGIN_LABELS.get(entry.origin, entry.origin)} · {entry.path.name}", "dim")
             options.add_option(Option(label, id=f"task-{i}"))
-        if entries:
+        wanted = self._wanted(entries)
+        if wanted is not None:
+            options.highlighted = wanted
+        elif entries:
             options.highlighted = keep if keep is not None and keep < len(entries) else 0
         else:
             self.query_one("#spec-preview", Static).update(
                 Text("No task specs found. Press n to write one.", "dim")
             )
+
+    def _wanted(self, entries: list[TaskEntry]) -> int | None:
+        if self.select_after_load is None:
+            return None
+        path, task_id = self.select_after_load
+        for i, entry in enumerate(entries):
+            if entry.task_id == task_id and entry.path.resolve() == path.resolve():
+                self.select_after_load = None
+                return i
+        return None
 
     @property
     def selected(self) -> TaskEntry | None:
@@ -178,6 +196,32 @@ class TasksScreen(Screen[None]):
     def action_reload(self) -> None:
         self.kapp.load_tasks()
 
+    def action_import_dag(self) -> None:
+        # on first use: not for the first frame
+        from kpodtui.tui.dialogs.import_dialog import ImportDialog
+
+        folder = paths.tasks_dir()
+        self.app.push_screen(ImportDialog(partial(import_dag, folder=folder), display_path(folder)), self._imported)
+
+    def _imported(self, outputs: list | None) -> None:
+        """List the imported tasks at once, the first one selected; say what was written."""
+        if not outputs:
+            return
+        first = outputs[0]
+        tasks = [t for out in outputs for t in out.tasks]
+        left = sum(len(t.unresolved) for t in tasks)
+        problems = sum(len(out.problems) for out in outputs)
+        files = ", ".join(display_path(out.path) for out in outputs)
+        text = f"imported {len(tasks)} task{'s' if len(tasks) != 1 else ''} from {first.source.display} into {files}"
+        if left:
+            text += f"; {left} value{'s' if left != 1 else ''} left out (see its # unresolved lines)"
+        if problems:
+            text += f"; not valid yet: {problems} problem{'s' if problems != 1 else ''}, open it with e"
+        self.notify(text, severity="warning" if problems or left else "information", timeout=10, markup=False)
+        if first.tasks and first.tasks[0].task_id:
+            self.select_after_load = (first.path, first.tasks[0].task_id)
+        self.kapp.load_tasks()
+
     def palette_entries(self) -> list[PaletteEntry]:
         return [
             PaletteEntry("Launch task", "run the selected task", self.action_launch),
@@ -185,5 +229,7 @@ class TasksScreen(Screen[None]):
             PaletteEntry("Edit task", "open the spec in the editor", self.action_edit),
             PaletteEntry("New task", "write a spec in the user's task folder", self.action_new),
             PaletteEntry("Reload tasks", "scan the task folders again", self.action_reload),
+            PaletteEntry("Import a DAG file", "task specs from the pod operator calls of an Airflow DAG",
+                         self.action_import_dag),
         ]
 
