@@ -304,3 +304,22 @@ def test_a_call_outside_any_dag_and_positional_operator_arguments():
     assert [u.name for u in task.unresolved] == ["positional argument 1", "task_id"]
     assert header(task, "dag.py")[0] == ("# imported by kpodtui from dag.py:4, no DAG: the call is in make(), "
                                          "outside any DAG context")
+
+
+def test_a_partial_expanded_later_and_groups_or_dags_passed_by_name():
+    from kpodtui.spec.dagimport.output import header
+
+    first, second = tasks("""
+        from airflow import DAG
+        from airflow.utils.task_group import TaskGroup
+        from elsewhere import shared_dag
+        d = DAG("named")
+        g = TaskGroup("grp", dag=d)
+        p = KPO.partial(task_id="mapped", image="i", dag=d, task_group=g)
+        p.expand(arguments=[["a"], ["b"]])
+        KPO(task_id="lost", image="i", dag=shared_dag)
+    """)
+    assert (first.task_id, first.mapped) == ("grp.mapped", [("arguments", '[["a"], ["b"]]')])
+    assert first.dag is not None and first.dag.dag_id == "named"
+    assert header(second, "dag.py")[0] == ("# imported by kpodtui from dag.py:10, DAG unknown: dag=shared_dag "
+                                          "is not a DAG made in this file")

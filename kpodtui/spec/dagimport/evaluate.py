@@ -108,9 +108,8 @@ class Evaluator:
             raise Unresolvable(node, f"{name} is assigned under a {b.under} (line {b.line})")
         return b
 
-    def _name(self, node: ast.Name, scope: Scope) -> Any:
-        if node.id == "__file__" and scope.lookup("__file__") is None:
-            return self.file
+    def _through(self, node: ast.Name, scope: Scope, then: Callable[[ast.AST, Scope], Any]) -> Any:
+        """``then`` applied to the expression constant ``node`` was assigned (a cycle is refused)."""
         if node.id in self._resolving:
             raise Unresolvable(node, f"{node.id} refers to itself")
         b = self.constant_binding(node.id, node, scope)
@@ -118,9 +117,14 @@ class Evaluator:
             raise Unresolvable(node, f"{node.id} is the object of a with statement (line {b.line})")
         self._resolving.append(node.id)
         try:
-            return self.value(b.node, b.scope)
+            return then(b.node, b.scope)
         finally:
             self._resolving.pop()
+
+    def _name(self, node: ast.Name, scope: Scope) -> Any:
+        if node.id == "__file__" and scope.lookup("__file__") is None:
+            return self.file
+        return self._through(node, scope, self.value)
 
     # -- expressions ------------------------------------------------------------------
 
@@ -184,16 +188,7 @@ class Evaluator:
                         raise Unresolvable(k, f"{snippet(self.source, k)} is not a mapping key")
                     out[key] = (v, scope)
         elif isinstance(node, ast.Name):
-            if node.id in self._resolving:
-                raise Unresolvable(node, f"{node.id} refers to itself")
-            b = self.constant_binding(node.id, node, scope)
-            if b.kind != "value" or b.node is None:
-                raise Unresolvable(node, f"{node.id} is not a mapping")
-            self._resolving.append(node.id)
-            try:
-                return self.entries(b.node, b.scope)
-            finally:
-                self._resolving.pop()
+            return self._through(node, scope, self.entries)  # type: ignore[no-any-return]
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
             return self.entries(node.left, scope) + self.entries(node.right, scope)
         elif isinstance(node, ast.Call) and self._is_builtin(node.func, "dict", scope):

@@ -21,7 +21,7 @@ from kpodtui.spec.dagimport.names import (
     is_task_group_decorator,
 )
 from kpodtui.spec.dagimport.scope import Scope
-from kpodtui.spec.dagimport.unresolvable import Unresolvable
+from kpodtui.spec.dagimport.unresolvable import Unresolvable, snippet
 
 
 @dataclass
@@ -76,6 +76,7 @@ class CallSite:
     group: GroupInfo | None
     partial: bool = False
     expand: ast.Call | None = None
+    dag_problem: str | None = None  # why its dag= names no DAG
 
 
 def _argument(call: ast.Call, name: str, position: int | None = None) -> ast.AST | None:
@@ -226,16 +227,31 @@ class _Finder(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in ("expand", "expand_kwargs") and self.is_partial(func.value):
-            self.expands[id(func.value)] = node
+        if isinstance(func, ast.Attribute) and func.attr in ("expand", "expand_kwargs"):
+            # KPO.partial(...).expand(...), or a partial assigned to a name first
+            bound = self._bound_call(func.value, self.scope)
+            if bound is not None and self.is_partial(bound[0]):
+                self.expands[id(bound[0])] = node
         partial = self.is_partial(node)
         if partial or self.is_operator(func):
-            dag_arg = _argument(node, "dag")
-            dag = self._dag_of(dag_arg, self.scope) if dag_arg is not None else None
-            if dag is None and dag_arg is None and self.dags:
-                dag = self.dags[-1]
-            self.sites.append(CallSite(node, self.scope, dag, self.groups[-1] if self.groups else None, partial))
+            self.sites.append(self._site(node, partial))
         self.generic_visit(node)
+
+    def _site(self, node: ast.Call, partial: bool) -> CallSite:
+        site = CallSite(node, self.scope, self.dags[-1] if self.dags else None,
+                        self.groups[-1] if self.groups else None, partial)
+        dag_arg = _argument(node, "dag")
+        if dag_arg is not None:
+            site.dag = self._dag_of(dag_arg, self.scope)
+            if site.dag is None:
+                site.dag_problem = f"dag={snippet(self.ev.source, dag_arg)} is not a DAG made in this file"
+        group_arg = _argument(node, "task_group")
+        bound = self._bound_call(group_arg, self.scope) if group_arg is not None else None
+        if bound is not None and is_task_group_class(self.ev.qualname(bound[0].func)):
+            saved, self.groups = self.groups, []  # a group passed by name: its own id only
+            site.group = self._group(bound[0], bound[1], None)
+            self.groups = saved
+        return site
 
 
 def _function_defaults(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[str, ast.AST]]:

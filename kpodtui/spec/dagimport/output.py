@@ -80,6 +80,8 @@ def header(task: ImportedTask, dag_file: str) -> list[str]:
     """The comment lines above a task's document."""
     if task.dag is not None:
         dag = task.dag.describe()
+    elif task.dag_problem:
+        dag = f"DAG unknown: {task.dag_problem}"
     elif task.in_function:
         dag = f"no DAG: the call is in {task.in_function}(), outside any DAG context"
     else:

@@ -61,6 +61,7 @@ class ImportedTask:
     column: int
     dag: DagInfo | None
     in_function: str | None = None
+    dag_problem: str | None = None
     unresolved: list[Unresolved] = field(default_factory=list)
     #: expand(...) arguments of a mapped task: (name, source text)
     mapped: list[tuple[str, str]] = field(default_factory=list)
@@ -125,7 +126,7 @@ class _Builder:
         self.site = site
         node = site.node
         self.task = ImportedTask(None, {}, node.lineno, node.col_offset + 1, site.dag,
-                                 site.scope.name or None)
+                                 site.scope.name or None, site.dag_problem)
         self.older: dict[str, Any] = {}
 
     def miss(self, name: str, exc: Unresolvable) -> None:
