@@ -323,3 +323,17 @@ def test_a_partial_expanded_later_and_groups_or_dags_passed_by_name():
     assert first.dag is not None and first.dag.dag_id == "named"
     assert header(second, "dag.py")[0] == ("# imported by kpodtui from dag.py:10, DAG unknown: dag=shared_dag "
                                           "is not a DAG made in this file")
+
+
+def test_a_subclass_defined_in_the_file_is_imported_with_a_note():
+    task = one("""
+        class Base(KPO):
+            pass
+        class Team(Base):
+            def __init__(self, **kwargs):
+                super().__init__(namespace="team", **kwargs)
+        Team(task_id="t", image="i")
+    """)
+    assert task.values == {"task_id": "t", "image": "i"}
+    assert task.notes[0][2] == ("Team is a subclass of KubernetesPodOperator defined in the DAG file: what it "
+                                "changes itself is not imported")

@@ -77,6 +77,7 @@ class CallSite:
     partial: bool = False
     expand: ast.Call | None = None
     dag_problem: str | None = None  # why its dag= names no DAG
+    subclass: str | None = None  # the operator's subclass defined in the file, when it is one
 
 
 def _argument(call: ast.Call, name: str, position: int | None = None) -> ast.AST | None:
@@ -97,6 +98,18 @@ class _Finder(ast.NodeVisitor):
         self.sites: list[CallSite] = []
         self.expands: dict[int, ast.Call] = {}
         self._dag_by_call: dict[int, DagInfo] = {}
+        #: classes of this file derived from the operator (their calls are imported, with a note)
+        self.subclasses: set[str] = set()
+
+    def find_subclasses(self, tree: ast.Module) -> None:
+        classes = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
+        grew = True
+        while grew:  # a subclass of a subclass too
+            grew = False
+            for c in classes:
+                if c.name not in self.subclasses and any(self.is_operator(b) for b in c.bases):
+                    self.subclasses.add(c.name)
+                    grew = True
 
     # -- what a name or call is -------------------------------------------------------------
 
@@ -150,7 +163,7 @@ class _Finder(ast.NodeVisitor):
                          _argument(call, "default_args") if call is not None else None)
 
     def is_operator(self, node: ast.AST) -> bool:
-        return is_pod_operator(self.ev.qualname(node))
+        return is_pod_operator(self.ev.qualname(node)) or (isinstance(node, ast.Name) and node.id in self.subclasses)
 
     def is_partial(self, node: ast.AST) -> bool:
         return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
@@ -240,6 +253,9 @@ class _Finder(ast.NodeVisitor):
     def _site(self, node: ast.Call, partial: bool) -> CallSite:
         site = CallSite(node, self.scope, self.dags[-1] if self.dags else None,
                         self.groups[-1] if self.groups else None, partial)
+        called = node.func.value if partial else node.func  # type: ignore[attr-defined]
+        if isinstance(called, ast.Name) and called.id in self.subclasses:
+            site.subclass = called.id
         dag_arg = _argument(node, "dag")
         if dag_arg is not None:
             site.dag = self._dag_of(dag_arg, self.scope)
@@ -266,6 +282,7 @@ def _function_defaults(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple
 def find_calls(tree: ast.Module, ev: Evaluator) -> list[CallSite]:
     """Every pod operator call of the file, in source order."""
     finder = _Finder(ev)
+    finder.find_subclasses(tree)
     finder.visit(tree)
     for site in finder.sites:
         if site.partial:

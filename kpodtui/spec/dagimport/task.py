@@ -218,6 +218,10 @@ class _Builder:
             task.values["params"] = params
         if self.site.expand is not None:
             self.mapped(self.site.expand)
+        if self.site.subclass:
+            task.notes.append((task.line, task.column, f"{self.site.subclass} is a subclass of "
+                                                       "KubernetesPodOperator defined in the DAG file: what it "
+                                                       "changes itself is not imported"))
         task.notes.extend((getattr(n, "lineno", task.line), getattr(n, "col_offset", 0) + 1, text)
                           for n, text in self.ev.notes)
         self.ev.notes.clear()
