@@ -207,6 +207,12 @@ def test_unknown_models_and_fields():
     assert "V1ContainerPort has no field 'future_field'" in task.notes[0][2]
 
 
+def test_the_providers_on_finish_action_enum():
+    task = one("from airflow.providers.cncf.kubernetes.utils.pod_manager import OnFinishAction\n"
+               "KPO(task_id='t', image='i', on_finish_action=OnFinishAction.DELETE_SUCCEEDED_POD)\n")
+    assert task.values["on_finish_action"] == "delete_succeeded_pod"
+
+
 def test_secret_forms():
     task = one("""
         from airflow.providers.cncf.kubernetes.secret import Secret

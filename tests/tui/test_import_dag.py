@@ -84,3 +84,19 @@ async def test_import_is_in_the_footer_and_the_palette():
         await wait_for(pilot, offered, what="the palette entry")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ImportDialog), what="import dialog from the palette")
+
+
+def test_snapshot_import_dialog_with_a_problem(snap_compare, monkeypatch):
+    from .conftest import settled
+
+    monkeypatch.setattr("kpodtui.paths.sample_tasks_dir", lambda: None)
+    monkeypatch.setattr("kpodtui.paths.tasks_dir", lambda: Path("/home/me/.config/kpodtui/tasks"))
+
+    async def run_before(pilot):
+        dialog = await _import(pilot, "dags/missing.py")
+        await wait_for(pilot, lambda: "no such file" in str(dialog.query_one("#import-error").render()),
+                       what="the error")
+        await settled(pilot)
+
+    app = KpodApp(lambda: FakeBackend(), start_mode="tasks", reattach_on_start=False)
+    assert snap_compare(app, terminal_size=(130, 36), run_before=run_before)

@@ -284,6 +284,8 @@ class Evaluator:
                 base = None
             if isinstance(base, PurePosixPath):
                 return getattr(base, node.attr)
+        if qual and qual.split(".")[-2:-1] == ["OnFinishAction"]:
+            return node.attr.lower()  # the provider's enum of on_finish_action's values
         if node.attr == "output":
             raise Unresolvable(node, f"{snippet(self.source, node)} is a task's XCom, known at run time")
         if not isinstance(node.value, ast.Name):

@@ -98,7 +98,7 @@ class TasksScreen(Screen[None]):
             options.highlighted = keep if keep is not None and keep < len(entries) else 0
         else:
             self.query_one("#spec-preview", Static).update(
-                Text("No task specs found. Press n to write one.", "dim")
+                Text("No task specs found. Press n to write one, or i to import an Airflow DAG file.", "dim")
             )
 
     def _wanted(self, entries: list[TaskEntry]) -> int | None:
