@@ -81,7 +81,12 @@ def import_command(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
             printed += text.count("\n")
         else:
-            write(out)
+            try:
+                write(out)
+            except OSError as exc:
+                print(f"kpodtui: error: cannot write {out.display}: {exc.strerror or exc} (choose another "
+                      "folder with -o)", file=sys.stderr)
+                return EXIT_BAD_INPUT
             ids = ", ".join(t.task_id or f"line {t.line}" for t in out.tasks)
             left = sum(len(t.unresolved) for t in out.tasks)
             extra = f"; {_plural(left, 'value')} left out (see its # unresolved lines)" if left else ""

@@ -180,3 +180,12 @@ def test_a_dag_without_client_models_never_loads_the_kubernetes_client(work):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=work)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == "[]"
+
+
+def test_a_folder_that_cannot_be_made_is_one_line(work, capsys):
+    (work / "plain-file").write_text("")
+    code, out, err = _run(capsys, "contrib.py", "-o", "plain-file/specs")
+    assert (code, out) == (2, [])
+    assert err[-1] == ("kpodtui: error: cannot write plain-file/specs/legacy_nightly.yaml: Not a directory (choose "
+                       "another folder with -o)")
+    assert not any("Traceback" in line for line in err)
