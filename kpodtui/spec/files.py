@@ -45,7 +45,7 @@ def _kind(mode: int) -> str | None:
     return "not a regular file"
 
 
-def _read_bounded(fd: int, source: str, limit: int) -> bytes:
+def _read_bounded(fd: int, source: str, limit: int, what: str) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -54,8 +54,7 @@ def _read_bounded(fd: int, source: str, limit: int) -> bytes:
             return b"".join(chunks)
         size += len(chunk)
         if size > limit:
-            raise SpecError(f"is larger than {limit // 1024} KiB: a spec or pod template must be smaller",
-                            source=source)
+            raise SpecError(f"is larger than {limit // 1024} KiB: {what} must be smaller", source=source)
         chunks.append(chunk)
 
 
@@ -63,7 +62,7 @@ def read_bytes(path: str | Path, *, what: str = "a spec file", limit: int = MAX_
     """The bytes of ``path`` (``-``: standard input), read once; :class:`SpecError` naming the file."""
     source = shown_path(path)
     if str(path) == STDIN:
-        return _read_bounded(sys.stdin.fileno(), source, limit)
+        return _read_bounded(sys.stdin.fileno(), source, limit, what)
     text_path = str(path)
     is_pipe_path = text_path.startswith(_PIPE_DIRS)
     try:
@@ -84,7 +83,7 @@ def read_bytes(path: str | Path, *, what: str = "a spec file", limit: int = MAX_
             raise SpecError(f"is {kind}, not {what}{hint}", source=source)
         if stat.S_ISFIFO(mode):
             os.set_blocking(fd, True)  # a shell's <(...): read it as `cat` would
-        return _read_bounded(fd, source, limit)
+        return _read_bounded(fd, source, limit, what)
     except OSError as exc:
         raise SpecError(f"cannot read: {exc.strerror or exc}", source=source) from None
     finally:

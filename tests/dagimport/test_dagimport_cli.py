@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kpodtui.cli import main
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
+OPERATOR = "from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator"
 
 
 @pytest.fixture
@@ -189,3 +192,39 @@ def test_a_folder_that_cannot_be_made_is_one_line(work, capsys):
     assert err[-1] == ("kpodtui: error: cannot write plain-file/specs/legacy_nightly.yaml: Not a directory (choose "
                        "another folder with -o)")
     assert not any("Traceback" in line for line in err)
+
+
+def test_a_dag_file_is_read_as_a_spec_is_never_a_device_or_a_pipe_and_bounded(work, capsys):
+    os.mkfifo(work / "fifo.py")  # no writer: reading it would hang
+    (work / "huge.py").write_text("# padding\n" * 420_000)  # over 4 MiB
+    code, out, err = _run(capsys, "/dev/zero", "fifo.py", "huge.py")
+    assert (code, out) == (2, [])
+    assert err == ["kpodtui: error: /dev/zero: is a character device, not a DAG file",
+                   "kpodtui: error: fifo.py: is a named pipe (FIFO), not a DAG file",
+                   "kpodtui: error: huge.py: is larger than 4096 KiB: a DAG file must be smaller"]
+
+
+@pytest.mark.parametrize("parts", [2_000, 50_000])
+def test_an_expression_of_thousands_of_parts_is_one_line(work, capsys, parts):
+    value = "+".join(['"a"'] * parts)  # 2000: ast reads it, walking it recurses too deep; 50000: ast cannot
+    (work / "deep.py").write_text(f"{OPERATOR}\nX = {value}\nt = KubernetesPodOperator(task_id='t', image='b', "
+                                  "cmds=[X])\n")
+    code, out, err = _run(capsys, "deep.py")
+    assert (code, out, err) == (2, [], ["kpodtui: error: deep.py: is nested too deeply to read (an expression of "
+                                        "thousands of parts?)"])
+
+
+def test_control_characters_of_the_dag_never_reach_the_terminal_or_the_spec_file(work, capsys):
+    (work / "ctl.py").write_text(f"{OPERATOR}\nfrom airflow import DAG\n"
+                                 "with DAG('nightly\x1b[2J'):\n"
+                                 "    t = KubernetesPodOperator(task_id='t\\x1b[31m', image='b', "
+                                 "cmds=[lookup('\x1b]0;title\x07')])\n")
+    for argv in (["ctl.py", "-o", "-"], ["ctl.py"]):
+        code, out, err = _run(capsys, *argv)
+        assert code == 2  # the task id is not valid: said, escaped
+        assert not any(c in line for line in out + err for c in "\x1b\x07"), out + err
+        assert "kpodtui: warning: ctl.py:4:69: t\\x1b[31m: cmds left out: lookup('\\x1b]0;title\\x07') is a " \
+               "function call (import does not run the DAG's code)" in err
+    text = (work / "nightly_2J.yaml").read_text()
+    assert text.startswith("# imported by kpodtui from ctl.py:4, DAG nightly\\x1b[2J\n")
+    assert yaml.safe_load(text)["task_id"] == "t\x1b[31m"  # the file is YAML; its check names the bad id

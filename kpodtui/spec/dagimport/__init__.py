@@ -33,8 +33,15 @@ from kpodtui.spec.dagimport.finder import find_calls
 from kpodtui.spec.dagimport.names import POD_OPERATOR, Imports, is_pod_operator
 from kpodtui.spec.dagimport.scope import Scope
 from kpodtui.spec.dagimport.task import ImportedTask, Unresolved, build_task
+from kpodtui.spec.errors import SpecError
+from kpodtui.spec.files import read_bytes
 
 __all__ = ["DagImport", "DagImportError", "ImportedTask", "Unresolved", "import_dag", "import_source"]
+
+
+#: the most a DAG file may hold (read as a spec is: once, bounded, never a device or a FIFO)
+MAX_DAG_BYTES = 4 * 1024 * 1024
+_TOO_DEEP = "is nested too deeply to read (an expression of thousands of parts?)"
 
 
 class DagImportError(BadInputError):
@@ -51,14 +58,12 @@ class DagImport:
 
 
 def _read(path: Path, display: str) -> str:
+    if path.is_dir():
+        raise DagImportError(f"{display}: is a directory: pass the DAG files in it ({display}/*.py)")
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DagImportError(f"{display}: no such file") from None
-    except IsADirectoryError:
-        raise DagImportError(f"{display}: is a directory: pass the DAG files in it ({display}/*.py)") from None
-    except OSError as exc:
-        raise DagImportError(f"{display}: cannot read: {exc.strerror or exc}") from None
+        data = read_bytes(path, what="a DAG file", limit=MAX_DAG_BYTES)
+    except SpecError as exc:
+        raise DagImportError(f"{display}: {exc.what}") from None
     if b"\0" in data:
         raise DagImportError(f"{display}: is not Python source (it holds NUL bytes: a binary file?)")
     try:
@@ -72,7 +77,16 @@ def _read(path: Path, display: str) -> str:
 def import_source(source: str, display: str, path: Path | None = None) -> DagImport:
     """The task specs of DAG source text; ``display`` names it in messages and headers."""
     try:
+        return _import_source(source, display, path)
+    except RecursionError:  # ast builds, and import walks, the tree recursively
+        raise DagImportError(f"{display}: {_TOO_DEEP}") from None
+
+
+def _import_source(source: str, display: str, path: Path | None) -> DagImport:
+    try:
         tree = ast.parse(source, filename=display)
+    except MemoryError:
+        raise DagImportError(f"{display}: {_TOO_DEEP}") from None
     except SyntaxError as exc:
         msg = exc.msg or "invalid syntax"
         if path is not None and path.suffix != ".py":

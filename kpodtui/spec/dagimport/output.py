@@ -25,6 +25,7 @@ from kpodtui.paths import display_path
 from kpodtui.spec.dagimport import DagImport, DagImportError, import_dag
 from kpodtui.spec.dagimport.task import ImportedTask
 from kpodtui.spec.errors import SpecError
+from kpodtui.termsafe import escape
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 #: check(text, source name, folder) -> every problem of spec text, as ``kpodtui validate`` finds them
@@ -98,7 +99,9 @@ def header(task: ImportedTask, dag_file: str) -> list[str]:
         lines.append(f"# not task spec keys, left out: {', '.join(task.left_out)}")
     for _line, _col, note in task.notes:
         lines.append(f"# note: {_one_line(note)}")
-    return lines
+    # what they echo of the DAG (ids, names, source) as visible escapes: YAML allows no control
+    # character, and `-o -` prints them
+    return [escape(line, newlines=False) for line in lines]
 
 
 def render(tasks: list[ImportedTask], dag_file: str) -> tuple[str, list[int]]:

@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from kpodtui.errors import KpodtuiError
+from kpodtui.termsafe import escape
 
 
 class ImportDialog(ModalScreen[Any]):
@@ -76,7 +77,7 @@ class ImportDialog(ModalScreen[Any]):
     @on(Failed)
     def _failed(self, message: Failed) -> None:
         self.busy = False
-        self.query_one("#import-error", Label).update(message.error)
+        self.query_one("#import-error", Label).update(escape(message.error, newlines=False))
 
     @on(Done)
     def _done(self, message: Done) -> None:
