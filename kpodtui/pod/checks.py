@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from kpodtui import apiformats as formats
 from kpodtui.pod.origins import Origin, origin
-from kpodtui.spec import formats
 from kpodtui.spec.apicheck import duplicate, forbidden, invalid, not_found, required, unsupported
 from kpodtui.spec.errors import SpecError
 from kpodtui.spec.taskspec import TaskSpec

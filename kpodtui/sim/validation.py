@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from kpodtui import apiformats as formats
 from kpodtui.sim import errors
-from kpodtui.spec import formats
 
 Obj = dict[str, Any]
 Cause = dict[str, str]
@@ -21,7 +21,7 @@ RESTART_POLICIES = ("Always", "Never", "OnFailure")
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 
 # The string formats and their messages are shared with kpodtui's offline checks
-# (kpodtui.spec.formats, a module with no other kpodtui imports): one transcription
+# (kpodtui.apiformats, a module with no other kpodtui imports): one transcription
 # of apimachinery's rules, so the sim and `kpodtui validate` say the same thing.
 dns1123_label_errors = formats.is_dns1123_label
 dns1123_subdomain_errors = formats.is_dns1123_subdomain

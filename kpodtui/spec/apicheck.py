@@ -31,7 +31,7 @@ from functools import cache
 from pathlib import Path as FsPath
 from typing import Any
 
-from kpodtui.spec import formats
+from kpodtui import apiformats as formats
 from kpodtui.spec.context import CheckContext, type_name
 from kpodtui.spec.yamlpos import Path
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from kpodtui.spec import formats
+from kpodtui import apiformats as formats
 from kpodtui.spec.apicheck import duplicate, forbidden, invalid, required, unsupported
 
 if TYPE_CHECKING:

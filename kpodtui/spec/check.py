@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from kpodtui.spec import formats
+from kpodtui import apiformats as formats
 from kpodtui.spec.apicheck import ApiChecker, as_string, invalid
 from kpodtui.spec.apirules import DNS_SUBDOMAIN, each
 from kpodtui.spec.context import BAD, CheckContext, type_name

@@ -1,4 +1,4 @@
-"""Kubernetes spelling shared by the spec checker and the pod builder (names: :mod:`kpodtui.spec.formats`).
+"""Kubernetes spelling shared by the spec checker and the pod builder (names: :mod:`kpodtui.apiformats`).
 
 Objects inside a spec are written as in a manifest (camelCase); snake_case (the
 Python client's attribute names) is accepted and converted here.

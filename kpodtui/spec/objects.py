@@ -48,7 +48,7 @@ def check_pod_object(ctx: CheckContext, path: Path, pod: dict[str, Any]) -> bool
 
 def _secret_names(ctx: CheckContext, path: Path, item: dict[str, Any]) -> bool:
     """The names a secret becomes in the pod, by the API server's rules (see kpodtui.spec.apirules)."""
-    from kpodtui.spec import formats
+    from kpodtui import apiformats as formats
     from kpodtui.spec.apicheck import invalid
 
     errors = len(ctx.errors)

@@ -5,8 +5,8 @@ A transcription (not a copy) of ``k8s.io/apimachinery/pkg/util/validation`` and
 API server uses (empty when the value is fine), so an error found before sending
 reads like the one the cluster would have answered.
 
-This module imports nothing from kpodtui: the simulated cluster (``kpodtui.sim``)
-uses it too, so both sides of the wire speak the same rules.
+This module imports nothing from kpodtui and is the one part of it the simulated cluster (``kpodtui.sim``)
+imports, so both sides of the wire speak the same rules.
 """
 
 from __future__ import annotations
