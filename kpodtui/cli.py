@@ -180,9 +180,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", metavar="TASK_ID", help="import only this task")
     p.add_argument("--force", action="store_true", help="replace spec files that exist")
 
-    p = sub.add_parser("sim", help="serve a simulated Kubernetes cluster on 127.0.0.1 in the foreground")
+    p = sub.add_parser("sim", help="serve a simulated Kubernetes cluster on 127.0.0.1 in the foreground "
+                       "(or, with --join, be a node of a real one)")
     p.add_argument("--port", type=_port, default=0, help="port (default: a free one)")
     p.add_argument("--kubeconfig", metavar="PATH", help="where to write the kubeconfig")
+    p.add_argument("--join", metavar="KUBECONFIG",
+                   help="no API server: join the cluster of KUBECONFIG as a node running its pods as local "
+                        "processes (the kubelet API is served over TLS on 127.0.0.1, --port)")
+    p.add_argument("--node-name", default="kpodtui-node", help="the node's name with --join")
+    p.add_argument("--context", help="the kubeconfig context with --join")
+    p.add_argument("--workdir", metavar="DIR", help="the node's pod folders with --join (default: a temporary one)")
+    p.add_argument("--kubelet-cert", metavar="PEM", help="the kubelet's serving certificate with --join "
+                   "(default: a self-signed one)")
+    p.add_argument("--kubelet-key", metavar="PEM", help="its key")
     return parser
 
 

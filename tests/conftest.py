@@ -2,14 +2,16 @@
 
 Every test runs with its own ``KPODTUI_HOME`` (history) and config dir, so a
 developer's own history and task folder never leak into tests. The simulated
-cluster fixtures (``sim`` and friends) come from :mod:`kpodtui.sim.testing`.
+cluster fixtures (``sim`` and friends) come from :mod:`kpodtui.sim.testing`; ``cluster``
+(the sim, and a real control plane with the sim's kubelet as its node) from
+``tests/backends.py``.
 """
 
 from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["kpodtui.sim.testing"]
+pytest_plugins = ["kpodtui.sim.testing", "tests.backends"]
 
 
 @pytest.fixture(autouse=True)

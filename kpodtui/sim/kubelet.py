@@ -20,6 +20,7 @@ from kpodtui.sim.containers import namespaces_supported
 from kpodtui.sim.logs import LogBuffer
 from kpodtui.sim.node import NodeConfig, node_object
 from kpodtui.sim.podworker import ContainerRun, PodWorker, now
+from kpodtui.sim.volumes import FAKE_TOKEN
 
 Obj = dict[str, Any]
 log = logging.getLogger(__name__)
@@ -84,6 +85,14 @@ class Kubelet:
         self._forget(worker)
         if worker.live_pod() is not None:
             self.store.remove("pods", namespace, name)
+
+    def pod_removed(self, namespace: str, name: str) -> None:
+        """The pod was removed behind the kubelet's back (a forced delete): kill it and forget it."""
+        worker = self.workers.get((namespace, name))
+        if worker is None:
+            return
+        self._forget(worker)
+        worker.kill_now()
 
     async def shutdown(self) -> None:
         """Kill every container now and wait for their processes to be reaped.
@@ -166,6 +175,12 @@ class Kubelet:
     def lookup(self, kind: str, namespace: str, name: str) -> Obj | None:
         """A ConfigMap / Secret from the store."""
         return self.store.get(kind, namespace, name)
+
+    def service_account_token(self, pod: Obj, source: Obj) -> str:
+        """The token of a projected ``serviceAccountToken`` volume source: the store's (a real
+        cluster's TokenRequest) when it has them, else a fake one."""
+        get = getattr(self.store, "service_account_token", None)
+        return get(pod, source) if get is not None else FAKE_TOKEN
 
     def bound_pods(self, exclude: PodWorker | None = None) -> list[Obj]:
         """Pods that hold node resources (scheduled and not terminal)."""

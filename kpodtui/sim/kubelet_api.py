@@ -1,8 +1,18 @@
-"""The kubelet's HTTP endpoints as the apiserver proxies them: pod ``log``, ``exec``, ``attach``.
+"""The kubelet's HTTP endpoints: pod ``log``, ``exec``, ``attach``, served two ways.
 
-Errors are the apiserver's: 404 for a missing pod, 400 with the real
-messages for a missing or unknown container name, a container that is
-waiting to start, a missing previous instance, or a plain GET on exec.
+- In the sim (:func:`add_routes`), on the API server's own paths
+  (``/api/v1/namespaces/NS/pods/NAME/log``...), with the API server's errors:
+  404 for a missing pod, 400 with the real messages for a missing or unknown
+  container name, a container that is waiting to start, a missing previous
+  instance, or a plain GET on exec.
+- On a node joined to a real cluster (:func:`node_app`), on the kubelet's own
+  paths (``/containerLogs/NS/NAME/CONTAINER``, ``/exec/NS/NAME/CONTAINER``
+  with ``input``/``output``/``error``/``tty``, ``/attach/...``), which the
+  real API server's proxy calls after its own checks; errors are plain text
+  with their HTTP code, as the kubelet writes them (the API server turns a 400
+  into a ``BadRequest`` Status carrying the text).
+
+Both run the same handlers on the same pod workers.
 """
 
 from __future__ import annotations
@@ -121,8 +131,11 @@ class KubeletApi:
     async def log(self, request: web.Request) -> web.StreamResponse:
         """GET .../log: follow, timestamps, sinceTime/sinceSeconds, tailLines, limitBytes, previous."""
         pod = self._pod(request)
+        return await self.serve_log(request, pod, choose_container(pod, request.query.get("container")))
+
+    async def serve_log(self, request: web.Request, pod: Obj, container: str) -> web.StreamResponse:
+        """The log of ``container`` of ``pod`` with the options in the query."""
         q = request.query
-        container = choose_container(pod, q.get("container"))
         follow, timestamps, previous = _flag(q, "follow"), _flag(q, "timestamps"), _flag(q, "previous")
         tail = _int_param(q, "tailLines", 0)
         limit = _int_param(q, "limitBytes", 1)
@@ -194,9 +207,7 @@ class KubeletApi:
 
     # -- exec / attach -------------------------------------------------------------------
 
-    def _running_container(self, request: web.Request) -> tuple[Obj, ContainerRun]:
-        pod = self._pod(request)
-        container = choose_container(pod, request.query.get("container"))
+    def _running_container(self, pod: Obj, container: str) -> ContainerRun:
         phase = (pod.get("status") or {}).get("phase")
         if phase in ("Succeeded", "Failed"):
             raise errors.bad_request(f"cannot exec into a container in a completed pod; current phase is {phase}")
@@ -208,7 +219,7 @@ class KubeletApi:
         if not c.running:
             raise errors.ApiError(500, f'unable to upgrade connection: container not found ("{container}")',
                                   "InternalError")
-        return pod, c
+        return c
 
     @staticmethod
     def _require_upgrade(request: web.Request) -> None:
@@ -217,24 +228,83 @@ class KubeletApi:
 
     async def exec(self, request: web.Request) -> web.StreamResponse:
         """GET/POST .../exec as a websocket: run ``command`` in the container."""
+        pod = self._pod(request)
         q = request.query
-        command = q.getall("command", [])
-        _pod, c = self._running_container(request)
+        return await self.serve_exec(request, pod, choose_container(pod, q.get("container")),
+                                     _flag(q, "stdin"), _flag(q, "stdout"), _flag(q, "stderr"), _flag(q, "tty"))
+
+    async def serve_exec(self, request: web.Request, pod: Obj, container: str, use_stdin: bool,
+                         use_stdout: bool, use_stderr: bool, tty: bool) -> web.StreamResponse:
+        """Run the query's ``command`` in ``container`` of ``pod`` over the request's websocket."""
+        command = request.query.getall("command", [])
+        c = self._running_container(pod, container)
         if not command:
             raise errors.bad_request("you must specify at least 1 command")
-        use_stdin, use_stdout, use_stderr = _flag(q, "stdin"), _flag(q, "stdout"), _flag(q, "stderr")
         if not (use_stdin or use_stdout or use_stderr):
             raise errors.bad_request("you must specify at least 1 of stdin, stdout, stderr")
         self._require_upgrade(request)
         assert c.process is not None
-        return await run_exec(request, c, list(command), use_stdin, use_stdout, use_stderr,
-                              _flag(q, "tty"), dict(c.process.env))
+        return await run_exec(request, c, list(command), use_stdin, use_stdout, use_stderr, tty, dict(c.process.env))
 
     async def attach(self, request: web.Request) -> web.StreamResponse:
         """GET/POST .../attach as a websocket: the container's output from now on."""
-        _pod, c = self._running_container(request)
+        pod = self._pod(request)
+        return await self.serve_attach(request, pod, choose_container(pod, request.query.get("container")))
+
+    async def serve_attach(self, request: web.Request, pod: Obj, container: str) -> web.StreamResponse:
+        """Attach to ``container`` of ``pod`` over the request's websocket."""
+        c = self._running_container(pod, container)
         self._require_upgrade(request)
         return await run_attach(request, c)
+
+
+# -- the kubelet's own paths, for a node of a real cluster -------------------------------------
+
+def node_app(kubelet: Kubelet) -> web.Application:
+    """The kubelet server of a joined node (see the module docstring)."""
+    api = KubeletApi(kubelet)
+
+    @web.middleware
+    async def plain_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except errors.ApiError as exc:
+            return web.Response(status=exc.code, text=exc.message, content_type="text/plain")
+
+    def pod_of(request: web.Request) -> Obj:
+        info = request.match_info
+        pod = kubelet.store.get("pods", info["namespace"], info["name"])
+        uid = info.get("uid")
+        if pod is None or (uid and pod["metadata"].get("uid") != uid):
+            raise errors.ApiError(404, f'pod "{info["name"]}" does not exist')
+        return pod
+
+    async def logs(request: web.Request) -> web.StreamResponse:
+        return await api.serve_log(request, pod_of(request), request.match_info["container"])
+
+    def streams(request: web.Request) -> tuple[bool, bool, bool, bool]:
+        # the kubelet's remotecommand options: "1" means yes (the API server sends nothing else)
+        q = request.query
+        return tuple(q.get(k) in ("1", "true") for k in ("input", "output", "error", "tty"))  # type: ignore[return-value]
+
+    async def exec_(request: web.Request) -> web.StreamResponse:
+        return await api.serve_exec(request, pod_of(request), request.match_info["container"], *streams(request))
+
+    async def attach(request: web.Request) -> web.StreamResponse:
+        return await api.serve_attach(request, pod_of(request), request.match_info["container"])
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.Response(text="ok", content_type="text/plain")
+
+    app = web.Application(middlewares=[plain_errors])
+    r = app.router
+    r.add_get("/healthz", healthz)
+    r.add_get("/containerLogs/{namespace}/{name}/{container}", logs)
+    for verb, handler in (("exec", exec_), ("attach", attach)):
+        for path in (f"/{verb}/{{namespace}}/{{name}}/{{container}}", f"/{verb}/{{namespace}}/{{name}}/{{uid}}/{{container}}"):
+            r.add_get(path, handler)
+            r.add_post(path, handler)
+    return app
 
 
 def _after_lines(view: bytearray, pos: int, end: int, n: int) -> int | None:

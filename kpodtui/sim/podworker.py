@@ -301,7 +301,7 @@ class PodWorker:
             if pod is None:
                 raise asyncio.CancelledError
             try:
-                self.volumes = prepare_volumes(pod, self.pod_dir, self.kubelet.lookup)
+                self.volumes = prepare_volumes(pod, self.pod_dir, self.kubelet.lookup, self.kubelet.service_account_token)
                 return
             except VolumeError as e:
                 self.event("Warning", "FailedMount", str(e))

@@ -11,6 +11,7 @@ starts); ``hostPath`` is the host path itself. Containers see them at their
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from typing import Any
 from kpodtui.sim.envvars import Lookup, configmap_values, field_value, secret_values
 
 Obj = dict[str, Any]
+#: ``(pod, serviceAccountToken source) -> token`` for projected token volumes
+TokenSource = Callable[[Obj, Obj], str]
 
 #: a fake service account token, for projected volumes that ask for one
 FAKE_TOKEN = "kpodtui-sim-service-account-token"
@@ -61,7 +64,8 @@ def _keyed_files(values: dict[str, str], items: list[Obj] | None, default_mode: 
     return files
 
 
-def _source_files(src_kind: str, ref: Obj, pod: Obj, lookup: Lookup, default_mode: int) -> dict[str, tuple[str, int]]:
+def _source_files(src_kind: str, ref: Obj, pod: Obj, lookup: Lookup, default_mode: int,
+                  token: TokenSource | None = None) -> dict[str, tuple[str, int]]:
     namespace = pod["metadata"].get("namespace", "default")
     optional = bool(ref.get("optional"))
     if src_kind == "configMap":
@@ -87,12 +91,14 @@ def _source_files(src_kind: str, ref: Obj, pod: Obj, lookup: Lookup, default_mod
             files[item.get("path", "")] = (field_value(pod, fr.get("fieldPath", "")), int(item.get("mode") or default_mode))
         return files
     if src_kind == "serviceAccountToken":
-        return {ref.get("path", "token"): (FAKE_TOKEN, default_mode)}
+        return {ref.get("path", "token"): (token(pod, ref) if token else FAKE_TOKEN, default_mode)}
     raise VolumeError(f"projected source {src_kind} is not supported by the simulated node")
 
 
-def prepare_volumes(pod: Obj, pod_dir: Path, lookup: Lookup) -> dict[str, Path]:
+def prepare_volumes(pod: Obj, pod_dir: Path, lookup: Lookup, token: TokenSource | None = None) -> dict[str, Path]:
     """Create every volume of ``pod`` under ``pod_dir/volumes``; name -> host folder.
+
+    ``token`` gives projected ``serviceAccountToken`` sources their token (a fake one without).
 
     Raises :class:`VolumeError` with the kubelet's ``MountVolume.SetUp failed``
     message for the first volume that cannot be set up.
@@ -126,7 +132,7 @@ def prepare_volumes(pod: Obj, pod_dir: Path, lookup: Lookup) -> dict[str, Path]:
                 files: dict[str, tuple[str, int]] = {}
                 for source in proj.get("sources") or []:
                     for src_kind, ref in source.items():
-                        files.update(_source_files(src_kind, ref or {}, pod, lookup, mode))
+                        files.update(_source_files(src_kind, ref or {}, pod, lookup, mode, token))
                 _write_files(folder, files)
             else:
                 kinds = [k for k in vol if k != "name"]

@@ -39,8 +39,10 @@ class Collector:
 
 
 @pytest.fixture
-def session(sim):
-    s = ClusterSession.open(ClusterTarget(kubeconfig=str(sim.kubeconfig_path)))
+def session(cluster):
+    """A session on the test's cluster: the sim, and (for tests that do not need the sim itself)
+    the real control plane too (see tests/backends.py)."""
+    s = ClusterSession.open(ClusterTarget(kubeconfig=str(cluster.kubeconfig_path)))
     yield s
     s.close()
 

@@ -206,12 +206,12 @@ def test_cleanup_callback_fires_when_the_pod_never_starts(session, tmp_path):
     assert "on_pod_starting" not in names and names[-1] == "on_pod_cleanup"
 
 
-def test_xcom_sidecar_is_stopped_cleanly(run_spec, sim):
+def test_xcom_sidecar_is_stopped_cleanly(run_spec, cluster):
     result, _, run = run_spec("xcom.yaml", "on_finish_action=keep_pod")
     assert result.xcom == {"answer": 42, "items": ["a", "b"]}
 
     def sidecar_exit():
-        pod = sim.get("pods", "default", run.pod_name) or {}
+        pod = cluster.get("pods", run.namespace, run.pod_name) or {}
         for cs in pod.get("status", {}).get("containerStatuses") or []:
             if cs["name"] == "airflow-xcom-sidecar" and "terminated" in cs["state"]:
                 return cs["state"]["terminated"]["exitCode"]
@@ -274,7 +274,7 @@ def test_attach_to_a_run_that_finished_meanwhile_reads_its_verdict(run_spec, ses
     assert run.history.get_run(run.run_id).outcome == "succeeded"
 
 
-def test_duplicate_pods_keep_the_newest(run_spec, session, sim):
+def test_duplicate_pods_keep_the_newest(run_spec, session, cluster):
     import datetime as dt
 
     from kpodtui.engine.events import StatusMessage
@@ -292,7 +292,7 @@ def test_duplicate_pods_keep_the_newest(run_spec, session, sim):
     for _ in range(2):  # two pods of the same run, as a worker killed mid-create could leave
         manifest = build_pod(rendered, RunIdentity("dup0000001", 1))
         names.append(manifest["metadata"]["name"])
-        session.api.create_pod("default", manifest, lambda: None)
+        session.api.create_pod(cluster.namespace, manifest, lambda: None)
         time.sleep(1.1)  # creation times one second apart: the second is the newest
     record = history.get_run("dup0000001")
     run = Run(spec, session, history, record=record)
@@ -302,7 +302,7 @@ def test_duplicate_pods_keep_the_newest(run_spec, session, sim):
     assert run.pod_name == names[1]
     said = [e.text for e in col.of(StatusMessage)]
     assert any("found 2 pods of this run" in t and names[0] in t for t in said), said
-    old = sim.get("pods", "default", names[0])
+    old = cluster.get("pods", cluster.namespace, names[0])
     assert old is None or old["metadata"]["labels"]["already_checked"] == "True"
 
 
@@ -316,7 +316,7 @@ def test_events_are_in_the_order_they_happened_even_when_listed_by_name(run_spec
     assert reasons[0] == "Scheduled" and reasons[-1] == "Started", reasons
     assert [e.order for e in run.events] == sorted(e.order for e in run.events)
     # what `attach` gets: the pod's events listed at once, in name (not time) order
-    listed = session.api.list_events("default", run.pod_name)["items"]
+    listed = session.api.list_events(run.namespace, run.pod_name)["items"]
     assert len(listed) == len(run.events)
     random.Random(7).shuffle(listed)
     again = type(run)(run.spec, session, run.history)

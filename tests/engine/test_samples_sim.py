@@ -32,11 +32,11 @@ def test_every_sample_is_covered():
 
 
 @pytest.mark.parametrize("sample", sorted(EXPECTED))
-def test_sample_reaches_its_outcome(sample, run_spec, sim):
+def test_sample_reaches_its_outcome(sample, run_spec, cluster):
     outcome, code, must_print = EXPECTED[sample]
     if sample == "configmap_secret":
-        sim.create_configmap("default", "demo-config", {"COLOR": "blue"})
-        sim.create_secret("default", "demo-secret", {"token": "not-in-any-output-1f3a"})
+        cluster.create_configmap(cluster.namespace, "demo-config", {"COLOR": "blue"})
+        cluster.create_secret(cluster.namespace, "demo-secret", {"token": "not-in-any-output-1f3a"})
     started = time.monotonic()
     result, col, run = run_spec(f"{sample}.yaml")
     took = time.monotonic() - started
@@ -51,7 +51,7 @@ def test_sample_reaches_its_outcome(sample, run_spec, sim):
     assert (record.state, record.outcome, record.exit_code) == ("finished", outcome, code)
     # what a later look at the run shows (app, attach --json): the pod's fate and the reason word
     assert (record.pod_deleted, record.reason) == (result.pod_deleted, result.detail.get("reason"))
-    pod = sim.get("pods", "default", run.pod_name)
+    pod = cluster.get("pods", run.namespace, run.pod_name)
     if sample == "keep_pod":
         assert pod is not None and pod["status"]["phase"] == "Succeeded"
         assert pod["metadata"]["labels"]["already_checked"] == "True"
