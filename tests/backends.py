@@ -56,8 +56,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "cluster" not in metafunc.fixturenames:
-        return
+    if "cluster_backend" not in metafunc.fixturenames:
+        return  # no `cluster` of this plugin (tests/realcluster has a fixture of that name)
     backends = ["sim"]
     if not SIM_ONLY & set(metafunc.fixturenames) and metafunc.definition.get_closest_marker("sim_only") is None:
         backends.append("real")
@@ -188,8 +188,9 @@ def control_plane(tmp_path_factory: pytest.TempPathFactory):
     """The real control plane of this test session (see the module docstring)."""
     given = os.environ.get("KPODTUI_CONTROL_PLANE_KUBECONFIG")
     if given:
-        kubectl = shutil.which("kubectl") or "kubectl"
-        yield ControlPlane(Path(given), kubectl)
+        # one that scripts/control-plane started: its kubectl is beside the kubeconfig
+        built = Path(given).parent / "bin" / "kubectl"
+        yield ControlPlane(Path(given), str(built) if built.exists() else shutil.which("kubectl") or "kubectl")
         return
     script = control_plane_script()
     go = shutil.which("go")
