@@ -97,9 +97,9 @@ def test_run_sim_json_summary_and_exit_codes():
     assert skip.finish() == 3
 
 
-def test_ctrl_c_kills_the_pod_and_exits_130(sim, tmp_path):
+def test_ctrl_c_kills_the_pod_and_exits_130(cluster, tmp_path):
     spec = ticking(tmp_path, 600, 0.05)
-    proc = Proc("run", str(spec), "--kubeconfig", str(sim.kubeconfig_path))
+    proc = Proc("run", str(spec), "--kubeconfig", str(cluster.kubeconfig_path))
     run_id = proc.run_id()
     proc.wait_for(lambda: len(proc.out) >= 2)
     proc.p.send_signal(signal.SIGINT)
@@ -107,14 +107,14 @@ def test_ctrl_c_kills_the_pod_and_exits_130(sim, tmp_path):
     assert any("interrupted: killing pod" in e for e in proc.err), proc.err
     record = History.open().get_run(run_id)
     assert record.outcome == "killed"
-    pod = sim.get("pods", "default", record.pod_name)
+    pod = cluster.get("pods", cluster.namespace, record.pod_name)
     assert pod is None or pod["metadata"].get("deletionTimestamp"), "the pod was deleted"
 
 
-def test_kill_9_then_attach_delivers_the_rest_exactly(sim, tmp_path):
+def test_kill_9_then_attach_delivers_the_rest_exactly(cluster, tmp_path):
     n = 60
     spec = ticking(tmp_path, n, 0.05)
-    first = Proc("run", str(spec), "--kubeconfig", str(sim.kubeconfig_path))
+    first = Proc("run", str(spec), "--kubeconfig", str(cluster.kubeconfig_path))
     run_id = first.run_id()
     history = History.open()
     log = history.log_path(run_id, "base")
@@ -137,7 +137,7 @@ def test_kill_9_then_attach_delivers_the_rest_exactly(sim, tmp_path):
     assert (record.state, record.outcome) == ("finished", "succeeded")
 
 
-def test_attach_while_another_process_follows_reads_without_writing(sim, tmp_path):
+def test_attach_while_another_process_follows_reads_without_writing(cluster, tmp_path):
     n = 40
     gate = tmp_path / "go"
     spec = tmp_path / "ticks.yaml"
@@ -148,7 +148,7 @@ def test_attach_while_another_process_follows_reads_without_writing(sim, tmp_pat
         f"cmds: [sh, -c, 'i=0; while [ $i -lt {n} ]; do echo tick-$i; i=$((i+1)); "
         f"if [ $i -eq 5 ]; then while [ ! -e {gate} ]; do sleep 0.02; done; fi; sleep 0.05; done']\n"
     )
-    owner = Proc("run", str(spec), "--kubeconfig", str(sim.kubeconfig_path))
+    owner = Proc("run", str(spec), "--kubeconfig", str(cluster.kubeconfig_path))
     run_id = owner.run_id()
     owner.wait_for(lambda: len(owner.out) >= 3)
     watcher = Proc("attach", run_id)

@@ -86,7 +86,8 @@ def test_unreachable_cluster_exits_4_with_one_line(tmp_path):
     assert lines[-1].startswith("kpodtui: error: cannot reach the cluster at http://127.0.0.1:9")
 
 
-def test_logs_follow_of_a_detached_run_follows_the_pod_and_records_the_verdict(sim, sim_kubeconfig, tmp_path, capsys):
+def test_logs_follow_of_a_detached_run_follows_the_pod_and_records_the_verdict(cluster_kubeconfig, tmp_path,
+                                                                               capsys):
     spec = tmp_path / "slow.yaml"
     spec.write_text("task_id: slow\nimage: busybox\n"
                     "cmds: [sh, -c, 'for i in 1 2 3 4 5; do echo tick $i; sleep 0.2; done']\n")
@@ -121,7 +122,7 @@ def test_attach_json_on_a_finished_run_prints_its_summary_and_exits_with_its_ver
     assert "already finished: failed" in err
 
 
-def test_kill_of_a_detached_run_follows_its_own_tasks_on_kill_action_and_records_the_end(sim, sim_kubeconfig,
+def test_kill_of_a_detached_run_follows_its_own_tasks_on_kill_action_and_records_the_end(cluster, cluster_kubeconfig,
                                                                                          tmp_path, capsys):
     """A file of two tasks: the run of the second (on_kill_action: keep_pod) keeps its pod;
     the verdict is recorded with its end time (nobody follows a detached run)."""
@@ -135,13 +136,13 @@ def test_kill_of_a_detached_run_follows_its_own_tasks_on_kill_action_and_records
     second, first = sorted(History.open().list_runs(), key=lambda r: r.task_id, reverse=True)
     capsys.readouterr()
     assert main(["kill", second.id]) == 0
-    assert f"pod default/{second.pod_name} kept (on_kill_action: keep_pod)" in capsys.readouterr().err
+    assert f"pod {cluster.namespace}/{second.pod_name} kept (on_kill_action: keep_pod)" in capsys.readouterr().err
     record = History.open().get_run(second.id)
     assert (record.state, record.outcome, record.pod_deleted) == ("finished", "killed", False)
     assert record.finished_at is not None and record.finished_at >= record.created_at
-    assert sim.get("pods", "default", second.pod_name) is not None
+    assert cluster.get("pods", cluster.namespace, second.pod_name) is not None
     assert main(["kill", first.id]) == 0
-    assert f"pod default/{first.pod_name} deleted" in capsys.readouterr().err
+    assert f"pod {cluster.namespace}/{first.pod_name} deleted" in capsys.readouterr().err
     record = History.open().get_run(first.id)
     assert (record.state, record.outcome, record.pod_deleted) == ("finished", "killed", True)
     assert record.finished_at is not None

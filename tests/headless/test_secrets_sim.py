@@ -11,8 +11,8 @@ SECRET = "S3cr3t-V4lue-9f8e7d"
 OTHER = "an0ther-s3cret-c0de"
 
 
-def test_secret_values_never_leak(sim, tmp_path, _hermetic_home):
-    sim.create_secret("default", "creds", {"password": SECRET, "api_key": OTHER})
+def test_secret_values_never_leak(cluster, tmp_path, _hermetic_home):
+    cluster.create_secret(cluster.namespace, "creds", {"password": SECRET, "api_key": OTHER})
     spec = tmp_path / "secret.yaml"
     spec.write_text(
         "task_id: secretive\nimage: busybox\n"
@@ -27,7 +27,7 @@ def test_secret_values_never_leak(sim, tmp_path, _hermetic_home):
         "log_pod_spec_on_failure: true\n"
         "log_events_on_failure: true\n"
     )
-    proc = Proc("run", str(spec), "--kubeconfig", str(sim.kubeconfig_path), "--json")
+    proc = Proc("run", str(spec), "--kubeconfig", str(cluster.kubeconfig_path), "--json")
     assert proc.finish() == 1, proc.err
     assert proc.out[0] == f"[base] password has {len(SECRET)} chars, key has {len(OTHER)}"
     summary = json.loads(proc.out[-1])

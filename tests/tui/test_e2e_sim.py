@@ -1,4 +1,4 @@
-"""The real app, the real engine, the simulated cluster: pilot tests end to end."""
+"""The real app, the real engine, a cluster (the sim, and the real control plane): pilot tests end to end."""
 
 from __future__ import annotations
 
@@ -28,11 +28,11 @@ def _real_clock():
     clock.freeze(None)
 
 
-def engine_app(sim, start_mode: str = "tasks", **kw) -> KpodApp:
+def engine_app(cluster, start_mode: str = "tasks", **kw) -> KpodApp:
     def build():
         from kpodtui.tui.data.engine_backend import EngineBackend
 
-        return EngineBackend(kubeconfig=str(sim.kubeconfig_path))
+        return EngineBackend(kubeconfig=str(cluster.kubeconfig_path))
 
     return KpodApp(build, start_mode=start_mode, **kw)
 
@@ -47,10 +47,10 @@ async def launch(pilot, path: Path, text: str | None = None) -> RunScreen:
     return screen  # type: ignore[return-value]
 
 
-def pod_exists(sim, namespace: str, name: str) -> bool:
+def pod_exists(cluster, namespace: str, name: str) -> bool:
     import kubernetes
 
-    kubernetes.config.load_kube_config(str(sim.kubeconfig_path))
+    kubernetes.config.load_kube_config(str(cluster.kubeconfig_path))
     api = kubernetes.client.CoreV1Api()
     try:
         api.read_namespaced_pod(name, namespace)
@@ -61,8 +61,8 @@ def pod_exists(sim, namespace: str, name: str) -> bool:
         raise
 
 
-async def test_launch_sample_shows_lines_and_succeeds(sim):
-    async with engine_app(sim).run_test(size=(140, 40)) as pilot:
+async def test_launch_sample_shows_lines_and_succeeds(cluster):
+    async with engine_app(cluster).run_test(size=(140, 40)) as pilot:
         screen = await launch(pilot, SAMPLES / "hello.yaml")
         model = screen.followed.model
         await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="verdict")
@@ -74,8 +74,8 @@ async def test_launch_sample_shows_lines_and_succeeds(sim):
         assert model.phase == "Succeeded"
 
 
-async def test_failing_task_shows_report(sim):
-    async with engine_app(sim).run_test(size=(140, 40)) as pilot:
+async def test_failing_task_shows_report(cluster):
+    async with engine_app(cluster).run_test(size=(140, 40)) as pilot:
         screen = await launch(pilot, SAMPLES / "failing.yaml")
         model = screen.followed.model
         await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="verdict")
@@ -84,7 +84,7 @@ async def test_failing_task_shows_report(sim):
         assert "FAILED" in outcome and model.finished.report and model.finished.report.splitlines()[0] in outcome
         assert "pod deleted" in outcome
     # later, from history: the same verdict, and the pod still said deleted (not "kept")
-    app = engine_app(sim, reattach_on_start=False)
+    app = engine_app(cluster, reattach_on_start=False)
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_for(pilot, lambda: app.backend is not None, timeout=60, what="backend")
         app.open_run(model.run_id)
@@ -98,10 +98,10 @@ async def test_failing_task_shows_report(sim):
         assert "exit code 3" in outcome and "pod deleted" in outcome and "pod kept" not in outcome
 
 
-async def test_kill_deletes_the_pod(sim, tmp_path):
+async def test_kill_deletes_the_pod(cluster, tmp_path):
     spec = tmp_path / "looper.yaml"
     spec.write_text(LOOP_SPEC)
-    async with engine_app(sim).run_test(size=(140, 40)) as pilot:
+    async with engine_app(cluster).run_test(size=(140, 40)) as pilot:
         screen = await launch(pilot, spec)
         model = screen.followed.model
         view = screen.query_one(LogView)
@@ -112,17 +112,17 @@ async def test_kill_deletes_the_pod(sim, tmp_path):
         await pilot.press("y")
         await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="verdict")
         assert model.finished.outcome == "killed"
-        await wait_for(pilot, lambda: not pod_exists(sim, model.namespace, pod), timeout=30, what="pod gone")
+        await wait_for(pilot, lambda: not pod_exists(cluster, model.namespace, pod), timeout=30, what="pod gone")
 
 
-async def test_pod_yaml_masks_values_that_look_secret(sim, tmp_path):
+async def test_pod_yaml_masks_values_that_look_secret(cluster, tmp_path):
     from textual.widgets import TextArea
 
     from kpodtui.tui.dialogs.text_dialog import TextDialog
 
     spec = tmp_path / "envy.yaml"
     spec.write_text(LOOP_SPEC + "termination_grace_period: 1\nenv_vars: {API_TOKEN: tok-not-for-eyes-77, MODE: fast}\n")
-    async with engine_app(sim).run_test(size=(140, 40)) as pilot:
+    async with engine_app(cluster).run_test(size=(140, 40)) as pilot:
         screen = await launch(pilot, spec)
         model = screen.followed.model
         await wait_for(pilot, lambda: model.pod_name is not None, timeout=60, what="pod")
@@ -138,10 +138,10 @@ async def test_pod_yaml_masks_values_that_look_secret(sim, tmp_path):
         await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="killed")
 
 
-async def test_keep_leaves_the_pod(sim, tmp_path):
+async def test_keep_leaves_the_pod(cluster, tmp_path):
     spec = tmp_path / "short.yaml"
     spec.write_text(LOOP_SPEC.replace("600", "60"))  # 3 s: still live when "k" is pressed, even under load
-    async with engine_app(sim).run_test(size=(140, 40)) as pilot:
+    async with engine_app(cluster).run_test(size=(140, 40)) as pilot:
         screen = await launch(pilot, spec)
         model = screen.followed.model
         await wait_for(pilot, lambda: model.pod_name is not None, timeout=60, what="pod")
@@ -150,14 +150,14 @@ async def test_keep_leaves_the_pod(sim, tmp_path):
         await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="verdict")
         assert model.finished.outcome == "succeeded"
         assert not model.finished.pod_deleted
-        assert pod_exists(sim, model.namespace, model.pod_name)
+        assert pod_exists(cluster, model.namespace, model.pod_name)
 
 
-async def test_spec_with_errors_cannot_be_launched(sim, tmp_path):
+async def test_spec_with_errors_cannot_be_launched(cluster, tmp_path):
     from kpodtui.tui.screens.editor_screen import EditorScreen
 
     bad = "task_id: broken\nimage: busybox:1.36\ncmdz: [sh]\n"
-    async with engine_app(sim).run_test(size=(140, 40)) as pilot:
+    async with engine_app(cluster).run_test(size=(140, 40)) as pilot:
         app: KpodApp = pilot.app
         await wait_for(pilot, lambda: app.backend is not None, timeout=30, what="backend")
         editor = EditorScreen(tmp_path / "broken.yaml", text=bad)
@@ -196,7 +196,7 @@ async def test_rerun_of_a_task_gone_from_its_file_is_refused_as_the_cli_refuses_
         assert not app.followed and not isinstance(app.screen, RunScreen)
 
 
-async def test_quit_detached_then_restart_reattaches(sim, tmp_path):
+async def test_quit_detached_then_restart_reattaches(cluster, tmp_path):
     import subprocess
     import sys
 
@@ -204,12 +204,12 @@ async def test_quit_detached_then_restart_reattaches(sim, tmp_path):
     spec.write_text(LOOP_SPEC.replace("600", "120"))
     driver = Path(__file__).with_name("detach_driver.py")
     out = subprocess.run(
-        [sys.executable, str(driver), str(sim.kubeconfig_path), str(spec)],
+        [sys.executable, str(driver), str(cluster.kubeconfig_path), str(spec)],
         capture_output=True, text=True, timeout=120,
     )
     run_id, seen = out.stdout.split()[-2:]
     assert int(seen) >= 10, out.stderr[-2000:]
-    app = engine_app(sim)
+    app = engine_app(cluster)
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_for(pilot, lambda: app.followed.is_followed(run_id), timeout=60, what="reattached")
         model = app.followed.followed(run_id).model
@@ -220,17 +220,17 @@ async def test_quit_detached_then_restart_reattaches(sim, tmp_path):
         assert texts == [f"tick {i}" for i in range(120)]  # continued: nothing lost, nothing twice
 
 
-async def test_detach_one_run_then_reattach_continues_its_log(sim, tmp_path):
+async def test_detach_one_run_then_reattach_continues_its_log(cluster, tmp_path):
     spec = tmp_path / "counter.yaml"
     spec.write_text(LOOP_SPEC.replace("600", "120"))
-    app = engine_app(sim)
+    app = engine_app(cluster)
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await launch(pilot, spec)
         run_id, model = screen.run_id, screen.followed.model
         await wait_for(pilot, lambda: len(model.logs) >= 10, timeout=60, what="lines")
         await pilot.press("d")
         await wait_for(pilot, lambda: not app.followed.is_followed(run_id), timeout=30, what="detached")
-        assert pod_exists(sim, model.namespace, model.pod_name)  # the pod goes on
+        assert pod_exists(cluster, model.namespace, model.pod_name)  # the pod goes on
         record = app.backend.get_run(run_id)
         assert record is not None and record.row.live  # history keeps it live
         await pilot.press("a")
@@ -243,10 +243,10 @@ async def test_detach_one_run_then_reattach_continues_its_log(sim, tmp_path):
         assert texts == [f"tick {i}" for i in range(120)]  # continued: nothing lost, nothing twice
 
 
-async def test_killing_a_run_detached_in_the_app_ends_it_as_killed(sim, tmp_path):
+async def test_killing_a_run_detached_in_the_app_ends_it_as_killed(cluster, tmp_path):
     spec = tmp_path / "looper.yaml"
     spec.write_text(LOOP_SPEC + "termination_grace_period: 1\n")
-    app = engine_app(sim)
+    app = engine_app(cluster)
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await launch(pilot, spec)
         run_id, model = screen.run_id, screen.followed.model
@@ -257,11 +257,11 @@ async def test_killing_a_run_detached_in_the_app_ends_it_as_killed(sim, tmp_path
         await wait_for(pilot, lambda: not app.backend.get_run(run_id).row.live, timeout=30, what="the run ended")
         record = app.backend.get_run(run_id)
         assert record.outcome == "killed" and record.pod_deleted
-        await wait_for(pilot, lambda: not pod_exists(sim, model.namespace, model.pod_name), timeout=30,
+        await wait_for(pilot, lambda: not pod_exists(cluster, model.namespace, model.pod_name), timeout=30,
                        what="pod gone")
 
 
-async def test_the_app_showing_a_run_another_process_follows_misses_no_line(sim, tmp_path):
+async def test_the_app_showing_a_run_another_process_follows_misses_no_line(cluster, tmp_path):
     """`kpodtui run` in one terminal, the app opened in another: the app shows what is on disk,
     then what the other process writes. Lines written between the two used to be skipped."""
     import subprocess
@@ -272,7 +272,7 @@ async def test_the_app_showing_a_run_another_process_follows_misses_no_line(sim,
     n = 100
     spec = tmp_path / "fast.yaml"
     spec.write_text(LOOP_SPEC.replace("600", str(n)))
-    proc = subprocess.Popen([sys.executable, "-m", "kpodtui", "run", "--kubeconfig", str(sim.kubeconfig_path),
+    proc = subprocess.Popen([sys.executable, "-m", "kpodtui", "run", "--kubeconfig", str(cluster.kubeconfig_path),
                              str(spec)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         history = History.open()
@@ -281,7 +281,7 @@ async def test_the_app_showing_a_run_another_process_follows_misses_no_line(sim,
             assert time.monotonic() < deadline and proc.poll() is None, "the run never started"
             time.sleep(0.05)
         run_id = history.list_runs()[0].id
-        app = engine_app(sim)
+        app = engine_app(cluster)
         async with app.run_test(size=(140, 40)) as pilot:
             await wait_for(pilot, lambda: app.followed.is_followed(run_id), timeout=60, what="reattached")
             model = app.followed.followed(run_id).model
