@@ -278,7 +278,8 @@ class SimCluster:
     def create_namespace(self, name: str) -> dict:
         """Create a namespace."""
         return self.call(self.store.create, "namespaces", None,
-                         {"metadata": {"name": name}, "spec": {"finalizers": ["kubernetes"]},
+                         {"metadata": {"name": name, "labels": {"kubernetes.io/metadata.name": name}},
+                          "spec": {"finalizers": ["kubernetes"]},
                           "status": {"phase": "Active"}})
 
     def create_configmap(self, namespace: str, name: str, data: dict[str, str]) -> dict:

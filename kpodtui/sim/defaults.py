@@ -71,6 +71,9 @@ def default_pod(pod: Obj) -> None:
     spec = pod.setdefault("spec", {})
     spec.setdefault("restartPolicy", "Always")
     spec.setdefault("terminationGracePeriodSeconds", 30)
+    tgps = spec["terminationGracePeriodSeconds"]
+    if isinstance(tgps, int) and not isinstance(tgps, bool) and tgps < 0:
+        spec["terminationGracePeriodSeconds"] = 1  # the apiserver takes a negative one as 1
     spec.setdefault("dnsPolicy", "ClusterFirst")
     spec.setdefault("securityContext", {})
     spec.setdefault("schedulerName", "default-scheduler")
@@ -110,4 +113,8 @@ def default_secret(secret: Obj) -> None:
 def default_namespace(ns: Obj) -> None:
     """New namespaces are Active with the kubernetes finalizer."""
     ns.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
+    meta = ns.setdefault("metadata", {})
+    if isinstance(meta, dict) and meta.get("name"):
+        # the NamespaceDefaultLabelName label every namespace gets
+        meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
     ns["status"] = {"phase": "Active"}

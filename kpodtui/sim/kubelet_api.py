@@ -51,19 +51,24 @@ def _flag(query: Any, name: str) -> bool:
     return str(query.get(name, "")).lower() in ("true", "1", "yes")
 
 
-def _int_param(query: Any, name: str, minimum: int) -> int | None:
+def _log_options_invalid(pod_name: str, field: str, reason: str, message: str) -> errors.ApiError:
+    """422 for bad PodLogOptions, as the apiserver words it."""
+    return errors.ApiError(422, f'PodLogOptions "{pod_name}" is invalid: {field}: {message}', "Invalid",
+                           {"name": pod_name, "kind": "PodLogOptions",
+                            "causes": [{"reason": reason, "message": message, "field": field}]})
+
+
+def _int_param(query: Any, name: str, minimum: int, pod_name: str = "") -> int | None:
     raw = query.get(name)
     if raw is None or raw == "":
         return None
     try:
         value = int(raw)
     except ValueError:
-        raise errors.bad_request(f'invalid value "{raw}" for {name}: strconv.ParseInt: parsing '
-                                 f'"{raw}": invalid syntax') from None
+        raise errors.bad_request(f'strconv.ParseInt: parsing "{raw}": invalid syntax') from None
     if value < minimum:
         what = "greater than 0" if minimum == 1 else "greater than or equal to 0"
-        raise errors.ApiError(422, f'PodLogOptions "" is invalid: {name}: Invalid value: {value}: must be {what}',
-                              "Invalid")
+        raise _log_options_invalid(pod_name, name, "FieldValueInvalid", f"Invalid value: {value}: must be {what}")
     return value
 
 
@@ -137,13 +142,15 @@ class KubeletApi:
         """The log of ``container`` of ``pod`` with the options in the query."""
         q = request.query
         follow, timestamps, previous = _flag(q, "follow"), _flag(q, "timestamps"), _flag(q, "previous")
-        tail = _int_param(q, "tailLines", 0)
-        limit = _int_param(q, "limitBytes", 1)
-        since_s = _int_param(q, "sinceSeconds", 1)
+        pod_name = pod["metadata"]["name"]
+        tail = _int_param(q, "tailLines", 0, pod_name)
+        limit = _int_param(q, "limitBytes", 1, pod_name)
+        since_s = _int_param(q, "sinceSeconds", 1, pod_name)
         since_ns: int | None = None
         if q.get("sinceTime"):
             if since_s is not None:
-                raise errors.bad_request("at most one of `sinceTime` or `sinceSeconds` may be specified")
+                raise _log_options_invalid(pod_name, "[]", "FieldValueForbidden", "Forbidden: at most one of "
+                                           "`sinceTime` or `sinceSeconds` may be specified")
             try:
                 # the apiserver passes it on to the kubelet as RFC3339 to the second: every line of
                 # that whole second comes back (a resuming client must skip what it has)
@@ -238,11 +245,11 @@ class KubeletApi:
         """Run the query's ``command`` in ``container`` of ``pod`` over the request's websocket."""
         command = request.query.getall("command", [])
         c = self._running_container(pod, container)
+        self._require_upgrade(request)
         if not command:
             raise errors.bad_request("you must specify at least 1 command")
         if not (use_stdin or use_stdout or use_stderr):
             raise errors.bad_request("you must specify at least 1 of stdin, stdout, stderr")
-        self._require_upgrade(request)
         assert c.process is not None
         return await run_exec(request, c, list(command), use_stdin, use_stdout, use_stderr, tty, dict(c.process.env))
 

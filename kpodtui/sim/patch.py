@@ -43,7 +43,10 @@ MERGED_PRIMITIVE_LISTS = frozenset({"finalizers"})
 
 
 def _invalid_patch(message: str) -> errors.ApiError:
-    return errors.ApiError(422, message, "Invalid")
+    """A JSON patch that cannot be applied: the apiserver says no more than this (``message`` is
+    for the sim's log)."""
+    del message
+    return errors.ApiError(422, "the server rejected our request due to an error in our request", "Invalid", {})
 
 
 # -- RFC 7386 merge patch ----------------------------------------------------------------

@@ -281,11 +281,17 @@ class Resources:
         obj = await read_object(request)
         _check_kind(kind, obj)
         await schema.ready()
+        return self._create(request, kind, namespace, obj)
+
+    def _create(self, request: web.Request, kind: str, namespace: str | None, obj: Obj) -> web.Response:
         obj, warnings = schema.prune(kind, obj, schema.directive(request.query))
         meta = obj.get("metadata")
         if meta is None:
             obj["metadata"] = meta = {}
         if isinstance(meta, dict):
+            for empty in ("labels", "annotations"):
+                if meta.get(empty) == {}:
+                    del meta[empty]  # an empty map is not kept (Go's omitempty)
             body_ns = meta.get("namespace")
             if namespace is not None and body_ns not in (None, "", namespace):
                 raise errors.bad_request("the namespace of the provided object does not match the namespace "
@@ -330,9 +336,26 @@ class Resources:
         """PATCH with any of the three patch types (415 for others)."""
         ctype = media_type(request)
         if ctype not in patch.PATCH_TYPES:
-            raise errors.unsupported_media_type(ctype or "<none>", list(patch.PATCH_TYPES))
+            raise errors.ApiError(415, "415: Unsupported Media Type", "UnsupportedMediaType", {})
         body = parse_body(await request.read(), ctype)
         await schema.ready()
+        if ctype == patch.APPLY_PATCH:
+            if not request.query.get("fieldManager"):
+                raise errors.ApiError(422, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
+                                      "is required for apply patch", "Invalid",
+                                      {"group": "meta.k8s.io", "kind": "PatchOptions",
+                                       "causes": [{"reason": "FieldValueRequired", "field": "fieldManager",
+                                                   "message": "Required value: is required for apply patch"}]})
+            if self.store.get(kind, namespace, name) is None and isinstance(body, dict):
+                # server-side apply of an object that does not exist creates it
+                _check_kind(kind, body)
+                meta = body.setdefault("metadata", {})
+                if isinstance(meta, dict) and meta.get("name") not in (None, name):
+                    raise errors.bad_request(f"the name of the object ({meta.get('name')}) does not match the "
+                                             f"name on the URL ({name})")
+                if isinstance(meta, dict):
+                    meta["name"] = name
+                return self._create(request, kind, namespace, body)
         current = self._require(kind, namespace, name)
         patched = patch.apply_patch(snapshot(current), ctype, body)
         if not isinstance(patched, dict):

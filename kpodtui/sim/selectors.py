@@ -190,7 +190,7 @@ def parse_field_selector(kind: str, selector: str | None) -> Predicate:
             raise errors.bad_request(f"invalid selector: '{selector}'; can't understand '{part}'")
         label, op, value = m.group(1).strip(), m.group(2), m.group(3).strip()
         if label not in allowed:
-            raise errors.bad_request(f'"{label}" is not a known field selector: only "{", ".join(sorted(allowed))}"')
+            raise errors.bad_request(f"field label not supported: {label}")
         if op == "!=":
             reqs.append(_field_ne(label, value))
         else:

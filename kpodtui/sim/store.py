@@ -117,7 +117,8 @@ class Store:
         self._event_index: dict[tuple[Any, ...], Key] = {}  # aggregation key -> event
         self._last_event_ns = 0
         for ns in DEFAULT_NAMESPACES:
-            self.create("namespaces", None, {"metadata": {"name": ns}, "spec": {"finalizers": ["kubernetes"]},
+            self.create("namespaces", None, {"metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns}},
+                                             "spec": {"finalizers": ["kubernetes"]},
                                              "status": {"phase": "Active"}})
 
     # -- resourceVersions ------------------------------------------------------

@@ -96,6 +96,22 @@ def raise_if(causes: list[Cause], kind_title: str, name: str | None) -> None:
 # -- pods ---------------------------------------------------------------------------
 
 
+def port_name_errors(name: str) -> list[str]:
+    """Why ``name`` is not an IANA service name (a port name), as the apiserver says it."""
+    msgs = []
+    if len(name) > 15:
+        msgs.append("must be no more than 15 characters")
+    if not re.fullmatch(r"[-a-z0-9]+", name):
+        msgs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
+    if not re.search(r"[a-z]", name):
+        msgs.append("must contain at least one letter (a-z)")
+    if "--" in name:
+        msgs.append("must not contain consecutive hyphens")
+    if name.startswith("-") or name.endswith("-"):
+        msgs.append("must not begin or end with a hyphen")
+    return msgs
+
+
 def _validate_container(c: Any, path: str, volume_names: set[str]) -> list[Cause]:
     if not isinstance(c, dict):
         return [_type_error(path, c, "an object")]
@@ -130,8 +146,16 @@ def _validate_container(c: Any, path: str, volume_names: set[str]) -> list[Cause
         if "value" in env and env.get("valueFrom") is not None:
             causes.append(_invalid(f"{epath}.valueFrom", "", "may not be specified when `value` is not empty"))
     seen_ports: set[tuple[Any, Any]] = set()
+    port_names: set[str] = set()
     for i, port in enumerate(c.get("ports") or []):
         ppath = f"{path}.ports[{i}]"
+        pname = port.get("name") if isinstance(port, dict) else None
+        if isinstance(pname, str) and pname:
+            msgs = port_name_errors(pname)
+            causes += [_invalid(f"{ppath}.name", pname, m) for m in msgs]
+            if not msgs and pname in port_names:
+                causes.append(_duplicate(f"{ppath}.name", pname))
+            port_names.add(pname)
         cp = port.get("containerPort") if isinstance(port, dict) else None
         if cp is None:
             causes.append(_required(f"{ppath}.containerPort"))
@@ -220,7 +244,8 @@ def validate_pod_spec(spec: Any) -> list[Cause]:
     if ads is not None and (not isinstance(ads, int) or isinstance(ads, bool) or not 1 <= ads <= 2147483647):
         causes.append(_invalid("spec.activeDeadlineSeconds", ads, "must be between 1 and 2147483647, inclusive"))
     tgps = spec.get("terminationGracePeriodSeconds")
-    if tgps is not None and (not isinstance(tgps, int) or isinstance(tgps, bool) or tgps < 0):
+    # a negative grace period is taken as 1 (defaults.default_pod), as the apiserver does
+    if tgps is not None and (not isinstance(tgps, int) or isinstance(tgps, bool)):
         causes.append(_invalid("spec.terminationGracePeriodSeconds", tgps, "must be greater than or equal to 0"))
     ns = spec.get("nodeSelector")
     if ns is not None:
@@ -304,6 +329,16 @@ def validate_configmap(cm: Obj) -> None:
     raise_if(causes, "ConfigMap", (meta or {}).get("name") if isinstance(meta, dict) else None)
 
 
+def _base64_error_offset(value: Any) -> int:
+    """Where Go's base64 decoder stops on ``value``: the first byte outside the alphabet, else (a
+    short input) the length rounded down to a whole quantum."""
+    text = str(value)
+    for i, ch in enumerate(text):
+        if not (ch.isascii() and (ch.isalnum() or ch in "+/=")):
+            return i
+    return len(text) - len(text) % 4
+
+
 def validate_secret(secret: Obj) -> None:
     """Raise 422 for an invalid Secret (``data`` values must be base64)."""
     import base64
@@ -323,8 +358,9 @@ def validate_secret(secret: Obj) -> None:
                 try:
                     base64.b64decode(v, validate=True)
                 except (binascii.Error, TypeError, ValueError):
-                    causes.append(_invalid(f"data[{k}]", "<secret contents redacted>",
-                                           "illegal base64 data"))
+                    # Go's JSON decoder refuses it before any validation: 400, with the offset
+                    raise errors.bad_request('Secret in version "v1" cannot be handled as a Secret: illegal '
+                                             f"base64 data at input byte {_base64_error_offset(v)}") from None
     raise_if(causes, "Secret", (meta or {}).get("name") if isinstance(meta, dict) else None)
 
 
