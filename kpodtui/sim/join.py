@@ -613,11 +613,14 @@ async def run_node(kubeconfig: Path, workdir: Path, node_name: str, kubelet_cert
                    port: int = 0) -> None:
     """Join, say so, run until ``stop`` is set, then leave (killing every container)."""
     agent = NodeAgent(kubeconfig, workdir, node_name, kubelet_cert, kubelet_key, context=context, port=port)
+    joined = False
     try:
         await agent.start()
+        joined = True
         print(f"kpodtui node: {node_name} joined {agent.creds.server}; kubelet API on "
               f"https://127.0.0.1:{agent.port}", file=out, flush=True)
         await stop.wait()
     finally:
         await agent.stop()
-        print("kpodtui node: stopped", file=out, flush=True)
+        if joined:
+            print("kpodtui node: stopped", file=out, flush=True)

@@ -46,3 +46,25 @@ def test_kpodtui_sim_serves_then_stops_on_sigint(tmp_path: Path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_join_with_a_missing_kubeconfig_is_bad_input(tmp_path: Path):
+    proc = subprocess.run([sys.executable, "-m", "kpodtui", "sim", "--join", str(tmp_path / "nope")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"kpodtui sim: error: cannot read kubeconfig {tmp_path / 'nope'}: [Errno 2] No such file or directory: "
+        f"'{tmp_path / 'nope'}'"]
+    assert proc.stdout == ""
+
+
+def test_join_of_a_cluster_that_cannot_be_reached_exits_4_with_one_line(tmp_path: Path):
+    kc = tmp_path / "kc"
+    kc.write_text("apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+                  "contexts: [{name: c, context: {cluster: c}}]\ncurrent-context: c\n")
+    proc = subprocess.run([sys.executable, "-m", "kpodtui", "sim", "--join", str(kc)], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 4
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith(f"kpodtui sim: error: cannot join {kc}: ") and "Traceback" not in proc.stderr
+    assert proc.stdout == ""
