@@ -260,6 +260,8 @@ class KpodApp(App[int]):
         for screen in self._all_screens():
             if isinstance(screen, ShowsRuns):
                 screen.show_runs(message.rows, self.followed.followed_ids())
+        for run_id in self.followed.ended_since_detached(message.rows):
+            self._load_record(run_id)  # its verdict, for the views that still show it detached
         self.call_after_refresh(self._start_background)
 
     def _all_screens(self) -> list:
@@ -361,6 +363,8 @@ class KpodApp(App[int]):
 
     @on(RunDetailsLoaded)
     def _record_loaded(self, message: RunDetailsLoaded) -> None:
+        if self.followed.is_followed(message.record.row.run_id):
+            return  # reattached while the history was read: the live view stays
         opened = self.followed.open_from_history(message.record, message.lines)
         for screen in self._run_views(message.record.row.run_id):
             screen.attach(opened)

@@ -244,6 +244,12 @@ async def test_detach_one_run_then_reattach_continues_its_log(cluster, tmp_path)
 
 
 async def test_killing_a_run_detached_in_the_app_ends_it_as_killed(cluster, tmp_path):
+    """The run's view, still open after the detach, then shows it killed (it used to say 'Running,
+    detached' for good, and so did opening it again from the runs list), and still names its pod."""
+    from kpodtui.tui.widgets.run_header import RunHeader
+
+    from .conftest import rendered_text
+
     spec = tmp_path / "looper.yaml"
     spec.write_text(LOOP_SPEC + "termination_grace_period: 1\n")
     app = engine_app(cluster)
@@ -259,6 +265,22 @@ async def test_killing_a_run_detached_in_the_app_ends_it_as_killed(cluster, tmp_
         assert record.outcome == "killed" and record.pod_deleted
         await wait_for(pilot, lambda: not pod_exists(cluster, model.namespace, model.pod_name), timeout=30,
                        what="pod gone")
+        header = screen.query_one(RunHeader)
+        await wait_for(pilot, lambda: "killed" in rendered_text(header), timeout=30, what="the view says killed")
+        shown = screen.followed.model
+        assert (shown.finished.outcome, shown.live) == ("killed", False)
+        assert (shown.namespace, shown.pod_name) == (model.namespace, model.pod_name)  # which pod it was
+        text = rendered_text(header)
+        assert f"pod {model.pod_name}" in text and f"in {model.namespace}" in text
+        assert "  detached" not in text  # (the header's marker; a [real] namespace's name may hold the word)
+        assert "pod deleted" in rendered_text(screen.query_one("#outcome-body"))
+        await pilot.press("escape")
+        app.open_run(run_id)  # opened again from the runs list: the same
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen is not screen
+                       and app.screen.followed is not None, timeout=30, what="the run opened again")
+        again = app.screen.query_one(RunHeader)
+        await wait_for(pilot, lambda: "killed" in rendered_text(again), timeout=30, what="killed again")
+        assert f"pod {model.pod_name}" in rendered_text(again) and "  detached" not in rendered_text(again)
 
 
 async def test_the_app_showing_a_run_another_process_follows_misses_no_line(cluster, tmp_path):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from kpodtui import paths
 from kpodtui.loglines import SAVED_LAYOUT, Line, LogLine
-from kpodtui.tui.data.backend import RunDetails, RunHandle
+from kpodtui.tui.data.backend import RunDetails, RunHandle, RunRow
 
 if TYPE_CHECKING:  # the run model (and the engine's event classes) load with the first run
     from kpodtui.tui.data.run_model import RunFeed, RunModel
@@ -57,6 +57,13 @@ class FollowedRuns:
 
     def followed_ids(self) -> set[str]:
         return set(self._live)
+
+    def ended_since_detached(self, rows: Sequence[RunRow]) -> list[str]:
+        """Runs let go of here while live (detached) that ``rows`` (the history) says have ended:
+        killed from the runs list, or followed to their end by another process. Their views still
+        show them live until they are read again from the history."""
+        return [row.run_id for row in rows
+                if not row.live and (opened := self._opened.get(row.run_id)) is not None and opened.model.live]
 
     def live(self) -> list[FollowedRun]:
         """Runs followed here that are still live (what quitting asks about)."""
