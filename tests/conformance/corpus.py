@@ -145,13 +145,21 @@ def wait_gone(name: str, timeout: float = 30) -> Step:
     return Step(f"gone-{name}", run=run)
 
 
+def _watched(obj: Obj) -> Obj:
+    """What the corpus compares of the object of a watch event (a pod, or an ERROR's Status)."""
+    meta = obj.get("metadata", {})
+    return {"labels": meta.get("labels"), "deleting": bool(meta.get("deletionTimestamp")),
+            "code": obj.get("code"), "reason": obj.get("reason")}
+
+
 def watch_during(name: str, query: str, actions: list[Step], seconds: float = 4, from_list: bool = True) -> Step:
     """Watch pods (from the list's resourceVersion) while ``actions`` run; the event sequence."""
 
     def run(conn: Conn, ns: str) -> Any:
-        rv = ""
+        rv, listed = "", []
         if from_list:
-            rv = conn.request("GET", f"/api/v1/namespaces/{ns}/pods?{query}")[1]["metadata"]["resourceVersion"]
+            listing = conn.request("GET", f"/api/v1/namespaces/{ns}/pods?{query}")[1]
+            rv, listed = listing["metadata"]["resourceVersion"], listing.get("items") or []
         got: list[Any] = []
         q = f"{query}&watch=true&timeoutSeconds={int(seconds)}" + (f"&resourceVersion={rv}" if rv else "")
         t = threading.Thread(target=lambda: got.append(conn.request("GET", f"/api/v1/namespaces/{ns}/pods?{q}",
@@ -162,7 +170,13 @@ def watch_during(name: str, query: str, actions: list[Step], seconds: float = 4,
             conn.request(a.method, a.path.format(ns=ns), a.body, a.content_type)
         t.join(seconds + 15)
         code, body, _ = got[0] if got else (0, "", {})
-        events = []
+
+        # The scheduler's and the kubelet's status writes come when they come (between the user's
+        # changes, or not at all in the watch's time): an event that shows a pod as the previous
+        # event of that pod (or the list) did is one of those and is left out. The user's changes,
+        # made one after the other, and the ends are what is compared, in their order.
+        last: dict[Any, Obj] = {item["metadata"]["name"]: _watched(item) for item in listed}
+        collapsed: list[Obj] = []
         for line in (body if isinstance(body, str) else json.dumps(body)).splitlines():
             if not line.strip():
                 continue
@@ -170,16 +184,11 @@ def watch_during(name: str, query: str, actions: list[Step], seconds: float = 4,
             if ev["type"] == "BOOKMARK":
                 continue
             obj = ev["object"]
-            events.append({"type": ev["type"], "name": obj.get("metadata", {}).get("name"),
-                           "labels": obj.get("metadata", {}).get("labels"),
-                           "deleting": bool(obj.get("metadata", {}).get("deletionTimestamp")),
-                           "code": obj.get("code"), "reason": obj.get("reason")})
-        # the kubelet's status writes are timing: compare the user's changes and the ends
-        collapsed: list[Obj] = []
-        for ev in events:
-            if collapsed and ev == collapsed[-1]:
+            name = obj.get("metadata", {}).get("name")
+            if ev["type"] == "MODIFIED" and last.get(name) == _watched(obj):
                 continue
-            collapsed.append(ev)
+            last[name] = _watched(obj)
+            collapsed.append({"type": ev["type"], "name": name, **_watched(obj)})
         return {"code": code, "events": collapsed}
 
     return Step(name, run=run)
