@@ -27,6 +27,7 @@ dns1123_label_errors = formats.is_dns1123_label
 dns1123_subdomain_errors = formats.is_dns1123_subdomain
 label_key_errors = formats.is_qualified_name
 label_value_errors = formats.is_label_value
+port_name_errors = formats.is_port_name
 
 
 def _required(field: str, detail: str = "") -> Cause:
@@ -94,22 +95,6 @@ def raise_if(causes: list[Cause], kind_title: str, name: str | None) -> None:
 
 
 # -- pods ---------------------------------------------------------------------------
-
-
-def port_name_errors(name: str) -> list[str]:
-    """Why ``name`` is not an IANA service name (a port name), as the apiserver says it."""
-    msgs = []
-    if len(name) > 15:
-        msgs.append("must be no more than 15 characters")
-    if not re.fullmatch(r"[-a-z0-9]+", name):
-        msgs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
-    if not re.search(r"[a-z]", name):
-        msgs.append("must contain at least one letter (a-z)")
-    if "--" in name:
-        msgs.append("must not contain consecutive hyphens")
-    if name.startswith("-") or name.endswith("-"):
-        msgs.append("must not begin or end with a hyphen")
-    return msgs
 
 
 def _validate_container(c: Any, path: str, volume_names: set[str]) -> list[Cause]:
