@@ -23,7 +23,7 @@ from kpodtui.engine.outcome import (
     should_delete,
     should_mark_checked,
 )
-from kpodtui.engine.report import failure_report, kill_report
+from kpodtui.engine.report import deleted_outside_report, failure_report, kill_report
 
 Json = dict[str, Any]
 
@@ -45,6 +45,11 @@ class RunEnding:
     events: Sequence[ClusterEvent] = ()
     events_in_report: bool = False  # log_events_on_failure
     pod_in_report: bool = True  # log_pod_spec_on_failure
+    #: someone else deleted the pod before its base container ended: what was seen, in words
+    deleted_outside: str | None = None
+    #: "error" or "never_started": an ending that is no verdict on the pod (see RunContext.ending)
+    ending: str | None = None
+    last_pod: Json | None = None  # the pod's last state before it went (judged when ``pod`` is None)
 
 
 @dataclass(frozen=True)
@@ -61,11 +66,15 @@ class CleanupPlan:
     pod_name: str = ""
     kept_on_kill: bool = False
 
-    def report_after(self, pod_deleted: bool) -> str | None:
-        """The report once the plan is carried out: a killed run's says what became of its pod."""
+    def report_after(self, pod_deleted: bool, terminating: int | None = None) -> str | None:
+        """The report once the plan is carried out: a killed run's says what became of its pod
+        (``terminating``: its deletion was asked for, and it is stopping with this grace period)."""
         if self.outcome != "killed":
             return self.report
-        return kill_report(self.pod_name, "deleted" if pod_deleted else "kept" if self.kept_on_kill else None)
+        fate = "deleted" if pod_deleted else (
+            f"deletion requested, terminating (grace {terminating} s)" if terminating else
+            "kept" if self.kept_on_kill else None)
+        return kill_report(self.pod_name, fate)
 
 
 def plan_cleanup(end: RunEnding) -> CleanupPlan:
@@ -78,18 +87,24 @@ def plan_cleanup(end: RunEnding) -> CleanupPlan:
     - It is deleted per ``on_finish_action``; a killed run's per ``on_kill_action``
       (unless the kill here deleted it already); a pod that never started is never
       left behind, whatever the action but ``keep_pod`` (reference issues 11190, 59083).
+    - A pod someone else deleted before its base container ended fails the run with a
+      report saying so and the containers' last known states (``deleted_outside``).
     """
     pod, base, cause = end.pod, end.base, end.cause
-    outcome, code = decide_outcome(pod, base, end.skip_codes, end.killed)
-    if cause and outcome in ("succeeded", "skipped"):
+    outside = end.deleted_outside and not end.killed
+    judged = pod if pod is not None else end.last_pod  # gone: as it was last seen
+    outcome, code = decide_outcome(judged, base, end.skip_codes, end.killed)
+    if (cause or outside) and outcome in ("succeeded", "skipped"):
         outcome = "failed"
     report = None
     if outcome == "failed" and not end.pod_name:
         report = f"no pod was created: {cause or 'unknown cause'}"
+    elif outside:
+        report = deleted_outside_report(end.pod_name, judged, base, end.deleted_outside or "", cause)
     elif outcome == "failed":
         report = failure_report(
-            end.pod_name, pod, base, cause, end.events,
-            include_events=end.events_in_report or not has_started(pod or {}),
+            end.pod_name, judged, base, cause, end.events,
+            include_events=end.events_in_report or not has_started(judged or {}),
             include_spec=end.pod_in_report,
         )  # fmt: skip
     mark = delete = False
@@ -104,7 +119,16 @@ def plan_cleanup(end: RunEnding) -> CleanupPlan:
                 cause and phase(pod) == "Pending" and end.on_finish_action != "keep_pod")
     gone = end.killed and end.pod_seen and not keep_on_kill and (
         pod is None or bool((pod.get("metadata") or {}).get("deletionTimestamp")))
+    if end.ending and not end.killed:
+        # no verdict on the pod: the cluster refused or was never reached, or no pod was made
+        said = cause or end.ending
+        if end.ending == "error" and not end.pod_name:
+            said = f"no pod was created: {said}"
+        return CleanupPlan(end.ending, None, said, None, mark, delete, False,  # type: ignore[arg-type]
+                           end.pod_name, keep_on_kill)
     reason = None
-    if outcome == "failed":
-        reason = failure_reason(pod, base, [e.reason for e in end.events if e.type == "Warning"])
+    if outside:
+        reason = "Deleted"
+    elif outcome == "failed":
+        reason = failure_reason(judged, base, [e.reason for e in end.events if e.type == "Warning"])
     return CleanupPlan(outcome, code, report, reason, mark, delete, gone, end.pod_name, keep_on_kill)

@@ -41,11 +41,11 @@ from kpodtui.engine.events import (
     StatusMessage,
 )
 from kpodtui.engine.logpump import LogPump
-from kpodtui.engine.outcome import container_states, fatal_event, pending_reason, phase
+from kpodtui.engine.outcome import container_states, fatal_event, find_state, pending_reason, phase
 from kpodtui.engine.session import ClusterSession
 from kpodtui.history import History, RunRecord
 from kpodtui.history.tail import LogTail
-from kpodtui.kube.api import describe_failure, explain, refusal_text
+from kpodtui.kube.api import describe_failure, explain, refusal_text, unreachable
 from kpodtui.kube.retry import refused
 from kpodtui.kube.watch import REFUSED_RETRY_SECONDS
 from kpodtui.spec import TaskSpec
@@ -63,6 +63,10 @@ log = logging.getLogger(__name__)
 
 class RunAbort(Exception):
     """The run cannot go on; ``str(exc)`` is the cause shown in the failure report."""
+
+
+class RunNeverStarted(RunAbort):
+    """A recorded run whose pod was never created (its process stopped during the create)."""
 
 
 class RunDetached(Exception):
@@ -89,6 +93,7 @@ class RunContext:
     pod_name: str = field(default="", init=False)
     manifest: Json = field(default_factory=dict, init=False)
     pod: Json | None = field(default=None, init=False)  # latest state from the watch (None: gone)
+    last_pod: Json | None = field(default=None, init=False)  # the last state seen before it went
     pod_seen: bool = field(default=False, init=False)
     reattached: bool = field(default=False, init=False)
     events: list[ClusterEvent] = field(default_factory=list, init=False)
@@ -99,8 +104,20 @@ class RunContext:
     hurried: bool = field(default=False, init=False)  # see Run.hurry
     detach_requested: bool = field(default=False, init=False)
     deleted_by_kill: bool = field(default=False, init=False)  # kill() here deleted the pod (cleanup must not again)
-    pod_deleted: bool = field(default=False, init=False)  # a delete of this run's pod succeeded (kill or cleanup)
+    pod_deleted: bool = field(default=False, init=False)  # the pod is gone after a delete by this run
+    #: a delete by this run left the pod terminating with this grace period (seconds)
+    pod_terminating: int | None = field(default=None, init=False)
+    deleting: bool = field(default=False, init=False)  # this run asked for its pod's deletion
+    kill_pending: bool = field(default=False, init=False)  # Run.kill (another thread) is deleting the pod
+    #: while this process only observes a run another one owns: the owner's pid (0: unknown)
+    observing_pid: int | None = field(default=None, init=False)
+    #: someone else deleted the pod (kubectl delete...): when kpodtui saw it, in words
+    deleted_outside: str | None = field(default=None, init=False)
+    outside_before_end: bool = field(default=False, init=False)  # ... before the base container ended
     # -- how it ended
+    #: an ending that is no verdict on the pod: "error" (the cluster refused, or was never
+    #: reached) or "never_started" (no pod was ever created); None: judged from the pod
+    ending: str | None = field(default=None, init=False)
     result: RunFinished | None = field(default=None, init=False)
     #: the exception that ended the run (a cluster error...), re-raised by Run.execute
     failed_with: BaseException | None = field(default=None, init=False)
@@ -163,6 +180,17 @@ class RunContext:
                 self.poll_history()
             return True
 
+    def wait_quietly(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """:meth:`wait_until` without detach or history checks (for the cleanup step)."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while not predicate():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.cond.wait(left)
+            return True
+
     def check_detach(self) -> None:
         """Raise :class:`RunDetached` if a detach was asked for."""
         if self.detach_requested:
@@ -181,14 +209,27 @@ class RunContext:
 
     # -- requests ---------------------------------------------------------------------------
 
+    def notify(self) -> None:
+        """Wake the waiting step (its condition may hold now)."""
+        with self.cond:
+            self.cond.notify_all()
+
     def request_kill(self) -> bool:
         """Mark the run killed and wake the waiting step; False if it already was."""
         with self.cond:
             if self.killed:
                 return False
-            self.killed = True
+            self.killed = self.kill_pending = True
+            if self.pump is not None:
+                self.pump.expect_gone = True
             self.cond.notify_all()
             return True
+
+    def kill_settled(self) -> None:
+        """:meth:`Run.kill` has done what it does with the pod (the cleanup waits for that)."""
+        with self.cond:
+            self.kill_pending = False
+            self.cond.notify_all()
 
     def request_hurry(self) -> None:
         """Stop waiting for the pod's grace period and its last log lines (see ``Run.hurry``)."""
@@ -206,13 +247,24 @@ class RunContext:
 
     def delete_for_kill(self) -> bool:
         """Delete the pod for a kill, with ``termination_grace_period``; whether a pod was deleted."""
+        given = self.delete_pod(self.spec.termination_grace_period, f"could not delete pod {self.pod_name}", "error")
+        return given is not None
+
+    def delete_pod(self, grace: int | None = None, failure: str = "", level: str = "warning") -> int | None:
+        """Ask for this run's pod to be deleted: the grace period it was given (0: gone; see
+        :meth:`KubeApi.request_delete`), None if it was not there or the delete failed (said as
+        ``failure``)."""
+        self.deleting = True
         try:
-            deleted = self.api.delete_pod(self.namespace, self.pod_name, self.spec.termination_grace_period)
-        except Exception as exc:  # noqa: BLE001 - said; the run still ends as killed
-            self.say(f"could not delete pod {self.pod_name}: {refusal_text(exc)}", "error")
-            return False
-        self.pod_deleted |= deleted
-        return deleted
+            given = self.api.request_delete(self.namespace, self.pod_name, grace)
+        except Exception as exc:  # noqa: BLE001 - said; the run still ends
+            self.say(f"{failure or f'could not delete pod {self.pod_name}'}: {refusal_text(exc)}", level)
+            return None
+        if given == 0:
+            self.pod_deleted = True
+        elif given is not None:
+            self.pod_terminating = given
+        return given
 
     # -- the history ------------------------------------------------------------------------
 
@@ -257,9 +309,10 @@ class RunContext:
         self._unsubs.append(pods.on_mode(lambda mode, detail: self.on_watch_mode("pods", mode, detail)))
         self._unsubs.append(events.on_mode(lambda mode, detail: self.on_watch_mode("events", mode, detail)))
         if wait and not pods.wait_synced(30):
-            if pods.error is not None and refused(pods.error):
-                # Refused for good (RBAC, credentials, TLS): a cluster error, said the usual way.
-                raise explain(pods.error, self.session.client, self.namespace)
+            if pods.error is not None and (refused(pods.error) or unreachable(pods.error)):
+                # Refused for good (RBAC, credentials, TLS), or not reached at all: a cluster
+                # error, said the usual way.
+                raise explain(pods.error, self.session.client, self.namespace) from pods.error
             raise RunAbort("could not list pods to watch the run (is the API server answering?)")
 
     def untrack(self) -> None:
@@ -298,16 +351,41 @@ class RunContext:
         uid = (self.pod or self.manifest).get("metadata", {}).get("uid")
         if uid and obj.get("metadata", {}).get("uid") not in (None, uid):
             return  # another pod with the same name
+        gone = kind == "DELETED"
+        if (gone or (obj.get("metadata") or {}).get("deletionTimestamp")) and not self.deleted_outside:
+            self._deletion_seen(obj, gone)
         with self.cond:
-            if kind != "DELETED" and _older(obj, self.pod):
+            if not gone and _older(obj, self.pod):
                 return  # a cache replay raced a newer update: keep the newer state
-            self.pod = None if kind == "DELETED" else obj
-            if kind != "DELETED":
+            if gone:
+                self.last_pod = self.pod or obj
+                if self.deleting:
+                    self.pod_deleted, self.pod_terminating = True, None
+            else:
                 self.pod_seen = True
+            self.pod = None if gone else obj
             self.cond.notify_all()
         if self.pump is not None:
             self.pump.poke(self.pod)
         self._publish_status(obj, deleted=kind == "DELETED")
+
+    def _deletion_seen(self, obj: Json, gone: bool) -> None:
+        """The pod is being deleted, or gone: by this run, a kill (here or `kpodtui kill`), or
+        someone else (kubectl delete, a controller): the last is said, and judged so."""
+        if self.deleting or self.killed or not self.lock.held:  # (an observer: the owner's business)
+            return
+        self.poll_history()  # `kpodtui kill` records kill_requested before it deletes
+        if self.killed:
+            return
+        meta = obj.get("metadata") or {}
+        when = meta.get("deletionTimestamp")
+        grace = meta.get("deletionGracePeriodSeconds")
+        state = find_state(self.pod or obj, self.base)
+        self.outside_before_end = state is None or state.state != "terminated"
+        self.deleted_outside = "the pod was deleted" if gone or not when else (
+            f"deletion of the pod was requested (terminating, grace {grace} s)" if grace else "the pod was deleted")
+        self.say(f"pod {self.pod_name} was deleted outside kpodtui (kubectl delete, a controller...): "
+                 f"{self.deleted_outside}", "warning")
 
     def _publish_status(self, obj: Json, deleted: bool) -> None:
         status = obj.get("status") or {}

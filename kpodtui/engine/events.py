@@ -18,11 +18,13 @@ from typing import Any, Literal
 from kpodtui.loglines import LogLine
 
 __all__ = [
-    "ClusterEvent", "ContainerState", "LogBatch", "LogLine", "LogStreamState", "Outcome", "PodAssigned",
+    "ClusterEvent", "ContainerState", "LogBatch", "LogGap", "LogLine", "LogStreamState", "Outcome", "PodAssigned",
     "PodStatusChanged", "RunEvent", "RunFinished", "StatusMessage", "XComResult",
 ]
 
-Outcome = Literal["succeeded", "failed", "skipped", "killed"]
+#: "error": the run ended because the cluster refused a request or could not be reached (no verdict
+#: on the pod); "never_started": its pod was never created (the process creating it stopped)
+Outcome = Literal["succeeded", "failed", "skipped", "killed", "error", "never_started"]
 ContainerStateName = Literal["waiting", "running", "terminated", "unknown"]
 
 
@@ -114,6 +116,38 @@ class LogStreamState(RunEvent):
     container: str
     state: Literal["broken", "resumed", "ended"]
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LogGap:
+    """Lines of a container's log that were never read, for a reason outside kpodtui.
+
+    They follow line ``after_line`` (stamped ``after``; 0 and None: the log's start) and
+    come before the line stamped ``until`` (None: they are the rest of the log). How
+    many there were is not known: neither the API server nor the kubelet says.
+    """
+
+    container: str
+    after_line: int
+    after: str | None
+    until: str | None
+    why: str
+
+    def describe(self) -> str:
+        """``base: every line after line 1,204 (2026-05-01T10:00:01.5Z): the pod was deleted...``"""
+        where = f"line {self.after_line:,} ({self.after})" if self.after_line else "the start"
+        span = f"the lines between {where} and {self.until}" if self.until else f"every line after {where}"
+        return f"{self.container}: {span}: {self.why}"
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> LogGap:
+        """Back from :meth:`as_dict` (a verdict read from the history)."""
+        return cls(d["container"], int(d.get("after_line") or 0), d.get("after"), d.get("until"), d.get("why", ""))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form (``--json``, the history)."""
+        return {"container": self.container, "after_line": self.after_line, "after": self.after,
+                "until": self.until, "lines": None, "why": self.why}
 
 
 @dataclass(frozen=True, slots=True)

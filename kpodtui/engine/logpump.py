@@ -6,6 +6,13 @@ still Pending). Each batch a follower reads is, in this order: appended to the
 container's log file (so a crash never loses a line that was shown), passed to
 ``progress_callback``, and published as one ``LogBatch``. Cursors go to the
 history every ~0.5 s.
+
+A log file that cannot be written (no space left) does not stop the lines: they
+are still shown; the failure is said once for the run and the file is marked
+incomplete from the line where it stopped (:attr:`LogPump.incomplete`). Lines
+the cluster no longer has (the pod deleted before its log was read to the end,
+a log rotated away while its stream was down) are said and kept in
+:attr:`LogPump.losses`, so the verdict can say what is missing and where.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from kpodtui.engine.events import LogBatch, LogLine, LogStreamState, StatusMessage
+from kpodtui.engine.events import LogBatch, LogGap, LogLine, LogStreamState, StatusMessage
 from kpodtui.engine.outcome import find_state
 from kpodtui.history import History, LogFileWriter
 from kpodtui.kube.api import KubeApi
@@ -39,6 +46,7 @@ class LogPump:
         publish: Callable[[Any], None],
         current_pod: Callable[[], dict[str, Any] | None],
         on_line: Callable[[LogLine], None] | None = None,
+        on_end: Callable[[], None] | None = None,
     ) -> None:
         self.run_id = run_id
         self.api = api
@@ -48,7 +56,15 @@ class LogPump:
         self.publish = publish
         self.current_pod = current_pod
         self.on_line = on_line
+        self.on_end = on_end or (lambda: None)  # a follower reached its end (wakes a waiting step)
         self.selected: list[str] = []
+        self.ended: set[str] = set()  # containers whose follower reached its stream's end
+        #: lines the cluster no longer had when they were to be read (see the module docstring)
+        self.losses: list[LogGap] = []
+        #: container -> (lines in its file, why): log files that stopped being written
+        self.incomplete: dict[str, tuple[int, str]] = {}
+        #: the run was killed: its pod going before the logs end is kpodtui's doing, not a loss
+        self.expect_gone = False
         self.followers: dict[str, LogFollower] = {}
         self._writers: dict[str, LogFileWriter] = {}
         self._lock = threading.Lock()
@@ -100,7 +116,18 @@ class LogPump:
                 )
                 self.followers[name] = follower.start()
 
+    def all_ended(self, containers: list[str]) -> bool:
+        """Whether the followers of ``containers`` have all reached their stream's end."""
+        return all(name in self.ended or name not in self.followers for name in containers)
+
     def _on_state(self, name: str, state: str, detail: str) -> None:
+        if state == "gap":  # a resumed stream: the kubelet no longer has what followed the cursor
+            self._lost(name, detail, "the kubelet no longer had them when the stream resumed (its log "
+                                     "was rotated away meanwhile)")
+            return
+        if state == "lost":  # the pod went before its log was read to the end
+            self._lost(name, None, detail)
+            state, detail = "ended", detail
         if state == "refused":  # the log cannot be read at all: say so, as the stream's end
             self.publish(StatusMessage(self.run_id, f"cannot read the log of {name}: {detail}", "warning"))
             state = "ended"
@@ -109,10 +136,26 @@ class LogPump:
                 self.run_id, f"cannot record the log of {name} ({detail}); it is no longer followed", "error"))
             state = "ended"
         self.publish(LogStreamState(self.run_id, name, state, detail))  # type: ignore[arg-type]
+        if state == "ended":
+            self.ended.add(name)
+            self.on_end()
+
+    def _lost(self, name: str, until: str | None, why: str) -> None:
+        if self.expect_gone:
+            return
+        follower = self.followers.get(name)
+        cursor = follower.cursor if follower is not None else LogCursor()
+        gap = LogGap(name, cursor.lines, cursor.last_ts or None, until, why)
+        self.losses.append(gap)
+        self.publish(StatusMessage(self.run_id, f"lines lost: {gap.describe()}", "warning"))
 
     def _deliverer(self, name: str, writer: LogFileWriter) -> Callable[[list[LogLine]], None]:
         def deliver(lines: list[LogLine]) -> None:
-            writer.append(lines)  # disk first: what is shown is always recorded
+            if name not in self.incomplete:
+                try:
+                    writer.append(lines)  # disk first: what is shown is always recorded
+                except OSError as exc:
+                    self._cannot_write(name, writer, exc)
             if self.on_line is not None:
                 for line in lines:
                     self.on_line(line)
@@ -123,6 +166,16 @@ class LogPump:
                 self.flush_cursors()
 
         return deliver
+
+    def _cannot_write(self, name: str, writer: LogFileWriter, exc: OSError) -> None:
+        """The log file of ``name`` cannot be written: the lines go on, the file stays as it is."""
+        first = not self.incomplete
+        self.incomplete[name] = (writer.cursor.lines, exc.strerror or str(exc))
+        if first:  # said once for the run, not once per container or per batch
+            self.publish(StatusMessage(
+                self.run_id, f"cannot write the log files of run {self.run_id} ({exc.strerror or exc}): the "
+                f"lines are still shown here, but the log of {name} on disk stops at line "
+                f"{writer.cursor.lines:,}", "error"))
 
     def flush_cursors(self) -> None:
         """Save changed cursors to the history (batched: one transaction)."""

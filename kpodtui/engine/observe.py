@@ -52,12 +52,14 @@ def become_owner(ctx: RunContext) -> bool:
                 return _ended(ctx, rec)
         return True
     rec = ctx.history.get_run(ctx.run_id)
+    ctx.observing_pid = rec.owner_pid or 0  # observing (0: the owner's pid is not known)
     ctx.say(
         f"run {ctx.run_id} is followed by another kpodtui process"
         + (f" (pid {rec.owner_pid})" if rec.owner_pid else "")
         + ": showing its logs; taking over if it stops"
     )
-    tail = caught_up if caught_up is not None else ctx.history.tail(ctx.run_id, from_end=True)
+    # catch up from the first line (or where the caller's own read stopped), then follow
+    tail = caught_up if caught_up is not None else ctx.history.tail(ctx.run_id, from_end=False)
     tracking = False
     try:
         while True:
@@ -85,6 +87,7 @@ def become_owner(ctx: RunContext) -> bool:
             time.sleep(TICK_SECONDS)
             rec = ctx.history.get_run(ctx.run_id)
     finally:
+        ctx.observing_pid = None
         if tracking:
             ctx.untrack()
 

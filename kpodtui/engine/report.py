@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from kpodtui.engine.events import ClusterEvent
-from kpodtui.engine.outcome import find_state
+from kpodtui.engine.outcome import container_states, find_state
 
 Json = dict[str, Any]
 
@@ -64,6 +64,21 @@ def kill_report(pod: str | None, fate: str | None) -> str:
     if fate == "kept":
         return f"killed on request: pod {pod} kept (on_kill_action: keep_pod)"
     return f"killed on request: pod {pod} {fate}"
+
+
+def deleted_outside_report(pod_name: str, last: Json | None, base: str, seen: str, cause: str | None = None) -> str:
+    """The report of a run whose pod someone else deleted (kubectl delete, a controller...)
+    before its base container ended, with what was last known of its containers."""
+    lines = [f"Pod {pod_name} was deleted outside kpodtui (not by this run, a kill or `kpodtui kill`): {seen}."]
+    if cause and cause not in lines[0]:
+        lines.append(cause)
+    states = container_states(last) if last else ()
+    if states:
+        lines.append("last known container states: " + ", ".join(
+            f"{'init ' if s.init else ''}{s.name} {s.describe()}" for s in states))
+    else:
+        lines.append(f"container {base} never reported a state")
+    return "\n".join(lines)
 
 
 def describe_base(pod: Json | None, base: str) -> str:

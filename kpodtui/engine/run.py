@@ -38,13 +38,14 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar, overload
 
 from kpodtui.engine import observe, steps
-from kpodtui.engine.context import RunAbort, RunContext, RunDetached, Subscriber
+from kpodtui.engine.context import RunAbort, RunContext, RunDetached, RunNeverStarted, Subscriber
 from kpodtui.engine.events import ClusterEvent, RunFinished
 from kpodtui.engine.report import kill_report
 from kpodtui.engine.session import ClusterSession
+from kpodtui.errors import ClusterError
 from kpodtui.history import History, RunRecord, new_run_id
 from kpodtui.history.tail import LogTail
-from kpodtui.kube.api import KubeApi, explain
+from kpodtui.kube.api import KubeApi, explain, unreachable
 from kpodtui.kube.config import ClusterTarget
 from kpodtui.spec import TaskSpec
 from kpodtui.tasks import load_spec_text, pick_task
@@ -113,6 +114,12 @@ class Run:
         self._thread: threading.Thread | None = None
 
     @property
+    def observing(self) -> int | None:
+        """While another kpodtui process owns the run and this one only shows it: that
+        process's pid (0 if unknown); None otherwise."""
+        return self.context.observing_pid
+
+    @property
     def caught_up(self) -> LogTail | None:
         return self.context.caught_up
 
@@ -157,19 +164,26 @@ class Run:
         if not ctx.request_kill():
             return
         try:
-            ctx.history.update_run(ctx.run_id, kill_requested=1)
-        except Exception:  # noqa: BLE001 - the pod still gets deleted
-            pass
-        if ctx.pod_name and ctx.spec.on_kill_action != "keep_pod":
-            ctx.deleted_by_kill = True
-            if ctx.delete_for_kill():
-                ctx.say(f"killed: pod {ctx.pod_name} deleted", "warning")
-            else:
-                # not created yet (the create is under way) or already gone: the run's own
-                # thread deletes what the create brings (see steps.reattach_or_create)
-                ctx.say(f"killed: pod {ctx.pod_name} not there (yet); it is deleted if it appears", "warning")
-        elif ctx.pod_name:
-            ctx.say(f"killed: pod {ctx.pod_name} kept (on_kill_action: keep_pod)", "warning")
+            try:
+                ctx.history.update_run(ctx.run_id, kill_requested=1)
+            except Exception:  # noqa: BLE001 - the pod still gets deleted
+                pass
+            if ctx.pod_name and ctx.spec.on_kill_action != "keep_pod":
+                ctx.deleted_by_kill = True
+                given = ctx.delete_pod(ctx.spec.termination_grace_period, f"could not delete pod {ctx.pod_name}",
+                                       "error")
+                if given == 0:
+                    ctx.say(f"killed: pod {ctx.pod_name} deleted", "warning")
+                elif given:
+                    ctx.say(f"killed: deletion of pod {ctx.pod_name} requested (grace {given} s)", "warning")
+                else:
+                    # not created yet (the create is under way) or already gone: the run's own
+                    # thread deletes what the create brings (see steps.reattach_or_create)
+                    ctx.say(f"killed: pod {ctx.pod_name} not there (yet); it is deleted if it appears", "warning")
+            elif ctx.pod_name:
+                ctx.say(f"killed: pod {ctx.pod_name} kept (on_kill_action: keep_pod)", "warning")
+        finally:
+            ctx.kill_settled()
 
     def hurry(self) -> None:
         """After :meth:`kill`: stop waiting for the pod's grace period and last log lines.
@@ -232,11 +246,22 @@ class Run:
         except RunDetached:
             judge = False
             self._leave()
+        except RunNeverStarted as exc:
+            cause = str(exc)
+            ctx.ending = "never_started"
         except RunAbort as exc:
             cause = str(exc)
         except BaseException as exc:  # cluster errors, bad input, Ctrl-C: judged, then re-raised
             error = ctx.failed_with = exc
             cause = str(exc) or type(exc).__name__
+            if judge and unreachable(exc) and ctx.pod_name:
+                # Not reaching the cluster never ends a run whose pod may be running: it stays
+                # live, nobody following it, for a later attach, kill or the app to take up.
+                judge = False
+                self._let_go(f"the cluster cannot be reached: run {ctx.run_id} stays live (its pod "
+                             f"{ctx.namespace}/{ctx.pod_name} may still run); attach to it again later")
+            elif isinstance(exc, ClusterError):
+                ctx.ending = "error"  # refused, or never reached: not a verdict about the pod
         finally:
             try:
                 if judge:
@@ -253,6 +278,10 @@ class Run:
 
     def _leave(self) -> None:
         """Detached on request: record that nobody follows the run any more."""
+        self._let_go(f"stopped following run {self.context.run_id}; its pod goes on (attach to follow it again)")
+
+    def _let_go(self, why: str) -> None:
+        """Stop following without a verdict: the run stays live, recorded as followed by nobody."""
         ctx = self.context
         if ctx.pump is not None:
             ctx.pump.close()
@@ -261,7 +290,7 @@ class Run:
                 ctx.history.update_run(ctx.run_id, owner_pid=None)
             except Exception:  # noqa: BLE001 - the history is advisory here
                 pass
-        ctx.say(f"stopped following run {ctx.run_id}; its pod goes on (attach to follow it again)")
+        ctx.say(why, "warning" if ctx.failed_with is not None else "info")
 
 
 # -- the run service ---------------------------------------------------------------------

@@ -16,7 +16,7 @@ from kpodtui.constants import ISTIO_CONTAINER_NAME, POD_CHECKED_KEY, RUN_ID_LABE
 from kpodtui.engine import outcome as oc
 from kpodtui.engine.callbacks import Callbacks
 from kpodtui.engine.cleanup import RunEnding, plan_cleanup
-from kpodtui.engine.context import RunAbort, RunContext
+from kpodtui.engine.context import RunAbort, RunContext, RunNeverStarted
 from kpodtui.engine.events import PodAssigned, RunFinished
 from kpodtui.engine.logpump import LogPump
 from kpodtui.engine.xcom import extract_xcom, quit_istio
@@ -27,8 +27,10 @@ from kpodtui.pod import RunIdentity, build_pod, reattach_selector
 from kpodtui.spec import render_spec
 
 Json = dict[str, Any]
-LOG_DRAIN_SECONDS = 30.0  # after the base exits, how long its log stream may take to end
-SIDECAR_LOG_GRACE = 0.5  # how long other still-running containers' logs are read after that
+SIDECAR_LOG_GRACE = 0.5  # how long still-running containers' logs are read once the base ended
+KILLED_DRAIN_SECONDS = 2.0  # how long a killed run's pod may take to hand over its last lines
+STOPPING_MARGIN = 10.0  # beyond a failed pod's grace period, how long its containers may take to stop
+DELETE_CONFIRM_SECONDS = 2.0  # how long a deleted pod may take to be gone before it is said terminating
 
 __all__ = ["await_start", "cleanup", "extract_xcom", "follow_until_base_done", "prepare", "reattach_or_create"]
 
@@ -105,10 +107,21 @@ def reattach_or_create(ctx: RunContext) -> None:
             found = api.get_pod(ctx.namespace, ctx.pod_name)
         # A fresh run id cannot label any pod yet: the label search is for a recorded run
         # taken up again (attach, the app after a restart) whose pod the history lacks.
-        if found is None and ctx.spec.reattach_on_restart and ctx.record is not None:
+        # A run whose process stopped while its create was under way (kill -9, a crash) may or
+        # may not have a pod: its own labels say, whatever reattach_on_restart says.
+        was_creating = ctx.record is not None and bool(ctx.record.detail.get("creating"))
+        if found is None and ctx.record is not None and (ctx.spec.reattach_on_restart or was_creating):
             selector = reattach_selector(ctx.spec, RunIdentity(ctx.run_id, ctx.try_number))
             items = [p for p in api.list_pods(ctx.namespace, selector).get("items") or [] if not _checked(p)]
             found = _keep_newest(ctx, items)
+        if found is None and was_creating:
+            pid = ctx.record.owner_pid if ctx.record is not None else None
+            ctx.pod_name = ""
+            ctx.history.update_run(ctx.run_id, pod_name=None)
+            raise RunNeverStarted(
+                "the run never started: the kpodtui process creating its pod"
+                + (f" (pid {pid})" if pid else "") + " stopped before the create returned, "
+                "and no pod of this run exists")
         if found is None and by_name:
             raise RunAbort(f"pod {ctx.namespace}/{ctx.pod_name} no longer exists; its verdict cannot be read")
         if found is not None:
@@ -117,7 +130,9 @@ def reattach_or_create(ctx: RunContext) -> None:
             ctx.pod = found
             ctx.say(f"reattached to pod {ctx.namespace}/{ctx.pod_name} ({oc.phase(found)})")
         else:
-            ctx.history.update_run(ctx.run_id, pod_name=ctx.pod_name, namespace=ctx.namespace)
+            # recorded before the create, for a process that stops while it is under way (see above)
+            ctx.history.update_run(ctx.run_id, pod_name=ctx.pod_name, namespace=ctx.namespace,
+                                   detail={"creating": True})
             name = ctx.pod_name
 
             def lookup() -> Json | None:
@@ -142,7 +157,8 @@ def reattach_or_create(ctx: RunContext) -> None:
             raise explain(exc, ctx.session.client, ctx.namespace) from exc
         raise
     ctx.manifest.setdefault("metadata", {})["uid"] = (ctx.pod or {}).get("metadata", {}).get("uid")
-    ctx.history.update_run(ctx.run_id, pod_name=ctx.pod_name, namespace=ctx.namespace, phase=oc.phase(ctx.pod))
+    ctx.history.update_run(ctx.run_id, pod_name=ctx.pod_name, namespace=ctx.namespace, phase=oc.phase(ctx.pod),
+                           detail={})
     pod = ctx.pod or ctx.manifest
     ctx.publish(
         PodAssigned(
@@ -173,8 +189,9 @@ def _setup_logs(ctx: RunContext) -> None:
 
     ctx.pump = LogPump(
         ctx.run_id, ctx.api, ctx.namespace, ctx.pod_name, ctx.history, ctx.publish,
-        lambda: ctx.pod, on_line,
+        lambda: ctx.pod, on_line, ctx.notify,
     )  # fmt: skip
+    ctx.pump.expect_gone = ctx.killed
     ctx.pump.select(init + regular)
     ctx.pump.poke(ctx.pod)
 
@@ -243,6 +260,12 @@ def _timeout_text(ctx: RunContext, head: str, pod: Json) -> str:
     return "\n".join(parts)
 
 
+def _stopping(pod: Json) -> bool:
+    """The pod failed (a deadline, an eviction) while a container still runs: the kubelet
+    reports the failure first, then stops the containers with their grace period."""
+    return oc.phase(pod) == "Failed" and any(cs.state == "running" for cs in oc.container_states(pod))
+
+
 def follow_until_base_done(ctx: RunContext) -> None:
     """``follow_logs`` while waiting for the base container: sidecars never make it hang."""
     base = ctx.base
@@ -268,28 +291,57 @@ def follow_until_base_done(ctx: RunContext) -> None:
         )
     elif pod is not None and oc.fatal_waiting(pod) and oc.find_state(pod, base) is None:
         raise RunAbort(oc.fatal_waiting(pod) or "")
-    pump = ctx.pump
-    if pump is not None and ctx.hurried:
-        pump.stop()
-    elif pump is not None:
-        # The watch thread starts followers right after it wakes us: a pod seen going from
-        # Pending straight to Succeeded (a short container, or a polled pod) would otherwise
-        # be judged before its containers' followers exist, and its log never read.
-        pump.poke(ctx.pod)
-        names = pump.names()
-        finished = [c for c in names if pump.finished(c)]
-        pump.wait(finished, LOG_DRAIN_SECONDS)
-        live = [c for c in names if c not in finished]
-        if live:
-            pump.wait(live, SIDECAR_LOG_GRACE)
-            pump.stop(live)
+    elif pod is not None and _stopping(pod):
+        grace = _grace_of(pod)
+        why = (pod.get("status") or {}).get("reason") or "Failed"
+        ctx.say(f"the pod failed ({why}); its containers are being stopped (grace {grace} s): "
+                "following their logs until they end")
+        ctx.wait_until(lambda: ctx.killed or ctx.pod is None or not _stopping(ctx.pod), grace + STOPPING_MARGIN)
+    _drain_logs(ctx)
     if pod is not None and not ctx.killed and ISTIO_CONTAINER_NAME in oc.spec_containers(pod):
         quit_istio(ctx)
 
 
+def _grace_of(pod: Json) -> int:
+    value = (pod.get("spec") or {}).get("terminationGracePeriodSeconds")
+    return 30 if value is None else int(value)
+
+
+def _drain_logs(ctx: RunContext) -> None:
+    """Read the log of every container that stopped to its end, however long that takes (as the
+    reference does: a cut after 30 s lost most of a chatty pod's log); still-running sidecars get
+    a moment. Only a kill stops the reading (a kill before this point: after a short while)."""
+    pump = ctx.pump
+    if pump is None:
+        return
+    if ctx.hurried:
+        pump.stop()
+        return
+    # The watch thread starts followers right after it wakes us: a pod seen going from
+    # Pending straight to Succeeded (a short container, or a polled pod) would otherwise
+    # be judged before its containers' followers exist, and its log never read.
+    pump.poke(ctx.pod)
+    names = pump.names()
+    finished = [c for c in names if pump.finished(c)]
+    if ctx.killed:
+        ctx.wait_until(lambda: ctx.hurried or pump.all_ended(finished), KILLED_DRAIN_SECONDS)
+    else:
+        ctx.wait_until(lambda: ctx.killed or pump.all_ended(finished), None)
+    if ctx.killed and not pump.all_ended(finished):
+        pump.stop(finished)  # the user's kill ends the run now: what is not read yet is not
+    live = [c for c in names if c not in finished]
+    if live:
+        pump.wait(live, SIDECAR_LOG_GRACE)
+        pump.stop(live)
+
+
 def ending_detail(result: RunFinished) -> dict[str, Any]:
     """What the history keeps of a verdict beyond its columns (shown when the run is opened later)."""
-    return {"pod_deleted": bool(result.pod_deleted), "reason": result.detail.get("reason")}
+    detail = {"pod_deleted": bool(result.pod_deleted), "reason": result.detail.get("reason")}
+    for key in ("pod_terminating", "lost", "log_incomplete"):
+        if result.detail.get(key):
+            detail[key] = result.detail[key]
+    return detail
 
 
 def cleanup(ctx: RunContext, cause: str | None) -> RunFinished:
@@ -305,11 +357,15 @@ def cleanup(ctx: RunContext, cause: str | None) -> RunFinished:
                 pass
     if not ctx.killed:
         ctx.poll_history()
+    # a kill from another thread is deleting the pod: judge what comes of it (the delete's own
+    # retries are bounded by the retry policy)
+    ctx.wait_quietly(lambda: not ctx.kill_pending, 90)
     spec = ctx.spec
     plan = plan_cleanup(RunEnding(
         pod, ctx.pod_name, ctx.pod_seen, ctx.base, oc.skip_codes(spec.skip_on_exit_code), ctx.on_finish_action,
         spec.on_kill_action, ctx.killed, ctx.deleted_by_kill, cause, tuple(ctx.events),
         bool(spec.log_events_on_failure), bool(spec.log_pod_spec_on_failure),
+        ctx.deleted_outside if ctx.outside_before_end else None, ctx.ending, ctx.last_pod,
     ))  # fmt: skip
     if plan.mark_checked:
         try:
@@ -317,18 +373,35 @@ def cleanup(ctx: RunContext, cause: str | None) -> RunFinished:
         except Exception as exc:  # noqa: BLE001 - as the reference: the label never stops the delete
             ctx.say(f"could not label pod {ctx.pod_name} {POD_CHECKED_KEY}: {refusal_text(exc)}", "warning")
     if plan.delete:
+        ctx.delete_pod(failure=f"cleanup of pod {ctx.pod_name} failed")
+    # a deletion is under way (by this run, a kill, or someone else)
+    asked = plan.delete or plan.gone_by_kill or ctx.pod_terminating is not None or bool(ctx.deleted_outside)
+    if ctx.deleted_outside and pod is None:
+        ctx.pod_deleted = True
+    if asked and not ctx.pod_deleted and not ctx.hurried:
+        # "deleted" only once the API says the pod is gone (its containers stopped); a kill waits
+        # out the grace period, as Ctrl-C says it does (a second Ctrl-C stops the wait: hurry)
+        patience = min((spec.termination_grace_period or 30) + 5, 60) if ctx.killed else DELETE_CONFIRM_SECONDS
+        ctx.wait_quietly(lambda: ctx.pod_deleted or ctx.pod is None or ctx.hurried, patience)
+    if asked and not ctx.pod_deleted and pod is not None:
+        # deleted by this run or for a kill (here or by `kpodtui kill`): gone, or still stopping
         try:
-            ctx.pod_deleted |= api.delete_pod(ctx.namespace, ctx.pod_name)
-        except Exception as exc:  # noqa: BLE001 - cleanup problems are reported, not fatal
-            ctx.say(f"cleanup of pod {ctx.pod_name} failed: {refusal_text(exc)}", "warning")
-    if plan.gone_by_kill:
-        ctx.pod_deleted = True  # gone or going: deleted by the kill (here or by `kpodtui kill`)
-    report = plan.report_after(ctx.pod_deleted)
+            current = api.get_pod(ctx.namespace, ctx.pod_name) if ctx.pod is not None else None
+        except Exception:  # noqa: BLE001 - as last seen
+            current = ctx.pod
+        if current is None:
+            ctx.pod_deleted = True
+        elif (current.get("metadata") or {}).get("deletionTimestamp"):
+            ctx.pod_terminating = _grace_of_deletion(current)
+    if ctx.pod_terminating is not None and not ctx.pod_deleted and plan.outcome != "killed":
+        ctx.say(f"pod {ctx.pod_name}: deletion requested, terminating (grace {ctx.pod_terminating} s)")
+    report = plan.report_after(ctx.pod_deleted, None if ctx.pod_deleted else ctx.pod_terminating)
     ctx.fire("on_pod_cleanup", pod=pod)
     result = RunFinished(
         ctx.run_id, plan.outcome, plan.exit_code, report, ctx.xcom_value, ctx.pod_deleted,
         {"pod": ctx.pod_name, "namespace": ctx.namespace, "cause": cause, "reason": plan.reason},
     )  # fmt: skip
+    _note_missing(ctx, result)
     if ctx.failed_with is not None:
         # Run.execute re-raises it: the caller says it (one line), not only this verdict.
         result.detail["error"] = type(ctx.failed_with).__name__
@@ -343,3 +416,24 @@ def cleanup(ctx: RunContext, cause: str | None) -> RunFinished:
         ctx.say(f"could not record the verdict: {exc}", "error")
     ctx.publish(result)
     return result
+
+
+def _grace_of_deletion(pod: Json) -> int:
+    meta = pod.get("metadata") or {}
+    value = meta.get("deletionGracePeriodSeconds")
+    return _grace_of(pod) if value is None else int(value)
+
+
+def _note_missing(ctx: RunContext, result: RunFinished) -> None:
+    """What the verdict must say is missing: a pod still terminating, lines the cluster no
+    longer had (not when the run was killed: then that is the user's doing), log files that
+    could not be written."""
+    if ctx.pod_terminating is not None and not ctx.pod_deleted:
+        result.detail["pod_terminating"] = ctx.pod_terminating
+    pump = ctx.pump
+    if pump is None:
+        return
+    if pump.losses and not ctx.killed:
+        result.detail["lost"] = [gap.as_dict() for gap in pump.losses]
+    if pump.incomplete:
+        result.detail["log_incomplete"] = {c: {"lines": n, "error": why} for c, (n, why) in pump.incomplete.items()}

@@ -17,8 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from kpodtui.engine.events import LogBatch
 from kpodtui.engine.run import Run, RunService
 from kpodtui.errors import (
+    EXIT_CLUSTER,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -33,7 +35,8 @@ from kpodtui.spec.files import STDIN
 from kpodtui.tasks import load_task
 from kpodtui.termsafe import escape
 
-OUTCOME_EXIT = {"succeeded": EXIT_OK, "failed": EXIT_FAILED, "skipped": EXIT_SKIPPED, "killed": EXIT_FAILED}
+OUTCOME_EXIT = {"succeeded": EXIT_OK, "failed": EXIT_FAILED, "skipped": EXIT_SKIPPED, "killed": EXIT_FAILED,
+                "error": EXIT_CLUSTER, "never_started": EXIT_FAILED}
 
 
 @contextlib.contextmanager
@@ -71,6 +74,16 @@ def _follow(run: Run, printer: HeadlessPrinter, as_json: bool) -> int:
             pass
     except KeyboardInterrupt:
         interrupted = True
+        owner = run.observing
+        if owner is not None:
+            # only observing: the run belongs to the process that follows it; Ctrl-C here stops
+            # showing it, it never kills another process's pod (`kpodtui kill` does)
+            run.detach_now()
+            run.done.wait(15)
+            where = f"pid {owner}" if owner else "another kpodtui process"
+            print(f"\nkpodtui: stopped showing run {run.run_id}; it goes on in {where} "
+                  f"(`kpodtui kill {run.run_id}` stops it)", file=sys.stderr)
+            return EXIT_INTERRUPTED
         print(f"\nkpodtui: interrupted: killing pod {run.pod_name or '(not created yet)'} "
               f"(on_kill_action: {run.spec.on_kill_action})", file=sys.stderr)
         try:
@@ -165,9 +178,15 @@ def attach_command(args: Any) -> int:
             print(json.dumps(recorded_summary(record, history), default=str))
         return OUTCOME_EXIT.get(record.outcome or "failed", EXIT_FAILED)
     with run_service(args, history) as service:
-        run = service.reattach(record, start=False)
         print(f"kpodtui: attaching to run {record.id} (pod {record.namespace}/{record.pod_name})", file=sys.stderr)
-        return _follow(run, HeadlessPrinter(raw=getattr(args, "raw", False)), getattr(args, "json", False))
+        # catch up: every line on disk first, then on from where that read ended (whoever writes)
+        printer = HeadlessPrinter(raw=getattr(args, "raw", False))
+        tail = history.tail(record.id, from_end=False)
+        backlog = sorted(tail.read(), key=lambda line: line.timestamp)
+        if backlog:
+            printer(LogBatch(record.id, tuple(backlog)))
+        run = service.reattach(record, caught_up=tail, start=False)
+        return _follow(run, printer, getattr(args, "json", False))
 
 
 def _live_pod(args: Any) -> tuple[Any, Any]:

@@ -15,6 +15,7 @@ from typing import IO, Any
 from kpodtui.engine.events import (
     ClusterEvent,
     LogBatch,
+    LogGap,
     LogStreamState,
     PodAssigned,
     PodStatusChanged,
@@ -83,16 +84,34 @@ class HeadlessPrinter:
                 # The run ended on an error the command prints as its one error line
                 # (`kpodtui: error: ...`); the report (in the history) would repeat it.
                 return None
+            if event.outcome == "never_started":
+                return f"run {event.run_id} never started: {event.report}"
             why = [f"exit code {event.exit_code}"] if event.exit_code is not None else []
             if event.detail.get("reason"):
                 why.append(str(event.detail["reason"]))  # OOMKilled, ErrImagePull, DeadlineExceeded...
             verdict = f"run {event.run_id} {event.outcome}" + (f" ({', '.join(why)})" if why else "")
+            missing = missing_lines(event.detail)
+            if missing:
+                # what the log is missing, said before the verdict (which stays the last line)
+                verdict = "\n".join(f"kpodtui: warning: {m}" for m in missing) + f"\nkpodtui: {verdict}"
+                verdict = verdict.removeprefix("kpodtui: ")
             if event.report:
                 # The report (possibly a long pod dump) first, the verdict last: the
                 # line a person (or `tail -1`) looks for is at the bottom.
                 return f"{event.run_id} failure report:\n{event.report}\nkpodtui: {verdict}"
             return verdict
         return None
+
+
+def missing_lines(detail: dict[str, Any]) -> list[str]:
+    """What a verdict's ``detail`` says is missing: lines the cluster no longer had, log files
+    that could not be written, a pod still terminating."""
+    out = [f"lines lost: {LogGap.from_dict(gap).describe()}" for gap in detail.get("lost") or []]
+    for container, what in (detail.get("log_incomplete") or {}).items():
+        out.append(f"the log file of {container} is incomplete: it stops at line {what['lines']:,} ({what['error']})")
+    if detail.get("pod_terminating"):
+        out.append(f"pod {detail.get('pod')}: deletion requested, terminating (grace {detail['pod_terminating']} s)")
+    return out
 
 
 def summary(result: RunFinished | None, run: Any, lines: int) -> dict[str, Any]:
@@ -115,6 +134,9 @@ def summary(result: RunFinished | None, run: Any, lines: int) -> dict[str, Any]:
         reason=result.detail.get("reason"),
         report=result.report,
         pod_deleted=result.pod_deleted,
+        pod_terminating=result.detail.get("pod_terminating"),
+        lost=result.detail.get("lost") or [],
+        log_incomplete=result.detail.get("log_incomplete") or {},
         state="finished",
     )
     return data
@@ -135,5 +157,8 @@ def recorded_summary(record: Any, history: Any) -> dict[str, Any]:
         "reason": record.reason,
         "report": record.failure_report,
         "pod_deleted": record.pod_deleted,
+        "pod_terminating": record.detail.get("pod_terminating"),
+        "lost": record.detail.get("lost") or [],
+        "log_incomplete": record.detail.get("log_incomplete") or {},
         "state": "finished",
     }

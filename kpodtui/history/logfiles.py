@@ -106,9 +106,16 @@ class LogFileWriter:
             return
         data = encode_lines(lines)
         view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
+        done = 0
+        try:
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+                done += written
+        except OSError:
+            if done:  # no torn line stays behind (a full disk): the file ends at its last whole batch
+                os.ftruncate(self._fd, os.fstat(self._fd).st_size - done)
+            raise
         self.cursor = self.cursor.advance(lines)
 
     def close(self) -> None:

@@ -186,16 +186,25 @@ class KubeApi:
 
     def delete_pod(self, ns: str, name: str, grace_period: int | None = None) -> bool:
         """Delete a pod; False when it was already gone."""
+        return self.request_delete(ns, name, grace_period) is not None
+
+    def request_delete(self, ns: str, name: str, grace_period: int | None = None) -> int | None:
+        """Delete a pod: the grace period the API server gave it (0: it is gone now; more: it is
+        terminating, its containers being stopped), or None when there was no such pod."""
         body: Json = {"apiVersion": "v1", "kind": "DeleteOptions"}
         if grace_period is not None:
             body["gracePeriodSeconds"] = int(grace_period)
         try:
-            self.json("DELETE", self.pods_path(ns, name), f"delete pod {name}", body=body)
-            return True
+            answer = self.json("DELETE", self.pods_path(ns, name), f"delete pod {name}", body=body)
         except Exception as exc:
             if exception_status(exc) == 404:
-                return False
+                return None
             raise
+        # the pod as deleted: a graceful deletion leaves it there with its grace period; a Status
+        # (or a grace of 0) means it is gone
+        if answer.get("kind") == "Pod":
+            return int((answer.get("metadata") or {}).get("deletionGracePeriodSeconds") or 0)
+        return 0
 
     def patch_labels(self, ns: str, name: str, labels: dict[str, str]) -> Json | None:
         """Merge ``labels`` into the pod's labels (None when the pod is gone)."""
@@ -232,6 +241,19 @@ def never_sent(exc: BaseException) -> bool:
         if isinstance(e, ConnectionRefusedError) or type(e).__name__ in ("NewConnectionError", "NameResolutionError"):
             return True
     return "Connection refused" in str(exc)
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it was raised from) is a failure to reach the API server at all
+    (refused, timed out, no route): nothing was learnt of the cluster, nothing was refused."""
+    seen: BaseException | None = exc
+    for _ in range(4):
+        if seen is None:
+            return False
+        if exception_status(seen) in (None, 0) and (is_connection_error(seen) or never_sent(seen)):
+            return tls_failure(seen) is None
+        seen = seen.__cause__
+    return False
 
 
 def explain(exc: BaseException, client: KubeClient, ns: str | None = None) -> KpodtuiError:

@@ -218,7 +218,9 @@ class LogFollower:
             except Exception as exc:
                 status = exception_status(exc)
                 if status == 404:
-                    self.on_state("ended", "pod is gone")
+                    # the pod went before its log was read to the end (a clean end of a
+                    # stopped container's stream returns below): the rest is lost
+                    self.on_state("lost", "the pod was deleted before its log was read to the end")
                     return
                 if status == 400 and self.finished():
                     self.on_state("ended", "no log")
@@ -267,10 +269,17 @@ class LogFollower:
             return False, 0
         splitter = LineSplitter(self.container)
         flt = ResumeFilter(self.cursor)
+        # A resumed stream starts with the lines of the cursor's second, which were delivered
+        # already. If the first line it brings is new, the kubelet no longer has the line the
+        # cursor is at: its log was rotated away while the stream was down (see _check_gap).
+        resuming = flt.active
         try:
             for chunk in resp.stream(amt=None, decode_content=False):
                 lines = splitter.feed(chunk, flt)
                 if lines:
+                    if resuming:
+                        resuming = False
+                        self._check_gap(flt, lines[0])
                     self._deliver(lines)
             lines = splitter.flush(flt)
             if lines:
@@ -288,6 +297,11 @@ class LogFollower:
                 resp.release_conn()
             except Exception:  # noqa: BLE001 - a broken connection may refuse release
                 pass
+
+    def _check_gap(self, flt: ResumeFilter, first: LogLine) -> None:
+        """Say a gap (``on_state("gap", first new timestamp)``) if a resumed stream skipped nothing."""
+        if flt.skipped == 0 and self.cursor.same_ts > 0 and first.timestamp:
+            self.on_state("gap", first.timestamp)
 
     def _deliver(self, lines: list[LogLine]) -> None:
         try:

@@ -222,6 +222,15 @@ class SimCluster:
         """Drop every connection and serve again on the same port; state is kept."""
         self.call(self._server.restart_apiserver)
 
+    def stop_apiserver(self) -> None:
+        """Stop listening (dropping every connection): the cluster cannot be reached until
+        :meth:`start_apiserver`; pods and their containers go on."""
+        self.call(self._server._unlisten)
+
+    def start_apiserver(self) -> None:
+        """Serve again on the same port after :meth:`stop_apiserver`."""
+        self.call(self._server._listen)
+
     def counters(self) -> dict[str, int]:
         """Requests so far per ``"VERB /path/{template}"`` (watches count as ``WATCH``)."""
         return self.call(lambda: dict(self._context().counters))
@@ -239,6 +248,10 @@ class SimCluster:
                   retry_after: int | None = None) -> None:
         """Answer the next ``n`` matching requests with ``status`` (429 gets a Retry-After)."""
         self.call(self.faults.fail_next, n, status, verb, path, retry_after)
+
+    def delay_replies(self, n: int, seconds: float, verb: str | None = None, path: str | None = None) -> None:
+        """Carry out the next ``n`` matching requests but answer each ``seconds`` late."""
+        self.call(self.faults.delay_replies, n, seconds, verb, path)
 
     def forbid(self, namespace: str | None, verbs: list[str] | None = None,
                resources: list[str] | None = None) -> None:
@@ -261,6 +274,18 @@ class SimCluster:
                  container: str | None = None) -> LogCut:
         """Cut the next ``times`` log streams after ``after_lines`` lines."""
         return self.call(self.faults.cut_logs, after_lines, times, pod, container)
+
+    def throttle_logs(self, bytes_per_second: float | None) -> None:
+        """Serve log follow streams at ``bytes_per_second`` (None: full speed again)."""
+        self.call(setattr, self.faults, "log_rate", bytes_per_second)
+
+    def rotate_logs(self, namespace: str, pod: str, container: str) -> None:
+        """Rotate a container's log file now, as the kubelet does at ``containerLogMaxSize``:
+        lines written so far can no longer be read by a new request (open streams read on)."""
+        buf = self.call(lambda: self.kubelet.container_log(namespace, pod, container))
+        if buf is None:
+            raise RuntimeError(f"no log for {namespace}/{pod}/{container}")
+        self.call(buf.rotate)
 
     def clear_faults(self) -> None:
         """Remove request faults, latency and log cuts."""

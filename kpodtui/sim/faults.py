@@ -28,6 +28,9 @@ class RequestFault:
     verb: str | None = None
     path: str | None = None
     retry_after: int | None = None
+    #: status 0: the request is carried out, and its answer held back this many seconds
+    #: (a create whose reply has not come back when the client dies)
+    reply_delay: float = 0.0
     _path_re: re.Pattern[str] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -90,6 +93,9 @@ class Faults:
         #: seconds added before every API request is handled
         self.latency: float = 0.0
         self.log_cut: LogCut | None = None
+        #: bytes per second a log follow stream is served at (None: as fast as it goes), as a
+        #: slow link or a busy kubelet would: a chatty container's log then outlasts the container
+        self.log_rate: float | None = None
 
     # -- request faults ----------------------------------------------------------
 
@@ -105,6 +111,12 @@ class Faults:
         if status == 429 and retry_after is None:
             retry_after = 1  # a real 429 always says when to come back
         fault = RequestFault(status=status, remaining=n, verb=verb, path=path, retry_after=retry_after)
+        self.request_faults.append(fault)
+        return fault
+
+    def delay_replies(self, n: int, seconds: float, verb: str | None = None, path: str | None = None) -> RequestFault:
+        """Carry out the next ``n`` matching requests, then hold their answers ``seconds``."""
+        fault = RequestFault(status=0, remaining=n, verb=verb, path=path, reply_delay=seconds)
         self.request_faults.append(fault)
         return fault
 
@@ -140,6 +152,7 @@ class Faults:
         self.forbidden.clear()
         self.latency = 0.0
         self.log_cut = None
+        self.log_rate = None
 
     # -- logs --------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ Both run the same handlers on the same pod workers.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from typing import TYPE_CHECKING, Any
@@ -193,8 +194,11 @@ class KubeletApi:
                     end, done = pos + bytes_left, True
                 while pos < end:
                     # everything available goes out in big chunks: no per-line work or awaits
-                    step = min(end, pos + CHUNK)
+                    rate = faults.log_rate if faults is not None else None
+                    step = min(end, pos + (CHUNK if rate is None else max(1, int(rate / 20))))
                     await resp.write(view[pos:step])
+                    if rate is not None:
+                        await asyncio.sleep((step - pos) / rate)
                     if bytes_left is not None:
                         bytes_left -= step - pos
                     pos = step

@@ -78,6 +78,9 @@ class LogBuffer:
     stamped: bytearray = field(default_factory=bytearray)
     reads: list[_Read] = field(default_factory=list)
     closed: bool = False
+    #: where the current log file starts (raw offset): what came before was rotated away, and
+    #: a new read cannot reach it (streams already open read on, as through an open file)
+    rotated_at: int = 0
     _partial: dict[int, bytes] = field(default_factory=dict)
     _waiter: asyncio.Future[None] | None = None
 
@@ -140,15 +143,19 @@ class LogBuffer:
 
     # -- reading ---------------------------------------------------------------
 
+    def rotate(self) -> None:
+        """The kubelet rotates the log file: what is in it now becomes unreadable through the API."""
+        self.rotated_at = len(self.raw)
+
     def start_offset(self, since_ns: int | None = None, tail_lines: int | None = None) -> int:
         """The raw offset where a read starts for ``sinceTime`` / ``tailLines`` (the later wins)."""
-        start = 0
+        start = self.rotated_at
         if since_ns is not None:
             i = bisect.bisect_left(self.reads, since_ns, key=lambda r: r.ts)
             start = self.reads[i].raw_off if i < len(self.reads) else len(self.raw)
         if tail_lines is not None:
             start = max(start, self._tail_offset(tail_lines))
-        return start
+        return max(start, self.rotated_at)
 
     def _tail_offset(self, n: int) -> int:
         if n <= 0:

@@ -456,7 +456,12 @@ class Resources:
         grace = opts.get("gracePeriodSeconds")
         if grace is None:
             grace = (pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
-        grace = max(int(grace), 0)
+        # the pod strategy's CheckGracefulDelete: a pod on no node, or one whose containers have
+        # all ended, goes at once; a negative grace period means 1 s
+        phase = (pod.get("status") or {}).get("phase")
+        if not (pod.get("spec") or {}).get("nodeName") or phase in ("Succeeded", "Failed"):
+            grace = 0
+        grace = 1 if int(grace) < 0 else int(grace)
         if dry_run:
             return json_response(pod)
         previous = meta.get("deletionGracePeriodSeconds")

@@ -153,9 +153,17 @@ def build_app(ctx: ServerContext) -> web.Application:
                 raise errors.ApiError(401, "Unauthorized", "Unauthorized")
             if not admin:
                 if ctx.faults.latency > 0:
+                    if request.body_exists:
+                        # a slow server has the request in full before it acts on it: a client
+                        # gone meanwhile does not undo a create (aiohttp keeps the body for the handler)
+                        await request.read()
                     await asyncio.sleep(ctx.faults.latency)
                 kube_verb = _kube_verb(request)
                 fault = ctx.faults.take_request_fault(request.method, kube_verb, request.path)
+                if fault is not None and fault.status == 0:  # carried out, answered late
+                    answer = await handler(request)
+                    await asyncio.sleep(fault.reply_delay)
+                    return answer
                 if fault is not None:
                     raise _fault_error(fault.status, fault.retry_after)
                 if ctx.faults.forbidden:

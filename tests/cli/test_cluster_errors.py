@@ -60,7 +60,7 @@ def test_wrong_ca_fails_at_once_naming_tls_and_the_kubeconfig(sim, tmp_path, cap
     # A certificate that is not trusted will not become trusted by retrying.
     assert took < 5, f"took {took:.1f}s: a TLS verification failure was retried"
     record = _only_run()
-    assert record.outcome == "failed" and not record.pod_name
+    assert record.outcome == "error" and not record.pod_name
     assert "certificate" in (record.failure_report or "")
 
 
@@ -83,7 +83,7 @@ def test_missing_namespace_is_one_line_and_recorded_without_a_pod(sim_kubeconfig
     _assert_one_line_error(err, "namespace 'nope' does not exist", "-n")
     assert "returned a failure" not in err  # no pod ever existed to fail
     record = _only_run()
-    assert record.state == "finished" and record.outcome == "failed"
+    assert record.state == "finished" and record.outcome == "error"
     assert not record.pod_name, "a pod that was never created is not shown as the run's pod"
     assert "namespace 'nope' does not exist" in (record.failure_report or "")
 
@@ -107,7 +107,7 @@ def test_forbidden_namespace_says_forbidden_and_what_to_do(sim, sim_kubeconfig, 
     line = _assert_one_line_error(capsys.readouterr().err, "forbidden", "RBAC", "-n")
     assert 'cannot create resource "pods"' in line and '"locked"' in line
     record = _only_run()
-    assert record.outcome == "failed" and not record.pod_name
+    assert record.outcome == "error" and not record.pod_name
 
 
 def test_forbidden_watch_fails_fast_as_a_cluster_error(sim, sim_kubeconfig, capsys):
@@ -118,7 +118,7 @@ def test_forbidden_watch_fails_fast_as_a_cluster_error(sim, sim_kubeconfig, caps
     assert time.monotonic() - started < 10, "a 403 on the watch was waited out"
     _assert_one_line_error(capsys.readouterr().err, "forbidden", 'cannot list resource "pods"', "RBAC")
     record = _only_run()
-    assert record.state == "finished" and record.outcome == "failed"
+    assert record.state == "finished" and record.outcome == "error"
     # The pod it had created does not outlive the run.
     pod = sim.get("pods", "default", record.pod_name)
     assert pod is None or pod["metadata"].get("deletionTimestamp"), pod

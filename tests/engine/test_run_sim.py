@@ -408,7 +408,8 @@ def test_a_refused_label_patch_still_deletes_the_pod(run_spec, sim, session):
 
 def test_a_full_disk_is_said_once_not_taken_for_a_broken_stream(run_spec, sim, monkeypatch):
     """Lines that cannot be recorded (no space left) are not a broken stream: re-reading it
-    fails the same way, and it used to, once a second, in silence, for 30 s."""
+    fails the same way, and it used to, once a second, in silence, for 30 s. They are still
+    shown, the failure is said once and the verdict says the log file is incomplete."""
     import errno
 
     from kpodtui.history import logfiles
@@ -419,10 +420,14 @@ def test_a_full_disk_is_said_once_not_taken_for_a_broken_stream(run_spec, sim, m
     monkeypatch.setattr(logfiles.LogFileWriter, "append", full)
     sim.reset_counters()
     started = time.monotonic()
-    result, col, _ = run_spec("task_id: d\nimage: busybox\ncmds: [sh, -c, 'echo one; echo two']\n")
+    result, col, run = run_spec("task_id: d\nimage: busybox\ncmds: [sh, -c, 'echo one; echo two']\n")
     assert result.outcome == "succeeded" and time.monotonic() - started < 20
+    assert col.lines("base") == ["one", "two"], "the lines go on to the subscribers"
     errors = [e.text for e in col.of(StatusMessage) if e.level == "error"]
-    assert errors == ["cannot record the log of base ([Errno 28] No space left on device); it is no longer followed"]
+    assert errors == [f"cannot write the log files of run {run.run_id} (No space left on device): the lines are "
+                      "still shown here, but the log of base on disk stops at line 0"]
+    assert result.detail["log_incomplete"] == {"base": {"lines": 0, "error": "No space left on device"}}
+    assert run.history.get_run(run.run_id).detail["log_incomplete"]["base"]["lines"] == 0
     assert sim.counters().get("GET /api/v1/namespaces/{namespace}/pods/{name}/log") == 1, sim.counters()
 
 

@@ -21,7 +21,8 @@ EXPECTED: dict[str, tuple[str, int | None, list[str]]] = {
     "configmap_secret": ("succeeded", 0, ["COLOR=blue", "token has 22 characters"]),
     "failing": ("failed", 3, ["doing work"]),
     "skip": ("skipped", 42, ["no new data today"]),
-    "deadline": ("failed", None, ["sleeping 30 s with a 2 s deadline"]),
+    # the kubelet stops the container after the deadline (SIGTERM ignored by sh as PID 1: SIGKILL)
+    "deadline": ("failed", 137, ["sleeping 30 s with a 2 s deadline"]),
     "bad_image": ("failed", None, []),
     "keep_pod": ("succeeded", 0, ["I will still be here after the run"]),
 }
