@@ -41,7 +41,15 @@ from kpodtui.engine.events import (
     StatusMessage,
 )
 from kpodtui.engine.logpump import LogPump
-from kpodtui.engine.outcome import container_states, fatal_event, find_state, pending_reason, phase
+from kpodtui.engine.outcome import (
+    AUTOSCALER_REASONS,
+    container_states,
+    fatal_event,
+    find_state,
+    no_node_group_fits,
+    pending_reason,
+    phase,
+)
 from kpodtui.engine.session import ClusterSession
 from kpodtui.history import History, RunRecord
 from kpodtui.history.tail import LogTail
@@ -98,6 +106,8 @@ class RunContext:
     reattached: bool = field(default=False, init=False)
     events: list[ClusterEvent] = field(default_factory=list, init=False)
     fatal_event: str | None = field(default=None, init=False)  # an event that means the pod can never start
+    #: the cluster autoscaler said no node group can fit the pod (fatal while it is not scheduled)
+    no_node_group: str | None = field(default=None, init=False)
     xcom_value: Any = field(default=None, init=False)
     # -- what was asked of it from outside (this process or another)
     killed: bool = field(default=False, init=False)
@@ -288,8 +298,13 @@ class RunContext:
         )
 
     def record_owner(self) -> None:
-        """Note in the history that this process follows the run (it holds the lock)."""
+        """Note in the history that this process follows the run (it holds the lock), and take
+        room for its verdict while there is space (see ``History.reserve_verdict``)."""
         self.history.update_run(self.run_id, owner_pid=os.getpid())
+        try:
+            self.history.reserve_verdict(self.run_id)
+        except OSError:
+            pass  # no room: a verdict the database cannot take is then said lost
 
     def spec_dir(self) -> Path | None:
         """The folder of the spec file (callbacks are imported from there first)."""
@@ -390,14 +405,14 @@ class RunContext:
     def _publish_status(self, obj: Json, deleted: bool) -> None:
         status = obj.get("status") or {}
         states = container_states(obj)
-        sig = (phase(obj), status.get("reason"), states, deleted)
-        if sig == self._status_sig:
-            return
-        self._status_sig = sig
-        self.publish(
-            PodStatusChanged(self.run_id, phase(obj), status.get("reason"), status.get("message"), states)
-        )
         reason = None if deleted else (pending_reason(obj) if phase(obj) == "Pending" else None)
+        sig = (phase(obj), status.get("reason"), states, deleted)
+        if sig != self._status_sig:
+            self._status_sig = sig
+            self.publish(
+                PodStatusChanged(self.run_id, phase(obj), status.get("reason"), status.get("message"), states)
+            )
+        # (the scheduler's message changes without the phase or a container state changing)
         if reason and reason != self._pending:
             self.say(f"Pending: {reason}")
         self._pending = reason
@@ -432,6 +447,11 @@ class RunContext:
         if fatal and self.fatal_event is None:
             with self.cond:
                 self.fatal_event = fatal
+                self.cond.notify_all()
+        unfit = no_node_group_fits(ev.reason, ev.message)
+        if ev.reason in AUTOSCALER_REASONS:
+            with self.cond:
+                self.no_node_group = unfit  # the autoscaler's latest word counts
                 self.cond.notify_all()
 
 

@@ -135,9 +135,8 @@ def unschedulable(pod: Json) -> str | None:
     """The scheduler's verdict when it found no node for the pod, or None.
 
     ``PodScheduled=False`` with reason ``Unschedulable`` (too big for every node,
-    a nodeSelector or affinity nothing matches...). The reference only times out
-    after ``schedule_timeout``; kpodtui reports it at once unless the caller has
-    a reason to wait (see ``await_start``).
+    a nodeSelector or affinity nothing matches...). As the reference, a run waits
+    for it up to ``schedule_timeout`` (a cluster autoscaler may add a node).
     """
     for cond in (pod.get("status") or {}).get("conditions") or []:
         if cond.get("type") == "PodScheduled" and cond.get("status") == "False" \
@@ -146,8 +145,31 @@ def unschedulable(pod: Json) -> str | None:
     return None
 
 
-# Events of a cluster autoscaler that is adding a node for the pod: worth waiting for.
-SCALE_UP_REASONS = frozenset({"TriggeredScaleUp"})
+# A cluster autoscaler's events about a pending pod (shown as they come, Normal as they are).
+AUTOSCALER_REASONS = frozenset({"TriggeredScaleUp", "NotTriggerScaleUp", "FailedScaleUp"})
+# Why the autoscaler skipped a node group for now (kubernetes/autoscaler's skipped-group reasons):
+# these can change (a node leaves, a back-off ends), unlike a group whose nodes cannot fit the pod.
+_SKIPPED_GROUP = ("max node group size reached", "backoff", "not ready for scale-up", "max total nodes",
+                  "limit reached", "not safe to scale")
+
+
+def no_node_group_fits(reason: str, message: str) -> str | None:
+    """The failure to report at once when the cluster autoscaler says no node group can ever
+    fit the pod (``NotTriggerScaleUp`` whose every reason is about the pod not fitting a
+    group's nodes, or the older "it wouldn't fit if a new node is added"); None otherwise
+    (a group at its maximum or backing off may help later)."""
+    if reason != "NotTriggerScaleUp":
+        return None
+    head, _, reasons = message.partition("pod didn't trigger scale-up")
+    if head or not message:
+        return None
+    said = reasons.lstrip(":").strip()
+    if "it wouldn't fit if a new node is added" in said:
+        return f"no node group of the cluster autoscaler can fit the pod ({message})"
+    parts = [p.strip() for p in said.split(",") if p.strip()]
+    if not parts or any(marker in p for p in parts for marker in _SKIPPED_GROUP):
+        return None
+    return f"no node group of the cluster autoscaler can fit the pod: {message}"
 
 
 def fatal_event(event_type: str, reason: str, message: str) -> str | None:

@@ -266,6 +266,11 @@ class Run:
             try:
                 if judge:
                     ctx.result = steps.cleanup(ctx, cause)
+                elif error is not None and not ctx.lock.held and ctx.result is None and ctx.observing_pid is None:
+                    # failed before the run was ours (the spec, a damaged or locked history): no
+                    # verdict to record, but whoever shows the run must not wait for one forever
+                    ctx.publish(RunFinished(ctx.run_id, "error", None, str(error) or type(error).__name__,
+                                            detail={"error": type(error).__name__}))
             finally:
                 # Even if cleanup itself fails: whoever waits on `done` must not wait forever.
                 stop_retry_notices()

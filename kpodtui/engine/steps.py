@@ -157,8 +157,11 @@ def reattach_or_create(ctx: RunContext) -> None:
             raise explain(exc, ctx.session.client, ctx.namespace) from exc
         raise
     ctx.manifest.setdefault("metadata", {})["uid"] = (ctx.pod or {}).get("metadata", {}).get("uid")
-    ctx.history.update_run(ctx.run_id, pod_name=ctx.pod_name, namespace=ctx.namespace, phase=oc.phase(ctx.pod),
-                           detail={})
+    try:
+        ctx.history.update_run(ctx.run_id, pod_name=ctx.pod_name, namespace=ctx.namespace,
+                               phase=oc.phase(ctx.pod), detail={})
+    except Exception as exc:  # noqa: BLE001 - the pod exists: follow it (the name is recorded already)
+        ctx.say(f"could not note pod {ctx.pod_name} in the history ({exc}); following it anyway", "warning")
     pod = ctx.pod or ctx.manifest
     ctx.publish(
         PodAssigned(
@@ -206,15 +209,13 @@ def await_start(ctx: RunContext) -> None:
     scheduled_at: float | None = None
     if ctx.pod is None or not oc.is_scheduled(ctx.pod):  # (a reattached running pod has no wait)
         ctx.say(f"waiting up to {schedule_timeout:g}s for the pod to be scheduled")
-    # Unschedulable fails fast (the reference waits out schedule_timeout with no
-    # reason given) unless waiting can help: the user wrote schedule_timeout_seconds
-    # (they expect to wait for capacity), or an autoscaler is adding a node.
-    wait_for_capacity = spec.written("schedule_timeout_seconds")
+    # An unschedulable pod waits up to schedule_timeout, as the reference waits: a cluster
+    # autoscaler may add a node (its FailedScheduling comes first, the scale-up after). The
+    # scheduler's message and the autoscaler's events are said as they come; only the
+    # autoscaler saying no node group can ever fit the pod fails it early.
 
     def unschedulable(pod: dict[str, Any]) -> str | None:
-        if wait_for_capacity or any(e.reason in oc.SCALE_UP_REASONS for e in ctx.events):
-            return None
-        return oc.unschedulable(pod)
+        return ctx.no_node_group if not oc.is_scheduled(pod) else None
 
     def ready() -> bool:
         pod = ctx.pod
@@ -406,12 +407,15 @@ def cleanup(ctx: RunContext, cause: str | None) -> RunFinished:
         # Run.execute re-raises it: the caller says it (one line), not only this verdict.
         result.detail["error"] = type(ctx.failed_with).__name__
     try:
-        ctx.history.update_run(
+        failed = ctx.history.record_verdict(
             ctx.run_id, state="finished", finished_at=time.time(), outcome=plan.outcome, exit_code=plan.exit_code,
             failure_report=report, xcom=ctx.xcom_value,
             phase=oc.phase(pod) if pod else ("Deleted" if ctx.pod_name else None),
             owner_pid=None, detail=ending_detail(result),
         )  # fmt: skip
+        if failed is not None:
+            ctx.say(f"the history cannot be written ({failed}): the verdict is kept beside the run's logs and "
+                    "recorded by the next kpodtui command that opens the run", "warning")
     except Exception as exc:  # noqa: BLE001
         ctx.say(f"could not record the verdict: {exc}", "error")
     ctx.publish(result)

@@ -24,6 +24,7 @@ from kpodtui.engine.events import (
     StatusMessage,
     XComResult,
 )
+from kpodtui.engine.outcome import AUTOSCALER_REASONS
 from kpodtui.headless.logwriter import LogWriter, wants_escapes
 from kpodtui.loglines import LineLayout
 from kpodtui.termsafe import escape
@@ -70,7 +71,8 @@ class HeadlessPrinter:
                 return f"pod phase: {event.phase}" + (f" ({event.reason})" if event.reason else "")
             return None
         if isinstance(event, ClusterEvent):
-            if event.type == "Warning":
+            # warnings, and what a cluster autoscaler says of a pending pod (Normal events)
+            if event.type == "Warning" or event.reason in AUTOSCALER_REASONS:
                 return f"event: {event.reason}: {event.message}"
             return None
         if isinstance(event, LogStreamState):

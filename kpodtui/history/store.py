@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -14,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from kpodtui import paths
-from kpodtui.errors import BadInputError
+from kpodtui.errors import BadInputError, KpodtuiError
 from kpodtui.history.logfiles import LogFileWriter, read_lines
 from kpodtui.history.runlock import LOCK_NAME, RunLock
 from kpodtui.history.schema import migrate
 from kpodtui.history.tail import LogTail
+from kpodtui.history.trouble import BUSY_SECONDS, as_history_error
 from kpodtui.loglines import LogCursor, LogLine
 
 DB_NAME = "history.sqlite3"
@@ -111,12 +113,13 @@ class History:
         conn: sqlite3.Connection | None = None
         try:
             root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _private_dir(root / "logs")
             if not db.exists():
                 # Create it 0600 ourselves: sqlite would honour the umask, and the
                 # -wal/-shm files copy the database file's mode.
                 os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))
-            conn = sqlite3.connect(db, timeout=30.0, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout = 30000")
+            conn = sqlite3.connect(db, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
             _switch_to_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -125,11 +128,11 @@ class History:
             if conn is not None:
                 conn.close()
             # Never repaired or replaced here: what it holds may still be read by hand.
-            damaged = isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)
-            advice = ("it looks damaged: move it aside (kpodtui then starts a new one; the file is yours to "
-                      "inspect) or set KPODTUI_HOME to use another history" if damaged else
-                      "check the folder's permissions and free space, or set KPODTUI_HOME to use another history")
-            raise BadInputError(f"the run history {db} cannot be opened ({exc}): {advice}") from None
+            said = as_history_error(exc, db)
+            if said is not None:
+                raise said from None
+            raise BadInputError(f"the run history {db} cannot be opened ({exc}): check the folder's permissions "
+                                "and free space, or set KPODTUI_HOME to use another history") from None
         return cls(root, conn)
 
     def close(self) -> None:
@@ -143,21 +146,44 @@ class History:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def db_path(self) -> Path:
+        return self.home / DB_NAME
+
     def _write(self, sql: str, params: tuple[Any, ...] | list[tuple[Any, ...]], many: bool = False) -> int:
         with self._lock:
             conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                cur = conn.executemany(sql, params) if many else conn.execute(sql, params)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            return cur.rowcount
+            for attempt in (1, 2):
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        cur = conn.executemany(sql, params) if many else conn.execute(sql, params)
+                        conn.execute("COMMIT")
+                    except BaseException:
+                        if conn.in_transaction:  # (SQLite already rolled back a full disk's write)
+                            conn.execute("ROLLBACK")
+                        raise
+                    return cur.rowcount
+                except sqlite3.DatabaseError as exc:
+                    if attempt == 1 and _full(exc) and self._checkpoint():
+                        continue  # the WAL's space is used again once checkpointed: once more
+                    raise as_history_error(exc, self.db_path) or exc from None
+            raise AssertionError("unreachable")
+
+    def _checkpoint(self) -> bool:
+        """Move the WAL into the database so its space is written over again (a full disk)."""
+        try:
+            busy, _, _ = self._conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+            return not busy
+        except sqlite3.DatabaseError:
+            return False
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
-            return self._conn.execute(sql, params).fetchall()
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise as_history_error(exc, self.db_path) or exc from None
 
     # -- runs --------------------------------------------------------------------
 
@@ -184,6 +210,69 @@ class History:
         sets = ", ".join(f"{k} = ?" for k in changes)
         self._write(f"UPDATE runs SET {sets} WHERE id = ?", (*changes.values(), run_id))
 
+    # -- a verdict when the database cannot be written (a full disk) ----------------
+
+    def reserve_verdict(self, run_id: str) -> None:
+        """Take room for the run's verdict beside its logs now, while there is space: if the
+        database cannot be written when the verdict comes, it is written there instead
+        (:meth:`record_verdict`) and moved into the database by the next command that opens
+        the run (:meth:`settle`)."""
+        path = self.log_dir(run_id) / VERDICT_FILE
+        if path.exists():
+            return
+        _private_dir(path.parent)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, b" " * VERDICT_ROOM)
+        except OSError:
+            os.ftruncate(fd, 0)  # no room even for this: record_verdict will say so
+        finally:
+            os.close(fd)
+
+    def record_verdict(self, run_id: str, **changes: Any) -> BaseException | None:
+        """:meth:`update_run` with a verdict; if the database cannot take it, the verdict goes to
+        the room :meth:`reserve_verdict` took. None when it is in the database; else the error
+        the database gave (raised when the verdict could not be kept at all)."""
+        try:
+            self.update_run(run_id, **changes)
+            return None
+        except (sqlite3.Error, KpodtuiError) as exc:
+            failed: BaseException = exc
+        data = _verdict_bytes(changes)
+        try:
+            fd = os.open(self.log_dir(run_id) / VERDICT_FILE, os.O_WRONLY)
+            try:
+                if os.fstat(fd).st_size < VERDICT_ROOM:
+                    raise OSError(f"no room was taken for the verdict of run {run_id}")
+                os.pwrite(fd, data.ljust(VERDICT_ROOM), 0)  # in place: no new block is needed
+            finally:
+                os.close(fd)
+        except OSError:
+            raise failed from None
+        return failed
+
+    def settle(self, record: RunRecord) -> RunRecord:
+        """A live run whose verdict waits beside its logs (see :meth:`record_verdict`): the
+        verdict moved into the database now (as it is, if that still fails)."""
+        if not record.live:
+            return record
+        path = self.log_dir(record.id) / VERDICT_FILE
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(VERDICT_ROOM).strip()
+            changes = json.loads(data) if data.startswith(b"{") else None
+        except (OSError, ValueError):
+            return record
+        if not isinstance(changes, dict):
+            return record
+        try:
+            self.update_run(record.id, **{k: v for k, v in changes.items() if k in _UPDATABLE})
+            os.truncate(path, 0)
+        except (sqlite3.Error, KpodtuiError, OSError):
+            return record
+        rows = self._read(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (record.id,))
+        return RunRecord.from_row(rows[0]) if rows else record
+
     def record_kill_if_unfollowed(self, run_id: str, report: str, pod_deleted: bool) -> bool:
         """Record a kill's verdict if no process follows the run (its lock is free).
 
@@ -202,33 +291,38 @@ class History:
     def get_run(self, id_or_prefix: str) -> RunRecord:
         """The run whose id is ``id_or_prefix`` or uniquely starts with it.
 
-        Raises :class:`~kpodtui.errors.BadInputError` when no run or several match.
+        Raises :class:`~kpodtui.errors.BadInputError` when no run or several match, or when
+        ``id_or_prefix`` cannot be the start of a run id (empty, or wildcard-looking: it must
+        never match runs it does not name).
         """
-        rows = self._read(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (id_or_prefix,))
+        wanted = id_or_prefix.strip().lower()
+        if not RUN_ID_CHARS.fullmatch(wanted):
+            raise BadInputError(f"{id_or_prefix!r} is not a run id: give a run id or the start of one "
+                                "(letters and digits, as `kpodtui runs` lists them)")
+        rows = self._read(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (wanted,))
         if not rows:
-            pattern = id_or_prefix.replace("%", "").replace("_", "") + "%"
             rows = self._read(
-                f"SELECT {_RUN_COLUMNS} FROM runs WHERE id LIKE ? LIMIT 6", (pattern,)
+                f"SELECT {_RUN_COLUMNS} FROM runs WHERE id >= ? AND id < ? LIMIT 6", (wanted, wanted + "~")
             )
         if not rows:
             raise BadInputError(f"no run {id_or_prefix!r} in the history (see `kpodtui runs`)")
         if len(rows) > 1:
             ids = ", ".join(r[0] for r in rows[:5])
             raise BadInputError(f"run {id_or_prefix!r} is ambiguous: {ids}; give more characters")
-        return RunRecord.from_row(rows[0])
+        return self.settle(RunRecord.from_row(rows[0]))
 
     def list_runs(self, limit: int = 50, live_first: bool = True) -> list[RunRecord]:
         """The newest ``limit`` runs; live ones first when ``live_first``."""
         order = "(state = 'live') DESC, created_at DESC" if live_first else "created_at DESC"
         rows = self._read(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY {order} LIMIT ?", (limit,))
-        return [RunRecord.from_row(r) for r in rows]
+        return [self.settle(RunRecord.from_row(r)) for r in rows]
 
     def live_runs(self) -> list[RunRecord]:
         """Every run without a verdict yet, newest first."""
         rows = self._read(
             f"SELECT {_RUN_COLUMNS} FROM runs WHERE state = 'live' ORDER BY created_at DESC"
         )
-        return [RunRecord.from_row(r) for r in rows]
+        return [r for r in (self.settle(RunRecord.from_row(row)) for row in rows) if r.live]
 
     # -- logs --------------------------------------------------------------------
 
@@ -287,6 +381,36 @@ class History:
         return {c: LogCursor(ts, same, n) for c, ts, same, n in rows}
 
 
+RUN_ID_CHARS = re.compile(r"[0-9a-z]+")
+VERDICT_FILE = ".verdict"  # a verdict the database could not take (see History.record_verdict)
+VERDICT_ROOM = 16 * 1024
+
+
+def _verdict_bytes(changes: dict[str, Any]) -> bytes:
+    """The verdict as JSON that fits the room taken for it (a long report is cut)."""
+    data = json.dumps(changes, default=str).encode()
+    report = changes.get("failure_report")
+    if len(data) > VERDICT_ROOM and isinstance(report, str):
+        keep = max(0, len(report) - (len(data) - VERDICT_ROOM) - 200)
+        data = json.dumps({**changes, "failure_report": report[:keep] + "\n[cut: the disk was full]"},
+                          default=str).encode()
+    if len(data) > VERDICT_ROOM:
+        data = json.dumps({k: changes.get(k) for k in ("state", "finished_at", "outcome", "exit_code")}).encode()
+    return data
+
+
+def _full(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower()
+
+
+def _private_dir(path: Path) -> None:
+    """``path`` as a folder only its owner can enter (made 0700; an older, wider one narrowed)."""
+    path.mkdir(mode=0o700, exist_ok=True)
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        os.chmod(path, mode & 0o700)
+
+
 def _to_row(record: RunRecord) -> tuple[Any, ...]:
     return (
         record.id, record.task_id, record.spec_path, record.spec_text, record.pod_name,
@@ -302,7 +426,7 @@ def _replace(record: RunRecord, **changes: Any) -> RunRecord:
     return replace(record, **changes)
 
 
-def _switch_to_wal(conn: sqlite3.Connection, patience: float = 30.0) -> None:
+def _switch_to_wal(conn: sqlite3.Connection, patience: float = BUSY_SECONDS) -> None:
     """``PRAGMA journal_mode = WAL``, waiting out another process doing the same.
 
     Switching a new database's journal mode needs an exclusive lock, and SQLite

@@ -10,7 +10,10 @@ Same bearer token as the API. Every endpoint answers JSON.
     POST   /_sim/faults/end-watches
     POST   /_sim/faults/expire            expire resourceVersions (410 for older ones)
     POST   /_sim/faults/cut-logs          {"after_lines", "times"?, "pod"?, "container"?}
-    POST   /_sim/faults/clear             remove request faults, denials, latency and log cuts
+    POST   /_sim/faults/log-rate          {"bytes_per_second"} (null: full speed)
+    POST   /_sim/faults/rotate-logs       {"namespace"?, "pod", "container"}: the kubelet rotates the log now
+    POST   /_sim/faults/autoscaler        {"group"?, "cpu"?, "memory"?, "max"?, "react_seconds"?, "add_seconds"?}
+    POST   /_sim/faults/clear             remove request faults, denials, latency, log cuts, the autoscaler
     POST   /_sim/kill                     {"namespace"?, "pod", "container", "exit_code"?, "signal"?, "reason"?}
     POST   /_sim/restart-apiserver        drop connections and listen again (state kept)
 """
@@ -23,7 +26,9 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from kpodtui.sim import errors
+from kpodtui.sim.faults import Autoscaler
 from kpodtui.sim.http import json_response, read_object
+from kpodtui.sim.node import NodeConfig
 
 if TYPE_CHECKING:
     from kpodtui.sim.server import ServerContext
@@ -80,6 +85,30 @@ def add_admin_routes(app: web.Application, ctx: ServerContext) -> None:
         ctx.faults.cut_logs(int(b.get("after_lines", 0)), int(b.get("times", 1)), b.get("pod"), b.get("container"))
         return json_response(ok)
 
+    async def log_rate(request: web.Request) -> web.Response:
+        rate = (await body(request)).get("bytes_per_second")
+        ctx.faults.log_rate = None if rate is None else float(rate)
+        return json_response(ok)
+
+    async def rotate_logs(request: web.Request) -> web.Response:
+        b = await body(request)
+        buf = ctx.kubelet.container_log(b.get("namespace", "default"), b.get("pod", ""), b.get("container", "")) \
+            if ctx.kubelet is not None else None
+        if buf is None:
+            raise errors.ApiError(404, "no such container log", "NotFound")
+        buf.rotate()
+        return json_response(ok)
+
+    async def autoscaler(request: web.Request) -> web.Response:
+        b = await body(request)
+        try:
+            node = NodeConfig(cpu=str(b.get("cpu", "16")), memory=str(b.get("memory", "64Gi")))
+            ctx.faults.autoscaler = Autoscaler(node, str(b.get("group", "pool-1")), int(b.get("max", 3)),
+                                               float(b.get("react_seconds", 0.5)), float(b.get("add_seconds", 1.0)))
+        except (ValueError, TypeError) as exc:
+            raise errors.bad_request(f"bad autoscaler: {exc!r}") from None
+        return json_response(ok)
+
     async def clear(request: web.Request) -> web.Response:
         ctx.faults.clear()
         return json_response(ok)
@@ -108,6 +137,9 @@ def add_admin_routes(app: web.Application, ctx: ServerContext) -> None:
     r.add_post("/_sim/faults/end-watches", end_watches)
     r.add_post("/_sim/faults/expire", expire)
     r.add_post("/_sim/faults/cut-logs", cut_logs)
+    r.add_post("/_sim/faults/log-rate", log_rate)
+    r.add_post("/_sim/faults/rotate-logs", rotate_logs)
+    r.add_post("/_sim/faults/autoscaler", autoscaler)
     r.add_post("/_sim/faults/clear", clear)
     r.add_post("/_sim/kill", kill)
     r.add_post("/_sim/restart-apiserver", restart)

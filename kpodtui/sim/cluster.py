@@ -21,7 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
-from kpodtui.sim.faults import Faults, LogCut
+from kpodtui.sim.faults import Autoscaler, Faults, LogCut
 from kpodtui.sim.kubeconfig import write_kubeconfig
 from kpodtui.sim.kubelet import Kubelet
 from kpodtui.sim.node import NodeConfig
@@ -286,6 +286,14 @@ class SimCluster:
         if buf is None:
             raise RuntimeError(f"no log for {namespace}/{pod}/{container}")
         self.call(buf.rotate)
+
+    def add_autoscaler(self, node: NodeConfig, group: str = "pool-1", max_size: int = 3,
+                       react_seconds: float = 0.5, add_seconds: float = 1.0) -> Autoscaler:
+        """A cluster autoscaler whose node group adds nodes like ``node`` for pods that fit none
+        (see :class:`~kpodtui.sim.faults.Autoscaler`); :meth:`clear_faults` removes it."""
+        scaler = Autoscaler(node, group, max_size, react_seconds, add_seconds)
+        self.call(setattr, self.faults, "autoscaler", scaler)
+        return scaler
 
     def clear_faults(self) -> None:
         """Remove request faults, latency and log cuts."""

@@ -227,11 +227,13 @@ class ContainerProcess:
         self.killed = True
         if self.proc is None:
             return
+        # the group first: the launcher's outer shell, seeing its PID 1 killed, would print
+        # "Killed" into the container's log before its own SIGKILL came
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             if self.pid1:
                 os.kill(self.pid1, signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
 
     def abandon(self) -> None:
         """Last step of a sim shutdown: kill and close the process's pipes whether it was reaped or not.

@@ -84,6 +84,28 @@ class Forbid:
         )
 
 
+@dataclass
+class Autoscaler:
+    """A cluster autoscaler with one node group that scales up from ``size`` nodes.
+
+    When a pod fails to schedule it answers as the real one does, with events from
+    ``cluster-autoscaler`` on the pod, ``react_seconds`` later (its scan period): a pod
+    that fits the group's ``node`` template gets ``TriggeredScaleUp`` ("pod triggered
+    scale-up: [{group 0->1 (max: 3)}]") and a node of that template joins
+    ``add_seconds`` after that; one that does not fit, or a group at ``max_size``,
+    gets ``NotTriggerScaleUp`` ("pod didn't trigger scale-up: 1 Insufficient cpu").
+    ``node`` is a :class:`kpodtui.sim.node.NodeConfig` (kept untyped here: faults
+    import nothing of the sim).
+    """
+
+    node: object
+    group: str = "pool-1"
+    max_size: int = 3
+    react_seconds: float = 0.5
+    add_seconds: float = 1.0
+    size: int = 0
+
+
 class Faults:
     """The shared fault settings. See module docstring."""
 
@@ -93,6 +115,8 @@ class Faults:
         #: seconds added before every API request is handled
         self.latency: float = 0.0
         self.log_cut: LogCut | None = None
+        #: a cluster autoscaler that adds nodes for pods that do not fit (None: none)
+        self.autoscaler: Autoscaler | None = None
         #: bytes per second a log follow stream is served at (None: as fast as it goes), as a
         #: slow link or a busy kubelet would: a chatty container's log then outlasts the container
         self.log_rate: float | None = None
@@ -147,12 +171,13 @@ class Faults:
         return any(rule.denies(kube_verb, namespace, resource) for rule in self.forbidden)
 
     def clear(self) -> None:
-        """Remove every fault: request faults, RBAC denials, latency and log cuts."""
+        """Remove every fault: request faults, RBAC denials, latency, log cuts and rates, the autoscaler."""
         self.request_faults.clear()
         self.forbidden.clear()
         self.latency = 0.0
         self.log_cut = None
         self.log_rate = None
+        self.autoscaler = None
 
     # -- logs --------------------------------------------------------------------
 

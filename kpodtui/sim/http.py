@@ -85,6 +85,12 @@ def query_int(request: web.Request, name: str) -> int | None:
     if value is None or value == "":
         return None
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise errors.bad_request(f'invalid value for "{name}": {value!r} is not an integer') from None
+    if not INT64_MIN <= number <= INT64_MAX:  # the query's int64 parameters, as Go parses them
+        raise errors.bad_request(f'strconv.ParseInt: parsing "{value}": value out of range')
+    return number
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1

@@ -9,7 +9,9 @@ event loop.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import secrets
 import shutil
 import time
 from collections.abc import Coroutine
@@ -20,6 +22,7 @@ from kpodtui.sim.containers import namespaces_supported
 from kpodtui.sim.logs import LogBuffer
 from kpodtui.sim.node import NodeConfig, node_object
 from kpodtui.sim.podworker import ContainerRun, PodWorker, now
+from kpodtui.sim.scheduler import unfit_reasons
 from kpodtui.sim.volumes import FAKE_TOKEN
 
 Obj = dict[str, Any]
@@ -34,7 +37,9 @@ class Kubelet:
 
     def __init__(self, store: Any, node: NodeConfig, workdir: Path, faults: Any = None) -> None:
         self.store = store
-        self.node = node
+        self.node = node  # the first node: its settings (back-offs, refused images...) are the kubelet's
+        #: every node pods can be scheduled to: the first, and those an autoscaler added
+        self.nodes: list[NodeConfig] = [node]
         self.workdir = Path(workdir)
         self.faults = faults
         self.workers: dict[tuple[str, str], PodWorker] = {}
@@ -187,9 +192,48 @@ class Kubelet:
         return [{"spec": w.spec} for w in self.workers.values()
                 if w is not exclude and w.bound and not w.terminal]
 
+    def pod_unschedulable(self, worker: PodWorker, pod: Obj) -> None:
+        """A pod fits no node: the autoscaler fault (if set) answers it, a scan period later."""
+        scaler = self.faults.autoscaler if self.faults is not None else None
+        if scaler is not None:
+            self.track(self._autoscale(scaler, worker))
+
+    async def _autoscale(self, scaler: Any, worker: PodWorker) -> None:
+        await asyncio.sleep(scaler.react_seconds)
+        pod = worker.live_pod()
+        if pod is None or worker.scheduled or self.faults is None or self.faults.autoscaler is not scaler:
+            return
+        template: NodeConfig = scaler.node  # type: ignore[assignment]
+        reasons = unfit_reasons(pod, template, [])
+        if not reasons and scaler.size >= scaler.max_size:
+            reasons = ["max node group size reached"]
+        if reasons:
+            worker.event("Normal", "NotTriggerScaleUp",
+                         "pod didn't trigger scale-up: " + ", ".join(f"1 {r}" for r in reasons),
+                         component="cluster-autoscaler")
+            return
+        size = scaler.size
+        scaler.size += 1
+        worker.event("Normal", "TriggeredScaleUp",
+                     f"pod triggered scale-up: [{{{scaler.group} {size}->{size + 1} (max: {scaler.max_size})}}]",
+                     component="cluster-autoscaler")
+        await asyncio.sleep(scaler.add_seconds)
+        name = f"{scaler.group}-{secrets.token_hex(3)}"
+        added = dataclasses.replace(template, name=name, labels={
+            **{k: v for k, v in template.labels.items()
+               if k not in ("kubernetes.io/hostname", "node-role.kubernetes.io/control-plane")},
+            "kubernetes.io/hostname": name})
+        self.nodes.append(added)
+        now_ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        self.store.create("nodes", None, node_object(added, now_ts, now_ts))
+        self._capacity_changed()
+
     def release(self, worker: PodWorker) -> None:
         """A pod stopped holding resources: let Pending pods try again."""
         worker.bound = False
+        self._capacity_changed()
+
+    def _capacity_changed(self) -> None:
         if self._capacity_freed is not None:
             self._capacity_freed.set()
             self._capacity_freed = None

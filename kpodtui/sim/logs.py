@@ -94,14 +94,16 @@ class LogBuffer:
         if pending:
             data = pending + data
         cut = data.rfind(b"\n") + 1
-        if cut < len(data):
-            rest = data[cut:]
-            if len(rest) >= MAX_LINE:
-                # a huge unterminated line is flushed as a line of its own, like the CRI logger
-                cut = len(data)
-                data = data + b"\n"
-            else:
-                self._partial[stream] = rest
+        rest = data[cut:]
+        if len(rest) >= MAX_LINE:
+            # a huge unterminated line is cut every MAX_LINE bytes, as the CRI logger cuts it, each
+            # piece a line of its own (with its own newline: no stamp lands inside a line)
+            whole = len(rest) - len(rest) % MAX_LINE
+            data = data[:cut] + b"\n".join(rest[i:i + MAX_LINE] for i in range(0, whole, MAX_LINE)) + b"\n"
+            rest = rest[whole:]
+            cut = len(data)
+        if rest:
+            self._partial[stream] = rest
         if cut:
             self._add(data[:cut] if cut < len(data) else data, ts)
 

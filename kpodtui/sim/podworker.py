@@ -253,22 +253,25 @@ class PodWorker:
             self.event("Warning", "FailedSync", "error syncing pod in the simulated kubelet, see the sim's log")
 
     async def _schedule(self) -> bool:
-        node = self.kubelet.node
         node_name = self.spec.get("nodeName")
-        if node_name and node_name != node.name:
+        if node_name and node_name not in (n.name for n in self.kubelet.nodes):
             return False  # no such node: Pending forever, as on a real cluster
         if not node_name:
             while True:
                 pod = self.live_pod()
                 if pod is None:
                     return False
-                reasons = unfit_reasons(pod, node, self.kubelet.bound_pods(exclude=self))
-                if not reasons:
+                bound = self.kubelet.bound_pods(exclude=self)
+                per_node = [(n, unfit_reasons(pod, n, [p for p in bound if p["spec"].get("nodeName") == n.name]))
+                            for n in self.kubelet.nodes]
+                node = next((n for n, reasons in per_node if not reasons), None)
+                if node is not None:
                     break
-                msg = failed_scheduling_message(reasons)
+                msg = failed_scheduling_message([reasons for _n, reasons in per_node])
                 self.unschedulable_message = msg
                 self.publish()
                 self.event("Warning", "FailedScheduling", msg, component="default-scheduler")
+                self.kubelet.pod_unschedulable(self, pod)
                 await self.kubelet.wait_for_capacity()
 
             def bind(p: Obj) -> None:
@@ -517,6 +520,7 @@ class PodWorker:
 
     async def stop(self, grace: int) -> None:
         """Kill the containers as the kubelet does: SIGTERM, SIGKILL after ``grace`` seconds."""
+        grace = min(grace, 10**9)  # (a grace of centuries is waited out like one of decades)
         self.stopping = True
         if self.task is not None and not self.task.done():
             self.task.cancel()

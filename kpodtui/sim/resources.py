@@ -20,6 +20,8 @@ from multidict import CIMultiDict
 
 from kpodtui.sim import defaults, errors, patch, schema, tables, validation
 from kpodtui.sim.http import (
+    INT64_MAX,
+    INT64_MIN,
     dumps,
     json_response,
     media_type,
@@ -81,6 +83,17 @@ def _check_kind(kind: str, obj: Obj) -> None:
     if obj.get("apiVersion") not in (None, "", version):
         raise errors.bad_request(f"the API version in the data ({obj.get('apiVersion')}) does not match "
                                  f"the expected API version ({version})")
+
+
+def _after(seconds: int) -> datetime:
+    """Now plus ``seconds`` as the apiserver computes it: ``time.Duration(s) * time.Second``
+    wraps around in int64 nanoseconds (a huge grace period gives a strange time, not an error);
+    kept within what a timestamp can say."""
+    ns = (seconds * 1_000_000_000 + 2**63) % 2**64 - 2**63
+    try:
+        return datetime.now(UTC) + timedelta(microseconds=ns // 1000)
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC) if ns > 0 else datetime.min.replace(tzinfo=UTC)
 
 
 def _micro_rfc3339(dt: datetime) -> str:
@@ -425,6 +438,10 @@ class Resources:
         grace = opts.get("gracePeriodSeconds")
         if grace is not None and (not isinstance(grace, int) or isinstance(grace, bool)):
             raise errors.bad_request(f"gracePeriodSeconds must be an integer, got {grace!r}")
+        if grace is not None and not INT64_MIN <= grace <= INT64_MAX:
+            # Go's decoder refuses it before anything is done: the pod stays as it is
+            raise errors.bad_request(f"json: cannot unmarshal number {grace} into Go struct field "
+                                     "DeleteOptions.gracePeriodSeconds of type int64")
         policy = opts.get("propagationPolicy")
         if policy is not None and policy not in ("Orphan", "Background", "Foreground"):
             raise errors.invalid("DeleteOptions", "", [{
@@ -469,7 +486,7 @@ class Resources:
             return json_response(pod)  # already terminating, and no shorter grace asked for
 
         def mark(p: Obj) -> None:
-            p["metadata"]["deletionTimestamp"] = _micro_rfc3339(datetime.now(UTC) + timedelta(seconds=grace))
+            p["metadata"]["deletionTimestamp"] = _micro_rfc3339(_after(grace))
             p["metadata"]["deletionGracePeriodSeconds"] = grace
 
         updated = self.store.mutate("pods", ns, name, mark)

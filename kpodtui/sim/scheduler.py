@@ -1,4 +1,4 @@
-"""Scheduling onto the one node: resource fit and nodeSelector, with the scheduler's messages."""
+"""Scheduling onto the sim's nodes: resource fit and nodeSelector, with the scheduler's messages."""
 
 from __future__ import annotations
 
@@ -68,11 +68,17 @@ def _expr_matches(expr: Obj, labels: dict[str, str]) -> bool:
     return False
 
 
-def failed_scheduling_message(reasons: list[str]) -> str:
-    """``0/1 nodes are available: 1 Insufficient cpu. preemption: ...`` as the scheduler says it."""
-    parts = ", ".join(f"1 {r}" for r in sorted(reasons))
-    if reasons == ["node(s) didn't match Pod's node affinity/selector"]:
-        preemption = "0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+def failed_scheduling_message(per_node: list[list[str]]) -> str:
+    """``0/2 nodes are available: 2 Insufficient cpu. preemption: ...`` as the scheduler says it,
+    from each node's reasons (one list per node)."""
+    counts: dict[str, int] = {}
+    for reasons in per_node:
+        for r in reasons:
+            counts[r] = counts.get(r, 0) + 1
+    n = len(per_node)
+    parts = ", ".join(f"{c} {r}" for r, c in sorted(counts.items()))
+    if set(counts) == {"node(s) didn't match Pod's node affinity/selector"}:
+        preemption = f"0/{n} nodes are available: {n} Preemption is not helpful for scheduling."
     else:
-        preemption = "0/1 nodes are available: 1 No preemption victims found for incoming pod."
-    return f"0/1 nodes are available: {parts}. preemption: {preemption}"
+        preemption = f"0/{n} nodes are available: {n} No preemption victims found for incoming pod."
+    return f"0/{n} nodes are available: {parts}. preemption: {preemption}"

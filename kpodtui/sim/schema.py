@@ -92,7 +92,19 @@ def _scalar(value: Any, typ: str, path: str) -> Any:
     if want is not None and (not isinstance(value, want) or (typ == "int" and isinstance(value, bool))):
         raise WrongType(f"json: cannot unmarshal {_json_type(value)} into Go struct field .{path} "
                         f"of type {_GO_TYPES[typ]}")
+    if typ == "int":
+        bits = 64 if path.rpartition(".")[2].split("[")[0] in _INT64_FIELDS else 32
+        if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+            raise WrongType(f"json: cannot unmarshal number {value} into Go struct field .{path} of type int{bits}")
     return value
+
+
+# core/v1 fields that are int64 in Go (the client's models say only "int"); the others are int32
+_INT64_FIELDS = frozenset({
+    "terminationGracePeriodSeconds", "activeDeadlineSeconds", "deletionGracePeriodSeconds", "generation",
+    "observedGeneration", "runAsUser", "runAsGroup", "fsGroup", "supplementalGroups", "gracePeriodSeconds",
+    "expirationSeconds", "sizeBytes",
+})
 
 
 def _walk(value: Any, typ: str, path: str, found: list[str]) -> Any:

@@ -142,6 +142,11 @@ class KpodApp(App[int]):
         self.run_worker(self._build_backend, thread=True, exit_on_error=False, group="backend", name="backend")
 
     def _build_backend(self) -> None:
+        from kpodtui.history.trouble import (  # (in the worker, after the first frame)
+            HistoryDamaged,
+            HistoryLocked,
+        )
+
         try:
             if self._backend_factory is None:
                 # the engine: after the first frame
@@ -151,11 +156,21 @@ class KpodApp(App[int]):
             else:
                 self.backend = self._backend_factory()
             error = None
+            if hasattr(self.backend, "on_fatal"):  # a damaged history met later ends the app (exit 2)
+                self.backend.on_fatal = lambda exc: self.call_from_thread(self._fatal, exc)
+        except (HistoryDamaged, HistoryLocked) as exc:
+            self.call_from_thread(self._fatal, exc)
+            return
         except Exception as exc:  # the app stays usable to browse and edit specs
             error = f"{type(exc).__name__}: {exc}"
         self.backend_error = error
         self._backend_ready.set()
         self.post_message(BackendReady(error))
+
+    def _fatal(self, exc: KpodtuiError) -> None:
+        """End the app with ``exc``: the CLI says it on one line once the terminal is back."""
+        self.fatal_error = exc
+        self.exit(EXIT_BAD_INPUT)
 
     def wait_backend(self, timeout: float = 120.0) -> Backend:
         """In a worker: the backend once it is ready (raises if it failed to load)."""

@@ -27,7 +27,7 @@ def backend_factory(args: argparse.Namespace):
             from kpodtui.sim.cluster import SimCluster
 
             workdir = paths.data_dir() / "sim"
-            workdir.mkdir(parents=True, exist_ok=True)
+            workdir.mkdir(parents=True, exist_ok=True, mode=0o700)  # (its kubeconfig holds a token)
             sim = SimCluster.start(workdir=workdir)
             kubeconfig = str(sim.kubeconfig_path)
         return EngineBackend(

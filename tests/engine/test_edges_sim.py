@@ -156,3 +156,55 @@ def test_a_pod_deleted_by_someone_else_is_said_so_with_its_last_states(run_spec,
     assert "returned a failure" not in result.report
     record = run.history.get_run(run.run_id)
     assert (record.outcome, record.pod_deleted, record.reason) == ("failed", True, "Deleted")
+
+
+def _big(cpu: str, extra: str = "") -> str:
+    return (f"task_id: big\nimage: busybox\ncmds: [sh, -c, 'echo ran']\n"
+            f"container_resources: {{requests: {{cpu: '{cpu}'}}}}\n{extra}")
+
+
+def test_an_unschedulable_pod_runs_once_the_autoscaler_adds_a_node(run_spec, sim):
+    """FailedScheduling comes first, the scale-up after (a node pool scaling from zero): the run
+    waits as the reference does, saying the scheduler's message and the autoscaler's events,
+    and the pod runs on the new node. It used to fail 0.2 s after the first Unschedulable."""
+    from kpodtui.engine.events import ClusterEvent
+    from kpodtui.sim.node import NodeConfig
+
+    sim.add_autoscaler(NodeConfig(cpu="16"), group="big-pool", react_seconds=0.5, add_seconds=1.0)
+    result, col, run = run_spec(_big("8"), timeout=60)
+    assert result.outcome == "succeeded", result.report
+    assert col.lines("base") == ["ran"]
+    reasons = [e.reason for e in col.of(ClusterEvent)]
+    assert reasons.index("FailedScheduling") < reasons.index("TriggeredScaleUp") < reasons.index("Scheduled")
+    scale_up = next(e for e in col.of(ClusterEvent) if e.reason == "TriggeredScaleUp")
+    assert scale_up.message == "pod triggered scale-up: [{big-pool 0->1 (max: 3)}]"
+    said = [e.text for e in col.of(StatusMessage)]
+    assert "waiting up to 120s for the pod to be scheduled" in said
+    assert any(t.startswith("Pending: Unschedulable: 0/1 nodes are available: 1 Insufficient cpu.") for t in said), said
+    node = sim.call(lambda: [n.name for n in sim.kubelet.nodes])[-1]
+    assert node.startswith("big-pool-")
+    assert any(e.reason == "Scheduled" and e.message.endswith(f"to {node}") for e in col.of(ClusterEvent))
+
+
+def test_no_node_group_that_can_fit_the_pod_fails_it_early(run_spec, sim):
+    from kpodtui.sim.node import NodeConfig
+
+    sim.add_autoscaler(NodeConfig(cpu="16"), react_seconds=0.2)
+    started = time.monotonic()
+    result, _, _ = run_spec(_big("64"), timeout=60)
+    assert result.outcome == "failed" and time.monotonic() - started < 30, "not the 120 s schedule timeout"
+    assert "no node group of the cluster autoscaler can fit the pod: pod didn't trigger scale-up: " \
+           "1 Insufficient cpu" in result.report
+    assert result.detail["reason"] == "Unschedulable"
+
+
+def test_a_node_group_at_its_maximum_is_waited_for(run_spec, sim):
+    """'max node group size reached' may change (a node leaves): the run waits out its timeout."""
+    from kpodtui.sim.node import NodeConfig
+
+    sim.add_autoscaler(NodeConfig(cpu="16"), max_size=0, react_seconds=0.2)
+    started = time.monotonic()
+    result, col, _ = run_spec(_big("8", "schedule_timeout_seconds: 3\n"), timeout=60)
+    assert result.outcome == "failed" and time.monotonic() - started >= 3
+    assert "the pod was not scheduled within 3s" in result.report
+    assert "NotTriggerScaleUp: pod didn't trigger scale-up: 1 max node group size reached" in result.report

@@ -62,16 +62,6 @@ def test_missing_configmap_fails_fast(run_spec):
     assert time.monotonic() - started < 20
 
 
-def test_unschedulable_fails_fast_with_the_schedulers_reason(run_spec):
-    spec = "task_id: nowhere\nimage: busybox\ncmds: ['true']\nnode_selector: {disk: none}\n"
-    started = time.monotonic()
-    result, _, _ = run_spec(spec)
-    assert result.outcome == "failed"
-    assert "cannot be scheduled: Unschedulable" in result.report
-    assert "node(s) didn't match Pod's node affinity/selector" in result.report
-    assert time.monotonic() - started < 20  # not the default 120 s schedule timeout
-
-
 def test_unschedulable_waits_when_the_user_asked_to(run_spec):
     # An explicit schedule_timeout_seconds means "I expect to wait for capacity".
     spec = "task_id: nowhere\nimage: busybox\ncmds: ['true']\nnode_selector: {disk: none}\nschedule_timeout_seconds: 2\n"

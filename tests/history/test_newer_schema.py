@@ -34,7 +34,7 @@ def test_a_damaged_history_is_one_clear_line_and_kept_as_it_is(_hermetic_home, c
     for argv in (["runs"], ["run", "--sim", "sample_tasks/hello.yaml"]):
         assert main(argv) == 2
         err = capsys.readouterr().err
-        assert err.startswith(f"kpodtui: error: the run history {db} cannot be opened (file is not a database)")
+        assert err.startswith(f"kpodtui: error: the run history {db} looks damaged (file is not a database)")
         assert "move it aside" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert db.read_bytes() == before  # never "repaired" over
 

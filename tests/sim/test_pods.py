@@ -181,7 +181,7 @@ def test_delete_returns_the_pod_with_deletion_timestamp(v1, sim):
 
 
 def test_delete_options_body_and_propagation(v1):
-    v1.create_namespaced_pod("default", pod_body("p1"))
+    v1.create_namespaced_pod("default", pod_body("p1", nodeName="elsewhere"))  # on a node: graceful
     deleted = v1.delete_namespaced_pod("p1", "default", body=client.V1DeleteOptions(
         grace_period_seconds=5, propagation_policy="Foreground"))
     assert deleted.metadata.deletion_grace_period_seconds == 5
@@ -190,8 +190,21 @@ def test_delete_options_body_and_propagation(v1):
 
 
 def test_delete_uses_the_pods_grace_period_by_default(v1):
-    v1.create_namespaced_pod("default", pod_body("p1", terminationGracePeriodSeconds=7))
+    v1.create_namespaced_pod("default", pod_body("p1", terminationGracePeriodSeconds=7, nodeName="elsewhere"))
     assert v1.delete_namespaced_pod("p1", "default").metadata.deletion_grace_period_seconds == 7
+
+
+def test_delete_grace_follows_the_pod_strategy(v1):
+    """CheckGracefulDelete: a pod on no node, or whose containers all ended, goes at once
+    whatever grace was asked; a negative grace period is 1 s."""
+    v1.create_namespaced_pod("default", pod_body("p1", nodeName="elsewhere"))
+    assert v1.delete_namespaced_pod("p1", "default", grace_period_seconds=-5).metadata \
+        .deletion_grace_period_seconds == 1
+    v1.create_namespaced_pod("default", pod_body("p2", {"x": "y"}, nodeSelector={"no": "such-node"}))
+    assert v1.delete_namespaced_pod("p2", "default", grace_period_seconds=30).metadata \
+        .deletion_grace_period_seconds == 0
+    with pytest.raises(NotFoundException):
+        v1.read_namespaced_pod("p2", "default")
 
 
 def test_delete_collection(v1):
@@ -205,3 +218,24 @@ def test_dry_run_create_stores_nothing(v1):
     v1.create_namespaced_pod("default", pod_body("p1"), dry_run="All")
     with pytest.raises(NotFoundException):
         v1.read_namespaced_pod("p1", "default")
+
+
+def test_grace_periods_beyond_int64_are_refused_as_go_decodes_them(v1, raw):
+    """Go's decoder refuses a number beyond int64 with 400 before anything is done: a pod is
+    not created, a delete leaves the pod as it was (the sim answered 500 and kept it half-deleted)."""
+    too_big = 2**63
+    json_type = {"Content-Type": "application/json"}
+    r = raw("POST", "/api/v1/namespaces/default/pods",
+            json.dumps(pod_body("huge", terminationGracePeriodSeconds=too_big)), json_type)
+    assert r.status == 400 and f"cannot unmarshal number {too_big} into Go struct field " \
+        ".spec.terminationGracePeriodSeconds of type int64" in r.json()["message"]
+    v1.create_namespaced_pod("default", pod_body("p1", nodeName="elsewhere"))
+    r = raw("DELETE", "/api/v1/namespaces/default/pods/p1", json.dumps({"gracePeriodSeconds": too_big}), json_type)
+    assert (r.status, r.json()["message"]) == (400, f"json: cannot unmarshal number {too_big} into Go struct "
+                                                    "field DeleteOptions.gracePeriodSeconds of type int64")
+    r = raw("DELETE", f"/api/v1/namespaces/default/pods/p1?gracePeriodSeconds={too_big}")
+    assert r.status == 400 and "value out of range" in r.json()["message"]
+    assert not v1.read_namespaced_pod("p1", "default").metadata.deletion_timestamp
+    # within int64 but centuries long: accepted, as the apiserver accepts it
+    deleted = v1.delete_namespaced_pod("p1", "default", grace_period_seconds=10**15)
+    assert deleted.metadata.deletion_grace_period_seconds == 10**15 and deleted.metadata.deletion_timestamp

@@ -168,3 +168,19 @@ def test_big_log_tail_is_fast(api):
     assert api.read_namespaced_pod_log("big", "default", tail_lines=2) == "199999\n200000\n"
     assert len(api.read_namespaced_pod_log("big", "default", timestamps=True).splitlines()) == 200000
     assert time.monotonic() - start < 3
+
+
+def test_a_50_mb_line_without_newline_gets_no_timestamps_inside(api):
+    """The CRI logger cuts a huge line every 16 KiB, each piece a line of its own. The sim flushed
+    the pieces without their newline: a timestamp landed inside the line every 64 KiB read."""
+    size = 50 * 1024 * 1024 + 100
+    api.create_namespaced_pod("default", pod("huge", sh("main", f"head -c {size} /dev/zero | tr '\\0' x")))
+    wait_phase(api, "huge", timeout=60)
+    resp = api.read_namespaced_pod_log("huge", "default", follow=True, timestamps=True, _preload_content=False)
+    data = b"".join(resp.stream(amt=None, decode_content=False))
+    resp.release_conn()
+    lines = data.split(b"\n")
+    assert len(lines[-1]) == 31 + 100  # the last piece has no newline, as the container wrote none
+    assert all(re.match(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z x+$", ln) for ln in lines), "a stamp inside a line"
+    bodies = [len(ln) - 31 for ln in lines]
+    assert sum(bodies) == size and max(bodies) == 16 * 1024

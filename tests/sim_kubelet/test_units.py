@@ -94,9 +94,13 @@ def test_scheduler_messages():
     big = {"spec": {"containers": [{"resources": {"requests": {"cpu": "1500m"}}}]}}
     assert unfit_reasons(big, node, []) == []
     assert unfit_reasons(big, node, [big]) == ["Insufficient cpu"]
-    assert failed_scheduling_message(["Insufficient cpu"]) == (
+    assert failed_scheduling_message([["Insufficient cpu"]]) == (
         "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: "
         "1 No preemption victims found for incoming pod.")
+    # a node per reason list, counted per reason as the scheduler counts nodes
+    assert failed_scheduling_message([["Insufficient cpu"], ["Insufficient cpu", "Insufficient memory"]]) == (
+        "0/2 nodes are available: 2 Insufficient cpu, 1 Insufficient memory. preemption: 0/2 nodes are "
+        "available: 2 No preemption victims found for incoming pod.")
     arm = {"spec": {"containers": [{}], "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
         "nodeSelectorTerms": [{"matchExpressions": [{"key": "kubernetes.io/os", "operator": "In",
                                                      "values": ["windows"]}]}]}}}}}

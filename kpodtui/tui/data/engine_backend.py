@@ -9,14 +9,17 @@ starts it; kill and keep call the run's own methods.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from kpodtui.engine.events import RunFinished
 from kpodtui.engine.report import mask_pod
 from kpodtui.engine.run import Run, RunService
+from kpodtui.errors import KpodtuiError
 from kpodtui.history import History
 from kpodtui.history.tail import LogTail
+from kpodtui.history.trouble import HistoryDamaged
 from kpodtui.kube.config import ClusterTarget
 from kpodtui.loglines import LogLine
 from kpodtui.pod import manifest_yaml
@@ -61,6 +64,8 @@ class EngineBackend:
         sim: Any = None,
     ) -> None:
         self.sim = sim
+        #: told (from an engine thread) of an error that must end the app: a damaged history
+        self.on_fatal: Callable[[KpodtuiError], None] | None = None
         self.history = History.open()
         self._lock = threading.Lock()
         # the app follows many runs at once: each writes through its own history connection
@@ -117,8 +122,19 @@ class EngineBackend:
         task id is refused, as ``kpodtui run --task`` refuses it."""
         spec, text = load_task(path, text, task_id, overrides)
         run = self.service.launch(spec, spec_path=str(path.resolve()) if path else None, spec_text=text,
-                                  detach=False, subscriber=subscriber)
+                                  detach=False, subscriber=subscriber, start=False)
+        run.subscribe(self._fatal_watch(run))
+        run.start()
         return EngineHandle(run)
+
+    def _fatal_watch(self, run: Run) -> Subscriber:
+        """A damaged history met by a run ends the app as it ends every command (one line, exit 2)."""
+
+        def watch(event: Any) -> None:
+            if isinstance(event, RunFinished) and isinstance(run.failed_with, HistoryDamaged) and self.on_fatal:
+                self.on_fatal(run.failed_with)
+
+        return watch
 
     def reattach(self, run_id: str, subscriber: Subscriber) -> EngineHandle:
         with self._lock:

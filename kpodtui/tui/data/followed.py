@@ -13,6 +13,7 @@ only; the engine's threads only ever touch the feeds.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,8 +124,11 @@ class FollowedRuns:
 def save_log(run_id: str, lines: Sequence[Line]) -> Path:
     """Write a run's whole log (``timestamp [container] text``) under the saved-logs folder."""
     folder = paths.saved_logs_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     dest = folder / f"{run_id}.log"
-    with dest.open("w", encoding="utf-8") as fh:
+    # private, as everything kpodtui writes (a log may hold what a task should not show others)
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # (a file saved before, with wider rights)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(SAVED_LAYOUT.join(lines))
     return dest
