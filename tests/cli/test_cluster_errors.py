@@ -58,7 +58,7 @@ def test_wrong_ca_fails_at_once_naming_tls_and_the_kubeconfig(sim, tmp_path, cap
     line = _assert_one_line_error(capsys.readouterr().err, "certificate", "certificate-authority")
     assert "HTTPSConnectionPool" not in line and "Max retries" not in line
     # A certificate that is not trusted will not become trusted by retrying.
-    assert took < 5, f"took {took:.1f}s: a TLS verification failure was retried"
+    assert took < 20, f"took {took:.1f}s: a TLS verification failure was retried (for up to 60 s)"
     record = _only_run()
     assert record.outcome == "error" and not record.pod_name
     assert "certificate" in (record.failure_report or "")
@@ -115,7 +115,7 @@ def test_forbidden_watch_fails_fast_as_a_cluster_error(sim, sim_kubeconfig, caps
     sim.forbid("default", verbs=["list", "watch"], resources=["pods"])
     started = time.monotonic()
     assert main(["run", HELLO]) == 4
-    assert time.monotonic() - started < 10, "a 403 on the watch was waited out"
+    assert time.monotonic() - started < 25, "a 403 on the watch was waited out (30 s)"
     _assert_one_line_error(capsys.readouterr().err, "forbidden", 'cannot list resource "pods"', "RBAC")
     record = _only_run()
     assert record.state == "finished" and record.outcome == "error"

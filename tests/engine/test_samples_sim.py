@@ -86,7 +86,8 @@ def _check_sample(sample: str, result, col, took: float) -> None:
     elif sample == "bad_image":
         assert "ErrImagePull" in result.report or "ImagePullBackOff" in result.report
         assert "registry.invalid" in result.report
-        assert took < 15, "fails fast, well before the 20 s startup timeout"
+        assert "did not start within" not in result.report, "fails fast, not at the startup timeout"
+        assert took < 60
     # the one word said beside the verdict (headless last line, JSON, the app's outcome)
     reasons = {"deadline": {"DeadlineExceeded"}, "bad_image": {"ErrImagePull", "ImagePullBackOff"}}
     assert result.detail.get("reason") in reasons.get(sample, {None}), result.detail

@@ -4,6 +4,7 @@ end because the cluster refused or could not be reached."""
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 
@@ -152,3 +153,24 @@ def test_runs_the_cluster_refused_or_never_answered_end_as_error(sim, tmp_path, 
     assert [(r.state, r.outcome, r.pod_name) for r in runs] == [("finished", "error", None)] * 2
     assert runs[0].failure_report.startswith("no pod was created: cannot reach the cluster")
     assert main(["attach", runs[1].id]) == 4, "the exit code a recorded error says again"
+
+
+def test_a_pod_deleted_outside_kpodtui_is_said_so_exit_1(sim, tmp_path):
+    spec = tmp_path / "victim.yaml"
+    spec.write_text("task_id: victim\nimage: busybox\ntermination_grace_period: 1\n"
+                    "cmds: [sh, -c, 'echo up; sleep 60']\n")
+    proc = Proc("run", str(spec), "--kubeconfig", str(sim.kubeconfig_path), "--json")
+    run_id = proc.run_id()
+    proc.wait_for(lambda: "[base] up" in proc.out)
+    record = History.open().get_run(run_id)
+    from kubernetes import client, config
+
+    api = config.new_client_from_config(config_file=str(sim.kubeconfig_path))
+    client.CoreV1Api(api).delete_namespaced_pod(record.pod_name, "default")  # kubectl delete pod
+    api.close()
+    assert proc.finish() == 1, proc.err
+    said = "\n".join(proc.err)
+    assert f"Pod {record.pod_name} was deleted outside kpodtui" in said and "last known container states" in said
+    assert "returned a failure" not in said and "pod kept" not in said
+    summary = json.loads(proc.out[-1])
+    assert (summary["outcome"], summary["pod_deleted"], summary["reason"]) == ("failed", True, "Deleted")

@@ -22,7 +22,7 @@ def sh(name: str, script: str, image: str = "busybox:1.36", **extra: Any) -> dic
     return {"name": name, "image": image, "command": ["sh", "-c", script], **extra}
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+def wait_for(check: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
     """Poll ``check`` until it returns something truthy (returned); fail after ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:
@@ -34,7 +34,7 @@ def wait_for(check: Callable[[], Any], timeout: float = 10.0, what: str = "condi
         time.sleep(0.02)
 
 
-def wait_phase(api: Any, name: str, phases: tuple[str, ...] = ("Succeeded", "Failed"), timeout: float = 10.0) -> Any:
+def wait_phase(api: Any, name: str, phases: tuple[str, ...] = ("Succeeded", "Failed"), timeout: float = 30.0) -> Any:
     """Wait until pod ``name`` is in one of ``phases``; the pod."""
 
     def check() -> Any:
@@ -57,7 +57,7 @@ def events(api: Any, name: str) -> list[tuple[str, str, str]]:
     return [(e.type, e.reason, e.message) for e in items]
 
 
-def wait_event(api: Any, name: str, reason: str, timeout: float = 10.0) -> tuple[str, str, str]:
+def wait_event(api: Any, name: str, reason: str, timeout: float = 30.0) -> tuple[str, str, str]:
     """Wait for an event with ``reason`` about pod ``name``; the event."""
     return wait_for(lambda: next((e for e in events(api, name) if e[1] == reason), None), timeout,
                     f"event {reason} for {name}")

@@ -126,13 +126,14 @@ def test_xcom_sidecar_pattern_end_to_end(api):
     api.create_namespaced_pod("default", body)
 
     def base_done():
+        # the base may end before the sidecar has even started (both start together; a busy
+        # machine starts one late): the state this test is about is both at once
         p = api.read_namespaced_pod("xcom", "default")
-        cs = container_status(p, "base")
-        return p if cs is not None and cs.state.terminated else None
+        cs, side = container_status(p, "base"), container_status(p, "airflow-xcom-sidecar")
+        return p if cs is not None and cs.state.terminated and side is not None and side.state.running else None
 
-    p = wait_for(base_done, what="base container done")
+    p = wait_for(base_done, what="base container done, the sidecar running")
     assert p.status.phase == "Running"
-    assert container_status(p, "airflow-xcom-sidecar").state.running is not None
 
     result = stream(api.connect_get_namespaced_pod_exec, "xcom", "default", container="airflow-xcom-sidecar",
                     command=["/bin/sh", "-c", READ_XCOM], stdin=False, stdout=True, stderr=True, tty=False,

@@ -52,7 +52,7 @@ def _stable_ui(monkeypatch):
     clock.freeze(None)
 
 
-async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 30.0, what: str = "") -> None:
     """Pause the pilot until ``condition()`` holds (fails after ``timeout`` seconds)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():

@@ -139,14 +139,23 @@ async def test_pod_yaml_masks_values_that_look_secret(cluster, tmp_path):
 
 
 async def test_keep_leaves_the_pod(cluster, tmp_path):
-    spec = tmp_path / "short.yaml"
-    spec.write_text(LOOP_SPEC.replace("600", "60"))  # 3 s: still live when "k" is pressed, even under load
+    from kpodtui.history import History
+
+    gate = tmp_path / "go"
+    spec = tmp_path / "gated.yaml"
+    # the task waits for the gate: still live when "k" is pressed, however busy the machine
+    spec.write_text(f"task_id: gated\nimage: busybox\ncmds: [sh, -c, 'echo up; while [ ! -e {gate} ]; "
+                    "do sleep 0.02; done; echo done']\n")
     async with engine_app(cluster).run_test(size=(140, 40)) as pilot:
         screen = await launch(pilot, spec)
         model = screen.followed.model
         await wait_for(pilot, lambda: model.pod_name is not None, timeout=60, what="pod")
-        assert model.finished is None, "the run ended before keep was pressed: the test proves nothing"
         await pilot.press("k")
+        history = History.open()
+        await wait_for(pilot, lambda: history.get_run(model.run_id).on_finish_action == "keep_pod", timeout=30,
+                       what="the keep recorded")
+        assert model.finished is None
+        gate.touch()
         await wait_for(pilot, lambda: model.finished is not None, timeout=60, what="verdict")
         assert model.finished.outcome == "succeeded"
         assert not model.finished.pod_deleted

@@ -247,7 +247,7 @@ async def test_a_damaged_history_quits_the_app_with_one_line_rather_than_show_no
             if not app.is_running:
                 break
             await pilot.pause(0.02)
-    assert isinstance(app.fatal_error, BadInputError) and "cannot be opened" in str(app.fatal_error)
+    assert isinstance(app.fatal_error, BadInputError) and "looks damaged" in str(app.fatal_error)
     assert app.return_value == 2
 
 

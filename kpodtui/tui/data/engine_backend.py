@@ -9,6 +9,7 @@ starts it; kill and keep call the run's own methods.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -171,8 +172,33 @@ class EngineBackend:
         return note + manifest_yaml(masked) if masked != pod else manifest_yaml(masked)
 
     def close(self) -> None:
-        """Leave live runs to their pods (their daemon threads end with the process)."""
+        """Leave live runs to their pods (their daemon threads end with the process); with an
+        in-process sim (``--sim``) they end with it instead, recorded as killed."""
+        if self.sim is not None:
+            self._end_runs_with_the_sim()
         with self._lock:
             self.history.close()
         if self.sim is not None:
             self.sim.stop()
+
+    def _end_runs_with_the_sim(self, patience: float = 20.0) -> None:
+        """The cluster lives in this process: its runs cannot outlive it. Each is killed (not
+        waiting for grace periods) and its verdict recorded before the cluster stops."""
+        runs = [run for run in list(self.service.runs.values()) if not run.done.is_set()]
+        for run in runs:
+            try:
+                run.kill()
+                run.hurry()
+            except Exception:  # noqa: BLE001 - the verdict below still comes
+                pass
+        deadline = time.monotonic() + patience
+        for run in runs:
+            run.done.wait(max(0.0, deadline - time.monotonic()))
+        # runs on this cluster nobody here follows (detached earlier): killed with it
+        kubeconfig = str(self.sim.kubeconfig_path)
+        with self._lock:
+            for record in self.history.live_runs():
+                if record.kubeconfig == kubeconfig:
+                    self.history.update_run(record.id, kill_requested=1)
+                    self.history.record_kill_if_unfollowed(
+                        record.id, "killed on request: the simulated cluster stopped with the app", True)
