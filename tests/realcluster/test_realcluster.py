@@ -86,7 +86,11 @@ def test_kill(cluster):
     run.kill()
     result = run.wait(120)
     assert result is not None and result.outcome == "killed"
-    assert any(isinstance(e, StatusMessage) and "deleted" in e.text for e in ev.all)
+    # the kill says what it did to which pod; the run waits out the 1 s grace, so the verdict can
+    # say the pod is gone ("deleted" only once the API says so)
+    assert any(isinstance(e, StatusMessage) and e.text.startswith("killed:") and run.pod_name in e.text
+               for e in ev.all)
+    assert result.pod_deleted, result.report
     assert cluster.api.get_pod(run.namespace, run.pod_name) is None or run.context.wait_until(
         lambda: run.pod is None, 60
     )
