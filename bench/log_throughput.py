@@ -1,184 +1,151 @@
-"""Lines per second from one container's log stream to headless stdout.
+"""The headless log path end to end, beside ``kubectl logs -f`` of an identical pod.
 
-The whole client path kpodtui runs for ``kpodtui run``: the official client's
-transport (``call_api``, ``resp.stream()``), line splitting with the resume
-filter, the log file on disk, the ``LogBatch`` event and the headless printer
-(writing to /dev/null). The stream comes from a minimal chunked HTTP server in
-this process that serves a pod log the way the kubelet does (``<RFC3339Nano>
-<line>\\n``, 100-byte lines, 64 KiB chunks) so the server is never the limit.
+A simulated cluster runs in its own process (``kpodtui sim``). Each round, for short lines
+and for 1 KB lines:
 
-    .venv/bin/python bench/log_throughput.py [--lines 1000000] [--chunk 65536]
+- ``kpodtui run SPEC`` (a fresh process: it creates the pod, watches it, follows its log,
+  writes the log file, prints ``[base] line`` to stdout, deletes the pod at the end);
+- ``kubectl logs -f`` of a pod built from the same spec (``kpodtui dry-run``, created with
+  ``kubectl create``, followed once it runs).
 
-With ``--sim`` the log comes from the simulated cluster's real log endpoint
-instead: a pod whose container writes ``--lines`` lines of 100 bytes (with the
-kubelet's timestamp) runs to completion, then its log is followed as
-``kpodtui run`` follows it. Server and client then share the machine's cores,
-so this is the end-to-end figure; the default mode is the client side alone.
+The pod sleeps 1 s, then ``cat``s a prepared file of numbered lines (as fast as a pipe
+goes), so both clients are connected before the flood and read it as fast as they can.
+Each client's stdout is a pipe the bench drains in 1 MiB reads (as cheap for the writer as
+/dev/null); the figure is lines / (last byte - first byte) on that pipe, and everything
+printed is hashed against the expected output: every line exactly once, in order. For
+kpodtui the log file in the history is checked too (its line count). The two are
+interleaved round by round (the order alternating) and repeated.
 
-    .venv/bin/python bench/log_throughput.py --sim [--lines 1000000]
+    .venv/bin/python bench/log_throughput.py [--rounds 5] [--short 2000000] [--long 200000]
 
-Target: at least 200,000 lines/s of 100 bytes.
+Printed: lines/s median (min-max) for each, the ratio kpodtui/kubectl (>= 1.0: as fast),
+each client's CPU seconds and peak RSS.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import socket
+import hashlib
+import shutil
+import subprocess
+import sys
 import tempfile
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import yaml
 
-def make_server(lines: int, chunk: int) -> ThreadingHTTPServer:
-    ts = "2026-01-01T00:00:00.000000000Z "
-    body_line = (ts + "x" * (100 - len(ts) - 1) + "\n").encode()
-    per_chunk = max(1, chunk // len(body_line))
-    blob = body_line * per_chunk
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (  # noqa: E402
+    KPODTUI,
+    SimProcess,
+    bench_env,
+    interleave,
+    median,
+    quiet_machine_note,
+    run_metered,
+    spread,
+)
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *a):  # quiet
-            pass
-
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            left = lines
-            while left > 0:
-                n = min(per_chunk, left)
-                data = blob if n == per_chunk else body_line * n
-                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-                left -= n
-            self.wfile.write(b"0\r\n\r\n")
-
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv
+PREFIX = b"[base] "
 
 
-def main() -> None:
+def make_lines(path: Path, count: int, size: int) -> tuple[str, str]:
+    """A file of ``count`` unique lines of ``size`` bytes (newline included); the hashes of what
+    ``kubectl logs`` and ``kpodtui run`` print of it."""
+    raw = hashlib.blake2b(digest_size=16)
+    ours = hashlib.blake2b(digest_size=16)
+    pad = b"x" * size
+    with path.open("wb") as fh:
+        for start in range(0, count, 10_000):
+            block = b"".join(b"line %012d " % i + pad[: size - 19] + b"\n" for i in range(start, min(count, start + 10_000)))
+            fh.write(block)
+            raw.update(block)
+            ours.update(PREFIX + block[:-1].replace(b"\n", b"\n" + PREFIX) + b"\n")
+    return raw.hexdigest(), ours.hexdigest()
+
+
+def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--lines", type=int, default=1_000_000)
-    ap.add_argument("--chunk", type=int, default=65536)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--sim", action="store_true", help="read from the simulated cluster's log endpoint")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--short", type=int, default=2_000_000, help="short lines (64 B) per run")
+    ap.add_argument("--long", type=int, default=200_000, help="1 KB lines per run")
+    ap.add_argument("--only", choices=["short", "long"])
     args = ap.parse_args()
-    home = tempfile.mkdtemp(prefix="kpodtui-bench-")
-    os.environ["KPODTUI_HOME"] = home
-    if args.sim:
-        sim_mode(args)
-        return
-
-    from kpodtui.engine.events import LogBatch
-    from kpodtui.headless.output import HeadlessPrinter
-    from kpodtui.history import History, RunRecord
-    from kpodtui.kube.api import KubeApi
-    from kpodtui.kube.config import ClusterTarget, connect
-    from kpodtui.kube.logs import LogFollower
-
-    srv = make_server(args.lines, args.chunk)
-    kc = Path(home) / "kubeconfig"
-    kc.write_text(
-        f"clusters:\n- name: b\n  cluster: {{server: 'http://127.0.0.1:{srv.server_address[1]}'}}\n"
-        "contexts:\n- name: b\n  context: {cluster: b}\ncurrent-context: b\n"
-    )
-    api = KubeApi(connect(ClusterTarget(kubeconfig=str(kc))))
-    history = History.open()
-    results = []
-    for i in range(args.repeat):
-        run_id = f"bench{i}"
-        history.add_run(RunRecord(id=run_id, task_id="bench"))
-        writer = history.open_log(run_id, "base")
-        sink = open(os.devnull, "wb")  # noqa: SIM115 - closed below
-        printer = HeadlessPrinter(out=sink)
-
-        def deliver(lines, writer=writer, printer=printer, run_id=run_id):
-            writer.append(lines)
-            printer(LogBatch(run_id, tuple(lines)))
-
-        f = LogFollower(api, "default", "p", "base", writer.cursor, deliver, finished=lambda: True)
-        t0 = time.perf_counter()
-        f.start().join(300)
-        dt = time.perf_counter() - t0
-        sink.close()
-        writer.close()
-        assert printer.lines == args.lines, (printer.lines, args.lines)
-        results.append(args.lines / dt)
-        print(f"run {i + 1}: {args.lines:,} lines in {dt:.2f}s = {args.lines / dt:,.0f} lines/s")
-    results.sort()
-    print(f"median: {results[len(results) // 2]:,.0f} lines/s of 100 bytes "
-          f"(chunks of {args.chunk} B; target >= 200,000) [{socket.gethostname()}]")
-    srv.shutdown()
-
-
-def follow_once(api, namespace: str, pod: str, run_id: str, expect: int) -> float:
-    """Follow one container log to its end through the headless path; seconds taken."""
-    from kpodtui.engine.events import LogBatch
-    from kpodtui.headless.output import HeadlessPrinter
-    from kpodtui.history import History, RunRecord
-    from kpodtui.kube.logs import LogFollower
-
-    history = History.open()
-    history.add_run(RunRecord(id=run_id, task_id="bench"))
-    writer = history.open_log(run_id, "base")
-    with open(os.devnull, "wb") as sink:
-        printer = HeadlessPrinter(out=sink)
-
-        def deliver(lines):
-            writer.append(lines)
-            printer(LogBatch(run_id, tuple(lines)))
-
-        f = LogFollower(api, namespace, pod, "base", writer.cursor, deliver, finished=lambda: True)
-        t0 = time.perf_counter()
-        f.start().join(600)
-        took = time.perf_counter() - t0
-    writer.close()
-    history.close()
-    assert printer.lines == expect, (printer.lines, expect)
-    return took
-
-
-def sim_mode(args: argparse.Namespace) -> None:
-    """Lines/s from the sim's log endpoint (a finished container's log, followed)."""
-    from kpodtui.kube.api import KubeApi
-    from kpodtui.kube.config import ClusterTarget, connect
-    from kpodtui.sim.cluster import SimCluster
-
-    sim = SimCluster.start(workdir=Path(tempfile.mkdtemp(prefix="kpodtui-sim-")))
+    if shutil.which("kubectl") is None:
+        sys.exit("kubectl is needed (the peer)")
+    work = Path(tempfile.mkdtemp(prefix="kpodtui-logbench-"))
+    cases = {"short": (args.short, 64), "long": (args.long, 1024)}
+    if args.only:
+        cases = {args.only: cases[args.only]}
     try:
-        api = KubeApi(connect(ClusterTarget(kubeconfig=str(sim.kubeconfig_path))))
-        text = "x" * (100 - len("2026-01-01T00:00:00.000000000Z ") - 1)  # 100 bytes with the timestamp
-        pod = {
-            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "logbench"},
-            "spec": {"restartPolicy": "Never", "containers": [{
-                "name": "base", "image": "busybox",
-                "command": ["sh", "-c", f"yes {text} | head -n {args.lines}"]}]},
-        }  # fmt: skip
-        api.create_pod("default", pod, lambda: None)
-        t0 = time.perf_counter()
-        while True:
-            p = api.get_pod("default", "logbench") or {}
-            if (p.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
-                break
-            time.sleep(0.1)
-        print(f"container wrote {args.lines:,} lines in ~{time.perf_counter() - t0:.1f}s (sim kubelet)")
-        results = []
-        for i in range(args.repeat):
-            took = follow_once(api, "default", "logbench", f"simbench{i}", args.lines)
-            results.append(args.lines / took)
-            print(f"run {i + 1}: {args.lines:,} lines in {took:.2f}s = {args.lines / took:,.0f} lines/s")
-        results.sort()
-        print(f"median: {results[len(results) // 2]:,.0f} lines/s of 100 bytes from the sim's log endpoint "
-              f"to headless stdout (server and client on the same cores; target >= 200,000)")
+        with SimProcess(work / "sim") as sim:
+            for label, (count, size) in cases.items():
+                bench_case(sim, work, label, count, size, args.rounds)
     finally:
-        sim.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def bench_case(sim: SimProcess, work: Path, label: str, count: int, size: int, rounds: int) -> None:
+    data = work / f"{label}.txt"
+    raw_hash, our_hash = make_lines(data, count, size)
+    spec = work / f"{label}.yaml"
+    spec.write_text(yaml.safe_dump({
+        "task_id": f"flood-{label}", "image": "busybox:1.36", "cmds": ["sh", "-c"],
+        "arguments": [f"sleep 1; cat {data}"],
+    }))  # fmt: skip
+    env = bench_env(work)
+    manifest = yaml.safe_load(run_timed_out([*KPODTUI, "dry-run", str(spec)], env))
+    seq = iter(range(1_000_000))
+
+    def kpodtui() -> dict:
+        done, meter = run_metered([*KPODTUI, "run", "--kubeconfig", str(sim.kubeconfig), str(spec)], env)
+        if done.code != 0:
+            raise SystemExit(f"kpodtui run failed ({done.code}): {done.stderr}")
+        check(meter, count, our_hash, "kpodtui run")
+        logs = sorted((work / "home" / "logs").glob("*/base.log"), key=lambda p: p.stat().st_mtime)
+        on_disk = logs[-1].read_bytes().count(b"\n")
+        if on_disk != count:
+            raise SystemExit(f"kpodtui run: the log file holds {on_disk:,} lines, not {count:,}")
+        shutil.rmtree(logs[-1].parent)
+        return {"rate": count / meter.seconds, "cpu": done.cpu, "rss": done.rss_mb, "wall": done.wall}
+
+    def kubectl() -> dict:
+        name = f"kubectl-{label}-{next(seq)}"
+        pod = dict(manifest, metadata={"name": name})
+        sim.kubectl("create", "-f", "-", stdin=yaml.safe_dump(pod))
+        sim.kubectl("wait", "--for=jsonpath={.status.phase}=Running", f"pod/{name}", "--timeout=60s", check=False)
+        done, meter = run_metered(["kubectl", "--kubeconfig", str(sim.kubeconfig), "logs", "-f", name])
+        if done.code != 0:
+            raise SystemExit(f"kubectl logs failed ({done.code}): {done.stderr}")
+        check(meter, count, raw_hash, "kubectl logs -f")
+        sim.kubectl("delete", "pod", name, "--wait=false", check=False)
+        return {"rate": count / meter.seconds, "cpu": done.cpu, "rss": done.rss_mb, "wall": done.wall}
+
+    results = interleave({"kpodtui": kpodtui, "kubectl": kubectl}, rounds)
+    ours = [r["rate"] for r in results["kpodtui"]]
+    peer = [r["rate"] for r in results["kubectl"]]
+    print(f"\n{label} lines: {count:,} x {size} B, end to end from a sim pod, {rounds} interleaved rounds "
+          f"({quiet_machine_note()})")
+    for name, rows in results.items():
+        cmd = "kpodtui run SPEC" if name == "kpodtui" else "kubectl logs -f POD"
+        print(f"  {cmd:22s} lines/s {spread([r['rate'] for r in rows]):40s} "
+              f"CPU {spread([r['cpu'] for r in rows], '{:.2f}')} s, "
+              f"peak RSS {spread([r['rss'] for r in rows], '{:.0f}')} MB, "
+              f"process wall {spread([r['wall'] for r in rows], '{:.2f}')} s")
+    print(f"  ratio kpodtui/kubectl (lines/s): {median(ours) / median(peer):.2f} "
+          f"(per round: {', '.join(f'{a / b:.2f}' for a, b in zip(ours, peer, strict=True))})")
+
+
+def run_timed_out(argv: list[str], env: dict[str, str]) -> str:
+    out = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
+    return out.stdout
+
+
+def check(meter, count: int, expected: str, who: str) -> None:
+    if meter.lines != count or meter.digest.hexdigest() != expected:
+        raise SystemExit(f"{who}: printed {meter.lines:,} lines of {count:,}, or not each exactly once in order")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

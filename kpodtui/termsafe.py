@@ -51,6 +51,12 @@ def escape(text: str, *, newlines: bool = True) -> str:
     return pattern.sub(lambda m: _visible(m.group()), text)
 
 
+def is_plain(text: str) -> bool:
+    """True when no line of ``text`` holds anything :func:`escape` would change (line breaks
+    and tabs aside): a whole chunk of log lines checked with one search."""
+    return _UNSAFE.search(text) is None
+
+
 def has_unsafe(text: str) -> bool:
     """True when :func:`escape` would change ``text`` (a line break included)."""
     return _UNSAFE_IN_LINE.search(text) is not None

@@ -6,7 +6,8 @@ called from engine threads and must not block (the app forwards them to its
 own thread, headless writes them to stdout/stderr).
 
 Log lines are always delivered in batches (one ``LogBatch`` per chunk read from
-a stream, never one event per line), so a front end can render per frame. ``LogLine``
+a stream, never one event per line, the lines kept as bytes in bulk), so a front
+end can write or render per chunk and per frame. ``LogLine``
 itself is defined below the engine (:mod:`kpodtui.loglines`) and re-exported here.
 """
 
@@ -15,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from kpodtui.loglines import LogLine
+from kpodtui.loglines import LogChunk, LogLine, chunks_of
 
 __all__ = [
-    "ClusterEvent", "ContainerState", "LogBatch", "LogGap", "LogLine", "LogStreamState", "Outcome", "PodAssigned",
+    "ClusterEvent", "ContainerState", "LogBatch", "LogChunk", "LogGap", "LogLine", "LogStreamState", "Outcome",
+    "PodAssigned",
     "PodStatusChanged", "RunEvent", "RunFinished", "StatusMessage", "XComResult",
 ]
 
@@ -104,9 +106,33 @@ class ClusterEvent(RunEvent):
 
 @dataclass(frozen=True, slots=True)
 class LogBatch(RunEvent):
-    """Lines read from one or more containers, in order per container."""
+    """Lines read from one or more containers, in order per container.
 
-    lines: tuple[LogLine, ...]
+    Held as :class:`~kpodtui.loglines.LogChunk` objects (bytes in bulk, one per
+    stream read: what a front end writes or splits at once); made from a sequence
+    of :class:`LogLine` too (``LogBatch(run_id, lines)``: grouped into chunks).
+    ``lines`` gives them as objects (made on demand: not for the hot path).
+    """
+
+    chunks: tuple[LogChunk, ...]
+
+    def __post_init__(self) -> None:
+        chunks = self.chunks
+        if isinstance(chunks, LogChunk):
+            chunks = (chunks,)
+        elif not isinstance(chunks, tuple) or (chunks and not isinstance(chunks[0], LogChunk)):
+            chunks = chunks_of(tuple(chunks))
+        object.__setattr__(self, "chunks", chunks)
+
+    @property
+    def lines(self) -> tuple[LogLine, ...]:
+        """Every line as a :class:`LogLine`."""
+        return tuple(line for chunk in self.chunks for line in chunk.lines())
+
+    @property
+    def count(self) -> int:
+        """How many lines."""
+        return sum(chunk.count for chunk in self.chunks)
 
 
 @dataclass(frozen=True, slots=True)

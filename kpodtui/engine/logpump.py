@@ -4,7 +4,8 @@ The pump owns one :class:`~kpodtui.kube.logs.LogFollower` per container,
 started as soon as that container has run (init containers while the pod is
 still Pending). Each batch a follower reads is, in this order: appended to the
 container's log file (so a crash never loses a line that was shown), passed to
-``progress_callback``, and published as one ``LogBatch``. Cursors go to the
+``progress_callback`` (line by line, only when there is one), and published as
+one ``LogBatch``: a chunk of bytes, never an object per line. Cursors go to the
 history every ~0.5 s.
 
 A log file that cannot be written (no space left) does not stop the lines: they
@@ -23,7 +24,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from kpodtui.engine.events import LogBatch, LogGap, LogLine, LogStreamState, StatusMessage
+from kpodtui.engine.events import LogBatch, LogChunk, LogGap, LogLine, LogStreamState, StatusMessage
 from kpodtui.engine.outcome import find_state
 from kpodtui.history import History, LogFileWriter
 from kpodtui.kube.api import KubeApi
@@ -149,17 +150,17 @@ class LogPump:
         self.losses.append(gap)
         self.publish(StatusMessage(self.run_id, f"lines lost: {gap.describe()}", "warning"))
 
-    def _deliverer(self, name: str, writer: LogFileWriter) -> Callable[[list[LogLine]], None]:
-        def deliver(lines: list[LogLine]) -> None:
+    def _deliverer(self, name: str, writer: LogFileWriter) -> Callable[[LogChunk], None]:
+        def deliver(chunk: LogChunk) -> None:
             if name not in self.incomplete:
                 try:
-                    writer.append(lines)  # disk first: what is shown is always recorded
+                    writer.append(chunk)  # disk first: what is shown is always recorded
                 except OSError as exc:
                     self._cannot_write(name, writer, exc)
-            if self.on_line is not None:
-                for line in lines:
+            if self.on_line is not None:  # a progress_callback: the one per-line path
+                for line in chunk.lines():
                     self.on_line(line)
-            self.publish(LogBatch(self.run_id, tuple(lines)))
+            self.publish(LogBatch(self.run_id, (chunk,)))
             now = time.monotonic()
             if now - self._last_flush >= CURSOR_FLUSH_SECONDS:
                 self._last_flush = now

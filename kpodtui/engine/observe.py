@@ -100,6 +100,5 @@ def _ended(ctx: RunContext, rec: RunRecord) -> bool:
 
 
 def _publish(ctx: RunContext, tail: LogTail) -> None:
-    lines = tail.read()
-    if lines:
-        ctx.publish(LogBatch(ctx.run_id, tuple(lines)))
+    for chunk in tail.read_chunks():
+        ctx.publish(LogBatch(ctx.run_id, (chunk,)))

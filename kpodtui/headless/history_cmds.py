@@ -6,13 +6,14 @@ import datetime as dt
 import json
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
 from kpodtui.errors import EXIT_INTERRUPTED, EXIT_OK, BadInputError
 from kpodtui.headless.logwriter import LogWriter, wants_escapes
 from kpodtui.history import History
-from kpodtui.loglines import LineLayout
+from kpodtui.loglines import LineLayout, LogChunk
 
 
 def _when(ts: float | None) -> str:
@@ -91,23 +92,24 @@ def logs_command(args: Any) -> int:
     writer = LogWriter(out, LineLayout(timestamps=getattr(args, "timestamps", False)),
                        escapes=wants_escapes(out, getattr(args, "raw", False)))
 
-    def emit(lines: Any) -> None:
-        writer.write(lines)
+    def emit(chunks: Iterable[LogChunk]) -> None:
+        for chunk in chunks:  # a chunk (~1 MiB) at a time: memory stays flat for any log size
+            writer.write((chunk,))
 
     if not args.follow or not record.live:
-        emit(history.read_log(record.id, args.container))
+        emit(history.read_log_chunks(record.id, args.container))
         return EXIT_OK
     if history.run_lock(record.id).is_free():
         # Live, and no kpodtui process follows it (detached): nobody writes its files,
         # so follow the pod itself, as `kubectl logs -f` would.
-        emit(history.read_log(record.id, args.container))
+        emit(history.read_log_chunks(record.id, args.container))
         return _follow_unowned(args, history, record, emit)
     # Follow the files while another process writes them (this one only reads).
     tail = history.tail(record.id, from_end=False, container=args.container)
     while True:
-        emit(tail.read())
+        emit(tail.read_chunks())
         if not record.live:
-            emit(tail.read())  # the last lines written before the verdict
+            emit(tail.read_chunks())  # the last lines written before the verdict
             return EXIT_OK
         time.sleep(0.2)
         record = history.get_run(record.id)
@@ -122,7 +124,7 @@ def _follow_unowned(args: Any, history: Any, record: Any, emit: Any) -> int:
 
     def on_event(event: Any) -> None:
         if isinstance(event, LogBatch):
-            emit(ln for ln in event.lines if not args.container or ln.container == args.container)
+            emit(c for c in event.chunks if not args.container or c.container == args.container)
 
     with run_service(args, history) as service:
         run = service.reattach(record, subscriber=on_event)

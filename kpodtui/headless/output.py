@@ -1,8 +1,9 @@
 """What headless mode prints: logs on stdout (fast), status on stderr, a JSON summary.
 
-Log batches are formatted into one ``bytes`` and written with one call per
-batch, under a lock shared by every container's follower thread, so output is
-never interleaved mid-line and costs well under a microsecond per line.
+Log batches (chunks of bytes) are laid out in bulk into one ``bytes`` and
+written with one call per batch, under a lock shared by every container's
+follower thread, so output is never interleaved mid-line and costs a few byte
+operations per chunk, not per line.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class HeadlessPrinter:
 
     def logs(self, batch: LogBatch) -> None:
         with self.lock:
-            self.lines += self.writer.write(batch.lines)
+            self.lines += self.writer.write(batch.chunks)
 
     def describe(self, event: RunEvent) -> str | None:
         """The one status line for ``event`` (None: nothing worth saying)."""

@@ -10,18 +10,17 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from heapq import merge
 from pathlib import Path
 from typing import Any
 
 from kpodtui import paths
 from kpodtui.errors import BadInputError, KpodtuiError
-from kpodtui.history.logfiles import LogFileWriter, read_lines
+from kpodtui.history.logfiles import LogFileWriter, merge_chunks, read_chunks
 from kpodtui.history.runlock import LOCK_NAME, RunLock
 from kpodtui.history.schema import migrate
 from kpodtui.history.tail import LogTail
 from kpodtui.history.trouble import BUSY_SECONDS, as_history_error
-from kpodtui.loglines import LogCursor, LogLine
+from kpodtui.loglines import LogChunk, LogCursor, LogLine
 
 DB_NAME = "history.sqlite3"
 
@@ -355,10 +354,14 @@ class History:
 
     def read_log(self, run_id: str, container: str | None = None) -> Iterator[LogLine]:
         """A run's log lines from disk: one container, or all merged by timestamp."""
+        for chunk in self.read_log_chunks(run_id, container):
+            yield from chunk.lines()
+
+    def read_log_chunks(self, run_id: str, container: str | None = None) -> Iterator[LogChunk]:
+        """A run's log from disk in chunks (constant memory): one container, or all merged by timestamp."""
         if container is not None:
-            return read_lines(self.log_path(run_id, container), container)
-        streams = [read_lines(self.log_path(run_id, c), c) for c in self.containers(run_id)]
-        return merge(*streams, key=lambda line: line.timestamp)
+            return read_chunks(self.log_path(run_id, container), container)
+        return merge_chunks([(c, read_chunks(self.log_path(run_id, c), c)) for c in self.containers(run_id)])
 
     def save_cursors(self, run_id: str, cursors: dict[str, LogCursor]) -> None:
         """Record how far each container's log is on disk (batched by the caller)."""

@@ -8,10 +8,10 @@ is new.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
-from kpodtui.history.logfiles import decode_line
-from kpodtui.loglines import LogLine
+from kpodtui.loglines import LogChunk, LogLine
 
 _READ_CHUNK = 1 << 20
 
@@ -42,23 +42,32 @@ class LogTail:
 
     def read(self) -> list[LogLine]:
         """Complete lines added since the last call (per container in file order)."""
-        out: list[LogLine] = []
+        return [line for chunk in self.read_chunks() for line in chunk.lines()]
+
+    def read_chunks(self) -> Iterator[LogChunk]:
+        """Complete lines added since the last call, as chunks of at most ~1 MiB (per container in
+        file order); the offsets move as the chunks are taken."""
         for name, path in self._files():
-            start = self._offsets.get(name, 0)
             try:
-                with open(path, "rb") as fh:
-                    fh.seek(start)
-                    data = fh.read()
+                fh = open(path, "rb")  # noqa: SIM115 - closed below
             except FileNotFoundError:
                 continue
-            cut = data.rfind(b"\n")
-            if cut < 0:
-                self._offsets[name] = start
-                continue
-            self._offsets[name] = start + cut + 1
-            text = data[: cut].decode("utf-8", "surrogateescape")
-            out.extend(decode_line(raw, name) for raw in text.split("\n"))
-        return out
+            with fh:
+                start = self._offsets.get(name, 0)
+                fh.seek(start)
+                while data := fh.read(_READ_CHUNK):
+                    cut = data.rfind(b"\n") + 1
+                    if not cut:
+                        if len(data) < _READ_CHUNK:
+                            break  # a line still being written
+                        data += fh.read()  # one line longer than a read: take it whole
+                        cut = data.rfind(b"\n") + 1
+                        if not cut:
+                            break
+                    start += cut
+                    self._offsets[name] = start
+                    yield LogChunk(name, data[:cut] if cut < len(data) else data)
+                    fh.seek(start)
 
 
 def _complete_size(path: Path) -> int:

@@ -1,8 +1,11 @@
 """Log followers: one thread per container, resuming broken streams exactly.
 
-Each follower asks for ``follow=true&timestamps=true`` and splits the chunks
-of ``resp.stream()`` into lines itself (the fastest way the client reads:
-~0.39M lines/s one line per chunk, millions with bigger chunks). When a stream
+Each follower asks for ``follow=true&timestamps=true`` and hands on what
+``resp.stream()`` reads as :class:`~kpodtui.loglines.LogChunk` objects: the
+complete lines of each read, bytes as the server sent them (a partial last line
+waits for the next read). Nothing is done per line on this path: the cursor
+advances per chunk, and the receiver (``deliver``, called in the follower's
+thread) writes the bytes to the log file and on in bulk. When a stream
 breaks it reconnects with ``sinceTime`` = the last timestamp delivered, floored
 to the second (the resolution every server honours), and :class:`ResumeFilter`
 drops what was already delivered: lines older than the cursor and the first
@@ -16,32 +19,20 @@ the request is built low-level (see :meth:`kpodtui.kube.api.KubeApi.open`).
 from __future__ import annotations
 
 import logging
+import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from kpodtui.kube.api import KubeApi, refusal_text
 from kpodtui.kube.retry import exception_status, refused
-from kpodtui.loglines import LogCursor, LogLine
+from kpodtui.loglines import NO_TS, LogChunk, LogCursor, normalize_ts
+
+__all__ = ["ChunkSplitter", "Deliver", "DeliveryFailed", "LogFollower", "ResumeFilter", "normalize_ts", "since_time"]
 
 log = logging.getLogger(__name__)
 
 READ_TIMEOUT = 300  # seconds of silence before a stream is treated as broken and resumed
-_TS_LEN = len("2026-01-01T00:00:00.000000000Z")
-
-
-def normalize_ts(ts: str) -> str:
-    """Any RFC3339 UTC timestamp as fixed-width nanosecond text, so strings compare in time order."""
-    if len(ts) == _TS_LEN and ts.endswith("Z"):
-        return ts
-    if not ts:
-        return ts
-    head, _, frac = ts.rstrip("Z").partition(".")
-    if "+" in head[10:] or head[10:].count("-"):
-        return ts  # offsets other than Z: left alone (the API server always sends UTC)
-    return f"{head}.{(frac + '000000000')[:9]}Z"
-
-
 def since_time(cursor: LogCursor) -> str | None:
     """The ``sinceTime`` to resume after ``cursor``: its timestamp floored to the second."""
     if not cursor.last_ts:
@@ -60,7 +51,7 @@ class ResumeFilter:
 
     def __init__(self, cursor: LogCursor) -> None:
         self.active = bool(cursor.last_ts)
-        self.last_ts = cursor.last_ts
+        self.last_ts = normalize_ts(cursor.last_ts)
         self.skip_same = cursor.same_ts
         self.skipped = 0  # old lines dropped so far
 
@@ -79,10 +70,35 @@ class ResumeFilter:
         self.active = False
         return True
 
+    def trim(self, data: bytes) -> bytes:
+        """``data`` (complete lines) without its leading lines that were already delivered.
 
-class LineSplitter:
-    """Turns one stream's chunks into :class:`LogLine` objects (a partial line waits for the next
-    chunk; each stream gets a new splitter, so a line torn by a break is read again on resume)."""
+        Line by line only while active: a resumed stream's old lines (at most what
+        its ``sinceTime`` second holds) come first; once a new line passes, the rest
+        is returned as one slice.
+        """
+        pos, size = 0, len(data)
+        while self.active and pos < size:
+            end = data.find(b"\n", pos)
+            space = data.find(b" ", pos, end)
+            stamp = data[pos:space].decode("ascii", "replace") if space >= 0 else ""
+            if self.admit(stamp):
+                break
+            pos = end + 1
+        return data[pos:] if pos else data
+
+
+def first_stamp(data: bytes) -> str:
+    """The timestamp of the first line of ``data`` (``""`` when it has none)."""
+    space = data.find(b" ", 0, data.find(b"\n"))
+    stamp = data[:space].decode("ascii", "replace") if space > 0 else ""
+    return "" if stamp == NO_TS else stamp
+
+
+class ChunkSplitter:
+    """Turns one stream's chunks into :class:`LogChunk` of complete lines (a partial line waits
+    for the next chunk; each stream gets a new splitter, so a line torn by a break is read
+    again on resume). Bytes only: one ``rfind`` and at most one copy per chunk."""
 
     __slots__ = ("container", "_rest")
 
@@ -90,35 +106,85 @@ class LineSplitter:
         self.container = container
         self._rest = b""
 
-    def feed(self, chunk: bytes, flt: ResumeFilter) -> list[LogLine]:
-        data = self._rest + chunk if self._rest else chunk
-        cut = data.rfind(b"\n")
-        if cut < 0:
-            self._rest = data
-            return []
-        self._rest = data[cut + 1 :]
-        container = self.container
-        out: list[LogLine] = []
-        append = out.append
-        # surrogateescape: a byte that is not UTF-8 is kept (piped output stays byte for byte);
-        # whatever shows a line to a person escapes it (kpodtui.termsafe)
-        for raw in data[:cut].decode("utf-8", "surrogateescape").split("\n"):
-            ts, sep, text = raw.partition(" ")
-            if not sep or len(ts) < 20 or ts[4] != "-":
-                ts, text = "", raw  # not timestamped (should not happen with timestamps=true)
-            if flt.active and not flt.admit(ts):
-                continue
-            append(LogLine(container, ts, text))
-        return out
+    def feed(self, chunk: bytes, flt: ResumeFilter) -> LogChunk | None:
+        cut = chunk.rfind(b"\n") + 1
+        if not cut:
+            self._rest += chunk
+            return None
+        rest, self._rest = self._rest, chunk[cut:]
+        if cut < len(chunk):  # one copy of the complete lines, however the read was cut
+            data = b"".join((rest, memoryview(chunk)[:cut])) if rest else chunk[:cut]
+        else:
+            data = rest + chunk if rest else chunk
+        if flt.active:
+            data = flt.trim(data)
+            if not data:
+                return None
+        return LogChunk(self.container, data)
 
-    def flush(self, flt: ResumeFilter) -> list[LogLine]:
+    def flush(self, flt: ResumeFilter) -> LogChunk | None:
         """A last line without a newline (only at a clean end: it is complete)."""
         if not self._rest:
-            return []
+            return None
         rest, self._rest = self._rest, b""
         return self.feed(rest + b"\n", flt)
 
-Deliver = Callable[[list[LogLine]], None]
+
+READ_AHEAD = 8  # chunks a stream reads ahead of what its follower has handed on (<= 8 MiB)
+_END = object()
+
+
+def _read_ahead(resp: Any, name: str) -> Iterator[bytes]:
+    """The chunks of ``resp.stream()``, read in a thread of their own up to :data:`READ_AHEAD`
+    ahead: the socket, and the TLS decryption (which releases the GIL), overlap the work on
+    what was read, so the server is never kept waiting for it. A broken stream raises here
+    as it would have in the loop; leaving early (a receiver that failed) shuts the
+    stream down and waits for the reader, so the connection is released idle."""
+    chunks: queue.Queue[Any] = queue.Queue(READ_AHEAD)
+    gone = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not gone.is_set():
+            try:
+                chunks.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for data in resp.stream(amt=None, decode_content=False):
+                if not put(data):
+                    return
+            put(_END)
+        except BaseException as exc:  # noqa: BLE001 - handed to the follower, which says what broke
+            put(exc)
+
+    reader = threading.Thread(target=read, name=f"{name}-read", daemon=True)
+    reader.start()
+    ended = False
+    try:
+        while True:
+            item = chunks.get()
+            if item is _END:
+                ended = True
+                return
+            if isinstance(item, BaseException):
+                ended = True
+                raise item
+            yield item
+    finally:
+        gone.set()
+        if not ended:
+            try:
+                resp.shutdown()
+            except Exception:  # noqa: BLE001 - racing with the stream's own end
+                pass
+        reader.join(5)
+
+
+Deliver = Callable[[LogChunk], None]
 
 
 class DeliveryFailed(Exception):
@@ -267,23 +333,25 @@ class LogFollower:
             self._resp = None
             resp.release_conn()
             return False, 0
-        splitter = LineSplitter(self.container)
+        splitter = ChunkSplitter(self.container)
         flt = ResumeFilter(self.cursor)
         # A resumed stream starts with the lines of the cursor's second, which were delivered
         # already. If the first line it brings is new, the kubelet no longer has the line the
         # cursor is at: its log was rotated away while the stream was down (see _check_gap).
         resuming = flt.active
         try:
-            for chunk in resp.stream(amt=None, decode_content=False):
-                lines = splitter.feed(chunk, flt)
-                if lines:
+            for data in _read_ahead(resp, self._thread.name):
+                chunk = splitter.feed(data, flt)
+                if chunk is not None:
                     if resuming:
                         resuming = False
-                        self._check_gap(flt, lines[0])
-                    self._deliver(lines)
-            lines = splitter.flush(flt)
-            if lines:
-                self._deliver(lines)
+                        self._check_gap(flt, chunk)
+                    self._deliver(chunk)
+            chunk = splitter.flush(flt)
+            if chunk is not None:
+                if resuming:
+                    self._check_gap(flt, chunk)
+                self._deliver(chunk)
             return True, flt.skipped
         except DeliveryFailed:
             raise
@@ -298,15 +366,17 @@ class LogFollower:
             except Exception:  # noqa: BLE001 - a broken connection may refuse release
                 pass
 
-    def _check_gap(self, flt: ResumeFilter, first: LogLine) -> None:
+    def _check_gap(self, flt: ResumeFilter, first: LogChunk) -> None:
         """Say a gap (``on_state("gap", first new timestamp)``) if a resumed stream skipped nothing."""
-        if flt.skipped == 0 and self.cursor.same_ts > 0 and first.timestamp:
-            self.on_state("gap", first.timestamp)
+        if flt.skipped == 0 and self.cursor.same_ts > 0:
+            stamp = first_stamp(first.data)
+            if stamp:
+                self.on_state("gap", stamp)
 
-    def _deliver(self, lines: list[LogLine]) -> None:
+    def _deliver(self, chunk: LogChunk) -> None:
         try:
-            self.deliver(lines)
+            self.deliver(chunk)
         except Exception as exc:
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
-        self.cursor = self.cursor.advance(lines)
+        self.cursor = self.cursor.after(chunk)
 

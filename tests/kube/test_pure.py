@@ -5,7 +5,7 @@ from __future__ import annotations
 import urllib3
 from kubernetes.client.exceptions import ApiException
 
-from kpodtui.kube.logs import LineSplitter, ResumeFilter, normalize_ts, since_time
+from kpodtui.kube.logs import ChunkSplitter, ResumeFilter, normalize_ts, since_time
 from kpodtui.kube.retry import RetryPolicy, call_with_retry, refused, retry_delay, tls_failure
 from kpodtui.loglines import LogCursor, LogLine
 
@@ -44,15 +44,33 @@ TS2 = "2026-01-01T00:00:01.000000002Z"
 
 
 def test_splitter_carries_partial_lines_and_skips_delivered():
-    s = LineSplitter("base")
+    s = ChunkSplitter("base")
     flt = ResumeFilter(LogCursor())
-    assert s.feed(f"{TS} a\n{TS} b".encode(), flt) == [LogLine("base", TS, "a")]
-    assert s.feed(b"b\n", flt) == [LogLine("base", TS, "bb")]
+    first = s.feed(f"{TS} a\n{TS} b".encode(), flt)
+    assert first is not None and first.lines() == [LogLine("base", TS, "a")]
+    assert s.feed(b"b", flt) is None  # still no newline: nothing complete yet
+    second = s.feed(b"b\n", flt)
+    assert second is not None and second.lines() == [LogLine("base", TS, "bbb")]
     # resume after two lines stamped TS: the third TS line and later ones pass
-    s2 = LineSplitter("base")
-    flt2 = ResumeFilter(LogCursor(TS, 2, 2))
+    s2 = ChunkSplitter("base")
+    cursor = LogCursor(TS, 2, 2)
+    flt2 = ResumeFilter(cursor)
     data = f"2026-01-01T00:00:00.5Z old\n{TS} a\n{TS} bb\n{TS} c\n{TS2} d\n".encode()
-    assert [ln.text for ln in s2.feed(data, flt2)] == ["c", "d"]
+    chunk = s2.feed(data, flt2)
+    assert chunk is not None and [ln.text for ln in chunk.lines()] == ["c", "d"]
+    assert flt2.skipped == 3
+    assert cursor.after(chunk) == LogCursor(TS2, 1, 4)
+    # a resumed stream that brings only old lines delivers nothing
+    assert ChunkSplitter("base").feed(f"{TS} a\n{TS} b\n".encode(), ResumeFilter(cursor)) is None
+
+
+def test_a_resume_compares_stamps_of_any_precision():
+    # the cursor holds the stamp as the server sent it (trailing zeros dropped); lines resent
+    # at full precision are still recognised as delivered, and a later one (.12 after .1) is new
+    cursor = LogCursor("2026-01-01T00:00:01.1Z", 1, 1)
+    chunk = ChunkSplitter("base").feed(b"2026-01-01T00:00:01.100000000Z a\n2026-01-01T00:00:01.12Z b\n",
+                                       ResumeFilter(cursor))
+    assert chunk is not None and [ln.text for ln in chunk.lines()] == ["b"]
 
 
 def test_timestamps_and_since_time():

@@ -5,11 +5,14 @@ view (they stay in the run's log file on disk) and are counted in ``dropped``.
 Line numbers are absolute (0 = the first line the run ever produced), so a
 position survives lines leaving the ring.
 
-The ring holds plain ``(container, timestamp, text)`` tuples, not the engine's
-``LogLine`` objects: the garbage collector stops tracking tuples of strings, so
-its full passes do not walk the ring. Held as objects, 200k lines made every
-full pass take ~0.15-0.3 s while a pod flooded its log (measured with
-``bench/tui_logs.py --pod``), and such a pass stops the app and the engine alike.
+The ring holds each line as the one string a chunk splits into
+(``<timestamp> <text>``, :meth:`~kpodtui.loglines.LogChunk.raws`, made in the
+engine's follower thread) beside its container's name (shared, not copied), in
+two flat lists: appending a chunk is two slice assignments, O(batch) in C, and
+nothing per line runs on the app's thread. The timestamp is split off only when
+a line is read (the rows on screen, a search). Strings are not tracked by the
+garbage collector, so its full passes do not walk the ring (held as objects,
+200k lines made every full pass take ~0.15-0.3 s while a pod flooded its log).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
-from kpodtui.loglines import LogLine
+from kpodtui.loglines import NO_TS, LogChunk, LogLine, split_raw
 
 DEFAULT_CAPACITY = 200_000
 
@@ -33,16 +36,18 @@ class HeldLine(NamedTuple):
 
 
 class LogRing:
-    """Fixed-capacity ring of :class:`LogLine`; appends are O(batch), reads O(1)."""
+    """Fixed-capacity ring of log lines; appends are O(batch) in C, reads O(1)."""
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         if capacity < 1:
             raise ValueError("capacity must be positive")
         self.capacity = capacity
-        self._items: list[tuple[str, str, str] | None] = [None] * capacity
+        self._raws: list[str | None] = [None] * capacity
+        self._names: list[str | None] = [None] * capacity
         self._start = 0  # physical slot of the oldest line
         self._len = 0
         self.total = 0  # lines ever appended
+        self.widest = 0  # the longest text appended, in characters (about: a stand-in for cells)
 
     def __len__(self) -> int:
         return self._len
@@ -57,26 +62,36 @@ class LogRing:
         """Absolute number of the oldest line still held."""
         return self.total - self._len
 
+    def add(self, chunk: LogChunk) -> None:
+        """Append a chunk's lines (split once, in the follower's thread if it prepared them)."""
+        raws = chunk.raws()
+        if raws:
+            self.widest = max(self.widest, chunk.width())
+            self._put(raws, [chunk.container] * len(raws))
+
     def extend(self, batch: Sequence[LogLine]) -> None:
-        """Append a batch, dropping the oldest lines past capacity."""
-        lines = [(line.container, line.timestamp, line.text) for line in batch]
-        n = len(lines)
-        if n == 0:
-            return
+        """Append lines given as objects (lines read from disk, tests)."""
+        if batch:
+            self._put([f"{ln.timestamp or NO_TS} {ln.text}" for ln in batch], [ln.container for ln in batch])
+            self.widest = max(self.widest, max(len(ln.text) for ln in batch))
+
+    def _put(self, raws: list[str], names: list[str]) -> None:
+        n = len(raws)
         cap = self.capacity
+        self.total += n
         if n >= cap:
-            self.total += n
-            self._items[:] = list(lines[n - cap :])
-            self._start = 0
-            self._len = cap
+            self._raws[:] = raws[n - cap :]
+            self._names[:] = names[n - cap :]
+            self._start, self._len = 0, cap
             return
         write = (self._start + self._len) % cap
         head = min(n, cap - write)
-        self._items[write : write + head] = lines[:head]
+        self._raws[write : write + head] = raws[:head] if head < n else raws
+        self._names[write : write + head] = names[:head] if head < n else names
         if head < n:
-            self._items[0 : n - head] = lines[head:]
+            self._raws[0 : n - head] = raws[head:]
+            self._names[0 : n - head] = names[head:]
         self._len += n
-        self.total += n
         if self._len > cap:
             self._start = (self._start + self._len - cap) % cap
             self._len = cap
@@ -85,21 +100,22 @@ class LogRing:
         offset = absolute - self.first
         if offset < 0 or offset >= self._len:
             raise IndexError(absolute)
-        item = self._items[(self._start + offset) % self.capacity]
-        assert item is not None
-        return _make(HeldLine, item)
+        slot = (self._start + offset) % self.capacity
+        return _make(HeldLine, (self._names[slot], *split_raw(self._raws[slot])))  # type: ignore[arg-type]
 
     def iter_from(self, absolute: int, stop: int | None = None) -> Iterator[tuple[int, HeldLine]]:
         """Yield ``(absolute, line)`` from ``absolute`` (clamped to what is held) to ``stop``."""
         start = max(absolute, self.first)
         end = self.total if stop is None else min(stop, self.total)
-        items, cap, base = self._items, self.capacity, self._start - self.first
+        raws, names, cap, base = self._raws, self._names, self.capacity, self._start - self.first
         for a in range(start, end):
-            yield a, _make(HeldLine, items[(base + a) % cap])  # type: ignore[arg-type]  # held: never None
+            slot = (base + a) % cap
+            yield a, _make(HeldLine, (names[slot], *split_raw(raws[slot])))  # type: ignore[arg-type]  # held
 
     def clear(self) -> None:
-        self._items = [None] * self.capacity
-        self._start = self._len = self.total = 0
+        self._raws = [None] * self.capacity
+        self._names = [None] * self.capacity
+        self._start = self._len = self.total = self.widest = 0
 
 
 Predicate = Callable[[HeldLine], bool]

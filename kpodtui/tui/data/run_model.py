@@ -9,6 +9,7 @@ update per frame instead of one message per batch or line.
 from __future__ import annotations
 
 import bisect
+import threading
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -44,24 +45,52 @@ HEADER, LOGS, EVENTS, XCOM, OUTCOME, STATUS, STREAMS = (
 
 
 class RunFeed:
-    """Thread-safe inbox of engine events for one run (``deque`` append/popleft are atomic)."""
+    """Thread-safe inbox of engine events for one run (``deque`` append/popleft are atomic).
+
+    Called in the engine's threads (a follower's, for log batches), it does the
+    per-line work there: each chunk is split into its lines' strings and measured
+    (:meth:`LogChunk.raws`, :meth:`LogChunk.width`) before it is queued, so the app's
+    thread only appends prepared lists. It counts the lines waiting: the app drains
+    a bounded number per frame and says how far behind it is (:attr:`pending_lines`).
+    """
 
     def __init__(self) -> None:
         self._queue: deque[RunEvent] = deque()
+        self._lock = threading.Lock()  # several followers (one per container) count into it
+        self._queued = 0  # lines ever queued (written under the lock)
+        self._taken = 0  # lines ever drained (written by the app's thread only)
 
     def __call__(self, event: RunEvent) -> None:
         """The engine subscriber: never blocks."""
+        if isinstance(event, LogBatch):
+            for chunk in event.chunks:
+                chunk.width()  # splits and measures, here, off the app's thread
+            with self._lock:
+                self._queued += event.count
         self._queue.append(event)
 
-    def drain(self, limit: int = 100_000) -> list[RunEvent]:
-        """Everything delivered so far (at most ``limit`` events, to keep a frame short)."""
+    @property
+    def pending_lines(self) -> int:
+        """Lines delivered by the engine and not drained yet."""
+        return self._queued - self._taken
+
+    def drain(self, limit: int = 100_000, max_lines: int | None = None) -> list[RunEvent]:
+        """Everything delivered so far (at most ``limit`` events, and no batch started past
+        ``max_lines`` lines, to keep a frame short; the rest waits for the next drain)."""
         out: list[RunEvent] = []
         pop = self._queue.popleft
+        lines = 0
         try:
             for _ in range(limit):
-                out.append(pop())
+                event = pop()
+                out.append(event)
+                if isinstance(event, LogBatch):
+                    lines += event.count
+                    if max_lines is not None and lines >= max_lines:
+                        break
         except IndexError:
             pass
+        self._taken += lines
         return out
 
     def __len__(self) -> int:
@@ -104,6 +133,7 @@ class RunModel:
     live: bool = True
     from_history: bool = False
     detached: bool = False  # live, but this app stopped following it
+    behind: int = 0  # lines the engine delivered that the view has not taken in yet
     capacity: int = DEFAULT_CAPACITY
     logs: LogRing = field(init=False)
 
@@ -164,25 +194,17 @@ class RunModel:
     def apply(self, events: list[RunEvent]) -> set[str]:
         """Fold events into the model; returns what changed."""
         changed: set[str] = set()
-        pending_lines: list = []
+        add, containers = self.logs.add, self.containers
         for ev in events:
             if isinstance(ev, LogBatch):
-                pending_lines.extend(ev.lines)
-                continue
-            if pending_lines:
-                self._add_lines(pending_lines)
-                pending_lines = []
+                for chunk in ev.chunks:  # prepared in the engine's thread: appends only
+                    add(chunk)
+                    if chunk.container not in containers:
+                        self.add_container(chunk.container)
                 changed.add(LOGS)
+                continue
             changed |= self._apply_one(ev)
-        if pending_lines:
-            self._add_lines(pending_lines)
-            changed.add(LOGS)
         return changed
-
-    def _add_lines(self, lines: list) -> None:
-        for name in {line.container for line in lines}.difference(self.containers):
-            self.add_container(name)
-        self.logs.extend(lines)
 
     def _apply_one(self, ev: RunEvent) -> set[str]:
         if isinstance(ev, PodAssigned):

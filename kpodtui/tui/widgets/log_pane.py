@@ -122,6 +122,8 @@ class LogPane(Vertical):
         flags = [name for name, on_ in (("time", view.timestamps), ("wrap", view.wrap), ("json", view.json_mode)) if on_]
         if flags:
             text.append("  [" + " ".join(flags) + "]", "dim")
+        if model is not None and model.behind:
+            text.append(f"  behind by {model.behind:,} line" + ("" if model.behind == 1 else "s"), "bold yellow")
         if model is not None:
             for note in model.broken_streams:
                 text.append(f"  ⚠ {note.container}: stream broken, resuming", "bold red")

@@ -192,11 +192,9 @@ class LogView(ScrollView, can_focus=True):
             self._matches.catch_up()  # also forgets the matches that left the buffer
             self.match_count = len(self._matches)
         self._first = buf.first
-        start = max(self._seen, buf.first)
-        if start < buf.total:
-            # len() is a cheap stand-in for cell width (wide characters only shorten the scroll range)
-            widest = max(len(line.text) for _, line in buf.iter_from(start))
-            self._max_width = max(self._max_width, widest)
+        # measured as the lines came in, off this thread (len() is a cheap stand-in for cell
+        # width: wide characters only shorten the scroll range)
+        self._max_width = max(self._max_width, buf.widest)
         self._seen = buf.total
         self._update_virtual_size()
         if self.follow:

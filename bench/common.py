@@ -1,0 +1,283 @@
+"""What every bench shares: interleaved repeats, median and spread, a sim in its own process,
+child processes timed with their own CPU and peak RSS, and a pipe reader that times the output.
+
+The rule every bench here follows: a figure is printed beside its peer, measured in the same
+run, the two interleaved round by round (the order alternating), repeated (>= 5 by default),
+as median (min-max) and the ratio of the medians.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+KPODTUI = [PY, "-m", "kpodtui"]
+
+
+# -- figures -------------------------------------------------------------------------------
+
+
+def spread(values: Sequence[float], fmt: str = "{:,.0f}") -> str:
+    """``median (min-max) n=N``."""
+    if not values:
+        return "(no samples)"
+    med = statistics.median(values)
+    return f"{fmt.format(med)} ({fmt.format(min(values))}-{fmt.format(max(values))}) n={len(values)}"
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    """The ``q`` quantile (nearest rank) of ``values``."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def interleave(cases: dict[str, Callable[[], Any]], rounds: int) -> dict[str, list[Any]]:
+    """Run every case once per round, alternating the order each round; results by case."""
+    out: dict[str, list[Any]] = {name: [] for name in cases}
+    names = list(cases)
+    for r in range(rounds):
+        for name in names if r % 2 == 0 else reversed(names):
+            out[name].append(cases[name]())
+    return out
+
+
+def quiet_machine_note() -> str:
+    """The load average, printed with every result (the machine is shared)."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
+
+
+# -- processes -----------------------------------------------------------------------------
+
+
+@dataclass
+class Finished:
+    """A child process that ended: exit code, wall seconds, CPU seconds (user+sys), peak RSS MB."""
+
+    code: int
+    wall: float
+    cpu: float
+    rss_mb: float
+    stderr: str = ""
+
+
+def _peak_rss(pid: int) -> float:
+    """The process's peak RSS so far in MB (``VmHWM``: of its own program, unlike the rusage
+    figure, which keeps the forking parent's size from before ``exec``)."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def wait_child(proc: subprocess.Popen, t0: float) -> Finished:
+    """Reap ``proc`` with :func:`os.wait4` (its own CPU time), its peak RSS sampled meanwhile."""
+    peak = [0.0]
+
+    def watch() -> None:
+        while proc.returncode is None:
+            peak[0] = max(peak[0], _peak_rss(proc.pid))
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    watcher.join(1)
+    return Finished(proc.returncode, wall, usage.ru_utime + usage.ru_stime, peak[0])
+
+
+def run_timed(argv: Sequence[str], env: dict[str, str] | None = None, stdin: Any = None,
+              stdout: Any = subprocess.DEVNULL) -> Finished:
+    """Run ``argv`` to its end; stderr is kept (the last lines) for failures."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE)
+    err: list[bytes] = []
+    reader = threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    done = wait_child(proc, t0)
+    reader.join(5)
+    done.stderr = b"".join(err).decode(errors="replace")[-2000:]
+    return done
+
+
+@dataclass
+class PipeMeter:
+    """Reads a child's stdout in 1 MiB reads: when the first and the last byte came, how many
+    lines, and a hash of everything (to check every line arrived exactly once)."""
+
+    fd: int
+    first: float | None = None
+    last: float | None = None
+    lines: int = 0
+    bytes: int = 0
+    digest: Any = field(default_factory=lambda: hashlib.blake2b(digest_size=16))
+
+    def run(self) -> None:
+        read, count, update = os.read, bytes.count, self.digest.update
+        while True:
+            data = read(self.fd, 1 << 20)
+            if not data:
+                break
+            now = time.perf_counter()
+            if self.first is None:
+                self.first = now
+            self.last = now
+            self.lines += count(data, b"\n")
+            self.bytes += len(data)
+            update(data)
+        os.close(self.fd)
+
+    @property
+    def seconds(self) -> float:
+        return (self.last or 0.0) - (self.first or 0.0)
+
+
+def run_metered(argv: Sequence[str], env: dict[str, str] | None = None) -> tuple[Finished, PipeMeter]:
+    """Run ``argv`` with its stdout read by a :class:`PipeMeter` (as cheap for the writer as a file)."""
+    rfd, wfd = os.pipe()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=wfd, stderr=subprocess.PIPE)
+    os.close(wfd)
+    meter = PipeMeter(rfd)
+    t = threading.Thread(target=meter.run, daemon=True)
+    t.start()
+    err: list[bytes] = []
+    et = threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
+    et.start()
+    done = wait_child(proc, t0)
+    t.join(60)
+    et.join(5)
+    done.stderr = b"".join(err).decode(errors="replace")[-2000:]
+    return done, meter
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    """Current RSS of a process in MB."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def self_cpu() -> float:
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+
+
+# -- a simulated cluster in its own process --------------------------------------------------
+
+
+class SimProcess:
+    """``kpodtui sim`` in its own process (so it never shares a GIL with what is measured)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.kubeconfig = workdir / "kubeconfig"
+        self.proc: subprocess.Popen | None = None
+        self.url = ""
+
+    def __enter__(self) -> SimProcess:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen([*KPODTUI, "sim", "--kubeconfig", str(self.kubeconfig)], cwd=ROOT,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + 60
+        for line in self.proc.stdout:
+            if "serving the Kubernetes API on" in line:
+                self.url = line.split(" on ")[1].split()[0]
+            if line.startswith("kubeconfig:"):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("the sim did not start")
+        threading.Thread(target=self.proc.stdout.read, daemon=True).start()  # drain what it says later
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def kubectl(self, *args: str, stdin: str | None = None, check: bool = True) -> str:
+        out = subprocess.run(["kubectl", "--kubeconfig", str(self.kubeconfig), *args], input=stdin,
+                             capture_output=True, text=True, check=False)
+        if check and out.returncode != 0:
+            raise RuntimeError(f"kubectl {' '.join(args)}: {out.stderr.strip()}")
+        return out.stdout
+
+    def admin(self, method: str, path: str) -> Any:
+        """A call to the sim's admin API (``/_sim/...``), e.g. the request counters."""
+        import ssl
+        import urllib.request
+
+        import yaml
+
+        cfg = yaml.safe_load(self.kubeconfig.read_text())
+        token = cfg["users"][0]["user"]["token"]
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        req = urllib.request.Request(self.url + path, method=method, headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(req, context=ctx, timeout=30) as resp:
+            return json.loads(resp.read() or b"null")
+
+    def counters(self) -> dict[str, int]:
+        return self.admin("GET", "/_sim/counters")
+
+    def reset_counters(self) -> None:
+        self.admin("DELETE", "/_sim/counters")
+
+    def wait_phase(self, pod: str, phases: Sequence[str], timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            phase = self.kubectl("get", "pod", pod, "-o", "jsonpath={.status.phase}", check=False).strip()
+            if phase in phases:
+                return phase
+            time.sleep(0.05)
+        raise RuntimeError(f"pod {pod} did not reach {phases}")
+
+
+def bench_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment for a kpodtui child: its own history and config, nothing of the user's."""
+    env = dict(os.environ)
+    env.update(KPODTUI_HOME=str(home / "home"), KPODTUI_CONFIG_DIR=str(home / "config"), **extra)
+    env.pop("KUBECONFIG", None)
+    return env
