@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import sys
+import textwrap
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from typing import Any
 
 from kpodtui.errors import EXIT_INTERRUPTED, EXIT_OK, BadInputError
 from kpodtui.headless.logwriter import LogWriter, wants_escapes
-from kpodtui.history import History
+from kpodtui.history import History, RunRecord
 from kpodtui.loglines import LineLayout, LogChunk
 
 
@@ -29,33 +31,65 @@ def _duration(start: float | None, end: float | None) -> str:
     return f"{seconds:.1f}s" if seconds < 120 else f"{seconds / 60:.1f}m"
 
 
+_HEADER = ("RUN", "TASK", "STATE", "OUTCOME", "EXIT", "POD", "STARTED", "TOOK")
+
+
+def _cells(r: RunRecord) -> tuple[str, ...]:
+    return (
+        r.id, r.task_id, r.state, r.outcome or "-", "-" if r.exit_code is None else str(r.exit_code),
+        f"{r.namespace}/{r.pod_name}" if r.pod_name else "-", _when(r.created_at),
+        _duration(r.created_at, r.finished_at),
+    )  # fmt: skip
+
+
+def _write_pages(lines: Iterable[str], page: int = 500) -> None:
+    """Lines to stdout a page per write (memory stays flat however many)."""
+    out: list[str] = []
+    for line in lines:
+        out.append(line)
+        if len(out) >= page:
+            sys.stdout.write("\n".join(out) + "\n")
+            out = []
+    if out:
+        sys.stdout.write("\n".join(out) + "\n")
+
+
 def runs_command(args: Any) -> int:
-    """``kpodtui runs``: the history table (live runs first), or JSON."""
+    """``kpodtui runs``: the history table (live runs first), or JSON.
+
+    Streamed: rows are read a page at a time and written as they come, so
+    ``--limit 100000`` costs no more memory than the default 50. The table's
+    columns are measured in a first pass over the same rows.
+    """
     with History.open() as history:
-        runs = history.list_runs(limit=args.limit, live_first=True)
-    if args.json:
-        rows = []
-        for r in runs:
-            d = asdict(r)
-            d.pop("spec_text", None)
-            rows.append(d)
-        sys.stdout.write(json.dumps(rows, default=str, indent=2) + "\n")
-        return EXIT_OK
-    header = ("RUN", "TASK", "STATE", "OUTCOME", "EXIT", "POD", "STARTED", "TOOK")
-    table = [header]
-    for r in runs:
-        table.append((
-            r.id, r.task_id, r.state, r.outcome or "-", "-" if r.exit_code is None else str(r.exit_code),
-            f"{r.namespace}/{r.pod_name}" if r.pod_name else "-", _when(r.created_at),
-            _duration(r.created_at, r.finished_at),
-        ))  # fmt: skip
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    out = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in table]
-    if not runs:
-        # No header over nothing: a script reading the table gets no output at all.
-        sys.stderr.write("kpodtui: no runs yet (try `kpodtui run --sim sample_tasks/hello.yaml`)\n")
-        return EXIT_OK
-    sys.stdout.write("\n".join(out) + "\n")
+        if args.json:
+            def items() -> Iterator[str]:
+                for r in history.iter_runs(args.limit):
+                    d = asdict(r)
+                    d.pop("spec_text", None)
+                    yield textwrap.indent(json.dumps(d, default=str, indent=2), "  ")
+
+            first = True
+            sys.stdout.write("[")
+            for item in items():  # json.dumps(list, indent=2), one item at a time
+                sys.stdout.write(("\n" if first else ",\n") + item)
+                first = False
+            sys.stdout.write("]\n" if first else "\n]\n")
+            return EXIT_OK
+        widths = [len(h) for h in _HEADER]
+        rows = 0
+        for cells in map(_cells, history.iter_runs(args.limit)):
+            widths = [max(w, len(c)) for w, c in zip(widths, cells, strict=True)]
+            rows += 1
+        if not rows:
+            # No header over nothing: a script reading the table gets no output at all.
+            sys.stderr.write("kpodtui: no runs yet (try `kpodtui run --sim sample_tasks/hello.yaml`)\n")
+            return EXIT_OK
+
+        def line(cells: tuple[str, ...]) -> str:
+            return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+        _write_pages(map(line, itertools.chain([_HEADER], map(_cells, history.iter_runs(args.limit)))))
     return EXIT_OK
 
 

@@ -148,8 +148,9 @@ def read_lines(path: Path, container: str, start: int = 0) -> Iterator[LogLine]:
                 yield decode_line(raw[:-1], container)
 
 
-def read_chunks(path: Path, container: str, block: int = _BLOCK) -> Iterator[LogChunk]:
+def read_chunks(path: Path, container: str, block: int | None = None) -> Iterator[LogChunk]:
     """A log file's complete lines as chunks of about ``block`` bytes (constant memory)."""
+    block = block or _BLOCK
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed below
     except FileNotFoundError:

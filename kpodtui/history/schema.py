@@ -50,6 +50,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (run_id, container)
     );
     """,
+    # 1 -> 2: the run list's order (live runs first, newest first) as an index, so the first
+    # page of a list of 100k runs is read in a fraction of a millisecond, not a full scan and sort.
+    """
+    CREATE INDEX runs_list ON runs((state = 'live'), created_at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

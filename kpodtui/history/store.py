@@ -29,6 +29,8 @@ _RUN_COLUMNS = (
     "created_at, started_at, finished_at, exit_code, outcome, xcom, failure_report, "
     "on_finish_action, kill_requested, detached, owner_pid, detail"
 )
+#: the run list's order, as the ``runs_list`` index has it (see schema.py)
+_LIST_ORDER = "(state = 'live') DESC, created_at DESC"
 # Columns a caller may change through :meth:`History.update_run`.
 _UPDATABLE = frozenset(_RUN_COLUMNS.replace(" ", "").split(",")) - {"id", "created_at"}
 
@@ -311,10 +313,23 @@ class History:
         return self.settle(RunRecord.from_row(rows[0]))
 
     def list_runs(self, limit: int = 50, live_first: bool = True) -> list[RunRecord]:
-        """The newest ``limit`` runs; live ones first when ``live_first``."""
-        order = "(state = 'live') DESC, created_at DESC" if live_first else "created_at DESC"
+        """The newest ``limit`` runs; live ones first when ``live_first`` (in the ``runs_list``
+        index's order: the rows are read from the index, no table scan or sort)."""
+        order = _LIST_ORDER if live_first else "created_at DESC"
         rows = self._read(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY {order} LIMIT ?", (limit,))
         return [self.settle(RunRecord.from_row(r)) for r in rows]
+
+    def iter_runs(self, limit: int, page: int = 500) -> Iterator[RunRecord]:
+        """The newest ``limit`` runs, live ones first, read a page at a time through a connection
+        of its own (memory stays flat however many; the shared connection stays free)."""
+        conn = sqlite3.connect(self.home / DB_NAME, timeout=30.0, isolation_level=None)
+        try:
+            cur = conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY {_LIST_ORDER} LIMIT ?", (limit,))
+            while rows := cur.fetchmany(page):
+                for row in rows:
+                    yield RunRecord.from_row(row)
+        finally:
+            conn.close()
 
     def live_runs(self) -> list[RunRecord]:
         """Every run without a verdict yet, newest first."""

@@ -49,3 +49,27 @@ def test_runs_on_an_empty_history(capsys):
     assert main(["runs"]) == 0
     out = capsys.readouterr()
     assert out.out == "" and "no runs yet" in out.err
+
+
+def test_runs_streams_the_list_as_one_json_document_and_one_aligned_table(_hermetic_home, capsys):
+    from dataclasses import asdict
+
+    h = History.open(_hermetic_home)
+    for i in range(7):
+        h.add_run(RunRecord(id=f"run{i:03d}", task_id="t" * (i + 1), state="live" if i == 2 else "finished",
+                            created_at=100.0 + i, finished_at=None if i == 2 else 103.0 + i,
+                            outcome=None if i == 2 else "succeeded", exit_code=None if i == 2 else 0,
+                            xcom={"n": i}, detail={"reason": "why\nnot"}))  # fmt: skip
+    expected = []
+    for r in h.list_runs(limit=5):
+        d = asdict(r)
+        d.pop("spec_text")
+        expected.append(d)
+    h.close()
+    assert main(["runs", "--json", "--limit", "5"]) == 0
+    assert capsys.readouterr().out == json.dumps(expected, default=str, indent=2) + "\n"
+    assert main(["runs", "--limit", "5"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert [row.split()[0] for row in table] == ["RUN", "run002", "run006", "run005", "run004", "run003"]
+    column = table[0].index("STATE")
+    assert all(row[column:].split()[0] in ("STATE", "live", "finished") for row in table)  # aligned
