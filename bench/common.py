@@ -281,3 +281,78 @@ def bench_env(home: Path, **extra: str) -> dict[str, str]:
     env.update(KPODTUI_HOME=str(home / "home"), KPODTUI_CONFIG_DIR=str(home / "config"), **extra)
     env.pop("KUBECONFIG", None)
     return env
+
+
+# -- a real terminal: tmux, driven through a control-mode client ------------------------------
+
+
+class TmuxPane:
+    """A command in a fresh tmux session of a fixed size, read and typed into through one
+    control-mode client (a capture round trip is a fraction of a millisecond, no process
+    started per poll). What the program shows is what the terminal shows."""
+
+    def __init__(self, name: str, command: str, width: int = 200, height: int = 50,
+                 env: dict[str, str] | None = None) -> None:
+        self.name = name
+        prefix = " ".join(f"{k}={shlex_quote(v)}" for k, v in (env or {}).items())
+        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", str(width), "-y", str(height),
+                        f"cd {shlex_quote(str(ROOT))} && exec env {prefix} {command}"], check=True)
+        subprocess.run(["tmux", "set-option", "-t", name, "window-size", "manual"], check=True, capture_output=True)
+        self.ctl = subprocess.Popen(["tmux", "-C", "attach", "-f", "no-output", "-t", name],
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+
+    def _cmd(self, command: str) -> list[str]:
+        assert self.ctl.stdin is not None and self.ctl.stdout is not None
+        self.ctl.stdin.write(command.encode() + b"\n")
+        out = self.ctl.stdout
+        while True:  # skip notifications and the attach's own block until our command's block
+            line = out.readline()
+            if not line:
+                raise RuntimeError("tmux control client ended")
+            if line.startswith(b"%begin ") and line.rstrip().endswith(b" 1"):
+                tag = line.split()[1:3]
+                break
+        lines: list[str] = []
+        while True:
+            line = out.readline()
+            parts = line.split()
+            if line.startswith((b"%end ", b"%error ")) and parts[1:3] == tag:
+                if line.startswith(b"%error"):
+                    raise RuntimeError(f"tmux {command}: {' '.join(lines)}")
+                return lines
+            lines.append(line.decode("utf-8", "replace").rstrip("\n"))
+
+    def screen(self) -> list[str]:
+        return self._cmd(f"capture-pane -p -t {self.name}")
+
+    def keys(self, *keys: str) -> None:
+        self._cmd(f"send-keys -t {self.name} {' '.join(keys)}")
+
+    def pid(self) -> int:
+        return int(self._cmd(f"display-message -p -t {self.name} '#{{pane_pid}}'")[0])
+
+    def close(self) -> None:
+        try:
+            if self.ctl.stdin:
+                self.ctl.stdin.close()
+            self.ctl.wait(5)
+        except Exception:  # noqa: BLE001 - best effort
+            self.ctl.kill()
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+    def wait_for(self, test: Callable[[list[str]], Any], timeout: float, poll: float = 0.01) -> Any:
+        """Poll the screen until ``test(lines)`` is truthy; its value (None on timeout)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = test(self.screen())
+            if found:
+                return found
+            time.sleep(poll)
+        return None
+
+
+def shlex_quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)

@@ -86,10 +86,10 @@ def _tail_stamp(data: bytes, count: int, ordered: bool) -> tuple[str, int]:
     """The last line's timestamp in ``data`` (complete lines) and how many lines at the end carry it.
 
     A stream's lines are in time order (``ordered``), so the lines sharing the last
-    stamp are the last ones: the first line starting with that stamp is found with
-    one ``bytes.find`` and the lines from there to the end counted with one
-    ``bytes.count`` (none at all when the first line carries it). Lines that may be
-    out of order (made from objects) are counted back one by one.
+    stamp are the last ones: the first of them is found by a binary search and the
+    lines from there to the end counted with ``bytes.count`` (nothing to count when the
+    first line carries it). Lines that may be out of order (made from objects) are
+    counted back one by one.
     """
     if not count:
         return "", 0
@@ -110,7 +110,17 @@ def _tail_stamp(data: bytes, count: int, ordered: bool) -> tuple[str, int]:
         return ts, same
     if data.startswith(key):
         return ts, count
-    return ts, data.count(b"\n", data.find(b"\n" + key) + 1)
+    # the first line carrying the last stamp, by a binary search over byte offsets (O(log n)
+    # lines looked at, not a scan: each line has its own stamp on a real cluster)
+    lo, hi = 0, start
+    while lo < hi:
+        mid = (lo + hi) // 2
+        line = data.rfind(b"\n", 0, mid) + 1
+        if data.startswith(key, line):
+            hi = line
+        else:
+            lo = data.find(b"\n", line) + 1
+    return ts, data.count(b"\n", hi)
 
 
 class LogChunk:
@@ -169,7 +179,8 @@ class LogChunk:
         bytes that are not UTF-8 kept by ``surrogateescape``)."""
         raws = self._raws
         if raws is None:
-            raws = self._raws = self.data[:-1].decode("utf-8", "surrogateescape").split("\n") if self.count else []
+            raws = self._raws = self.data.decode("utf-8", "surrogateescape").split("\n")
+            raws.pop()  # after the last newline
         return raws
 
     def width(self) -> int:
@@ -299,7 +310,9 @@ _LONG_LINE = 256
 def _texts(data: bytes, count: int) -> list[bytes] | list[memoryview]:
     """The text of each line of ``data`` (complete ``<stamp> <text>`` lines), without newlines."""
     if len(data) < _LONG_LINE * count:
-        return [raw.partition(b" ")[2] for raw in data[:-1].split(b"\n")]
+        raws = data.split(b"\n")
+        raws.pop()  # after the last newline
+        return [raw.partition(b" ")[2] for raw in raws]
     view, find = memoryview(data), data.find
     texts: list[memoryview] = []
     append = texts.append

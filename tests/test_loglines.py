@@ -52,3 +52,16 @@ def test_render_in_bulk_is_the_layout_of_each_line(layout: LineLayout):
     for some in (lines, lines[:1], [ln for ln in lines if ln.timestamp]):
         chunk = LogChunk.of_lines("base", some)
         assert layout.render(chunk) == layout.join(some).encode("utf-8", "surrogateescape")
+
+
+def test_the_last_stamps_run_is_found_in_any_chunk_of_a_stream():
+    import random
+
+    rnd = random.Random(3)
+    for _ in range(500):
+        t, lines = 0, []
+        for _ in range(rnd.randint(1, 40)):
+            t += rnd.choice([0, 0, 1, 3])  # stamps shared by runs of lines, as a read of the sim's
+            lines.append(LogLine("b", f"2026-01-01T00:00:00.{t:09d}Z", "x" * rnd.randint(0, 5)))
+        chunk = LogChunk("b", LogChunk.of_lines("b", lines).data)  # as read from a stream: ordered
+        assert LogCursor().after(chunk) == LogCursor().advance(lines)

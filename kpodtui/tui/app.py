@@ -2,8 +2,10 @@
 
 What the app knows lives in :mod:`kpodtui.tui.data` (no Textual there): the
 backend it calls from workers, and the :class:`FollowedRuns` it shows. Each
-launched or reattached run writes its events into a feed; a ~30 Hz timer drains
+launched or reattached run writes its events into a feed; a ~15 Hz timer drains
 the feeds into their models and tells the screens showing a run what changed
+(15 repaints a second of a flooding log is all a person can follow; at 30 the
+frames alone took a third of the app's thread and keys waited behind them)
 (screens are found by what they show, :mod:`kpodtui.tui.views`, never by class).
 Everything that may block (engine, history, cluster) runs in thread workers that
 post messages back. The backend (and with it the kubernetes client) is built in
@@ -85,7 +87,7 @@ class KpodApp(App[int]):
         *,
         spec_paths: Sequence[Path] = (),
         start_mode: str | None = None,
-        drain_hz: float = 30.0,
+        drain_hz: float = 15.0,
         reattach_on_start: bool = True,
     ) -> None:
         start = start_mode or ("tasks" if spec_paths else "runs")

@@ -195,3 +195,23 @@ async def test_a_paused_filtered_view_keeps_its_top_line_while_old_lines_drop():
         await pilot.pause()
         assert view.buffer.dropped == 8 and view.count == 34  # 4 odd lines dropped, 8 came
         assert view.visible_lines()[0].text == top
+
+
+async def test_a_view_that_takes_in_less_than_arrived_says_how_far_behind_and_catches_up(monkeypatch):
+    """A frame takes in a bounded number of lines; the rest waits, and the status line says so."""
+    from kpodtui.tui.data import followed
+
+    monkeypatch.setattr(followed, "DRAIN_LINES", 10)  # one batch of 10 per frame
+    backend = FakeBackend(script=live_run_events("x"))
+    app = make_app(backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await launch(app, pilot)
+        view = screen.query_one(LogView)
+        await wait_for(pilot, lambda: view.buffer.total == 30, what="the first 30 lines")
+        handle = backend.handles["run1"]
+        for b in range(12):
+            handle.emit(LogBatch("run1", tuple(LogLine("base", "", f"burst {b * 10 + i}") for i in range(10))))
+        await wait_for(pilot, lambda: "behind by" in status(screen), what="the status saying it is behind")
+        await wait_for(pilot, lambda: view.buffer.total == 150, what="every line, at last")
+        await wait_for(pilot, lambda: "behind by" not in status(screen), what="caught up")
+        assert [view.buffer[a].text for a in range(30, 150)] == [f"burst {i}" for i in range(120)]

@@ -2,7 +2,7 @@
 
 The engine calls subscribers from its own threads; :class:`RunFeed` is the
 thread-safe inbox they write to, and the app drains every feed on a timer
-(~30 Hz) into the :class:`RunModel`, so a burst of log batches becomes one
+(~15 Hz) into the :class:`RunModel`, so a burst of log batches becomes one
 update per frame instead of one message per batch or line.
 """
 

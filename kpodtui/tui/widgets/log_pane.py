@@ -127,7 +127,9 @@ class LogPane(Vertical):
         if model is not None:
             for note in model.broken_streams:
                 text.append(f"  ⚠ {note.container}: stream broken, resuming", "bold red")
-        self.query_one("#log-status", Static).update(text)
+        # one row whatever it says: no layout pass (a layout of the whole screen each frame
+        # was most of a frame's cost while lines stream in)
+        self.query_one("#log-status", Static).update(text, layout=False)
 
     # -- search / filter bar --------------------------------------------------------
 

@@ -28,7 +28,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import var
 from textual.scroll_view import ScrollView
@@ -131,6 +131,7 @@ class LogView(ScrollView, can_focus=True):
         self._rows_cache: LRUCache[tuple, list[Strip]] = LRUCache(512)
         self._frame: list[_Row] | None = None
         self._frame_key: tuple | None = None
+        self._pass: tuple[list[_Row], int, Style, int] | None = None  # set while render_lines runs
 
     # -- data ------------------------------------------------------------------
 
@@ -532,12 +533,20 @@ class LogView(ScrollView, can_focus=True):
         self._frame, self._frame_key = rows, key
         return rows
 
-    def render_line(self, y: int) -> Strip:
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # what every row of this pass shares, worked out once (per row it was a third of a
+        # frame's cost while lines stream in)
         rows = self._rows()
-        width = self.scrollable_content_region.width
-        style = self.rich_style
+        self._pass = (rows, self.scrollable_content_region.width, self.rich_style,
+                      0 if self.wrap else int(self.scroll_x))
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass = None
+
+    def render_line(self, y: int) -> Strip:
+        rows, width, style, scroll_x = self._pass or (
+            self._rows(), self.scrollable_content_region.width, self.rich_style, 0 if self.wrap else int(self.scroll_x))
         if y >= len(rows):
             return Strip.blank(width, style)
-        strip = rows[y].strip
-        scroll_x = 0 if self.wrap else int(self.scroll_x)
-        return strip.crop_extend(scroll_x, scroll_x + width, style)
+        return rows[y].strip.crop_extend(scroll_x, scroll_x + width, style)
