@@ -286,6 +286,14 @@ def bench_env(home: Path, **extra: str) -> dict[str, str]:
 # -- a real terminal: tmux, driven through a control-mode client ------------------------------
 
 
+TMUX = ["tmux", "-L", f"kpodtui-bench-{os.getuid()}"]
+
+
+def stop_tmux() -> None:
+    """Stop the benches' tmux server."""
+    subprocess.run([*TMUX, "kill-server"], capture_output=True)
+
+
 class TmuxPane:
     """A command in a fresh tmux session of a fixed size, read and typed into through one
     control-mode client (a capture round trip is a fraction of a millisecond, no process
@@ -295,11 +303,14 @@ class TmuxPane:
                  env: dict[str, str] | None = None) -> None:
         self.name = name
         prefix = " ".join(f"{k}={shlex_quote(v)}" for k, v in (env or {}).items())
-        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
-        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", str(width), "-y", str(height),
+        # a server of its own (not the user's), kept up between panes by an idle session:
+        # a server that exits with its last session races the next pane's start
+        subprocess.run([*TMUX, "new-session", "-d", "-s", "keeper", "sleep 86400"], capture_output=True)
+        subprocess.run([*TMUX, "kill-session", "-t", name], capture_output=True)
+        subprocess.run([*TMUX, "new-session", "-d", "-s", name, "-x", str(width), "-y", str(height),
                         f"cd {shlex_quote(str(ROOT))} && exec env {prefix} {command}"], check=True)
-        subprocess.run(["tmux", "set-option", "-t", name, "window-size", "manual"], check=True, capture_output=True)
-        self.ctl = subprocess.Popen(["tmux", "-C", "attach", "-f", "no-output", "-t", name],
+        subprocess.run([*TMUX, "set-option", "-t", name, "window-size", "manual"], check=True, capture_output=True)
+        self.ctl = subprocess.Popen([*TMUX, "-C", "attach", "-f", "no-output", "-t", name],
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
 
     def _cmd(self, command: str) -> list[str]:
@@ -339,7 +350,7 @@ class TmuxPane:
             self.ctl.wait(5)
         except Exception:  # noqa: BLE001 - best effort
             self.ctl.kill()
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run([*TMUX, "kill-session", "-t", self.name], capture_output=True)
 
     def wait_for(self, test: Callable[[list[str]], Any], timeout: float, poll: float = 0.01) -> Any:
         """Poll the screen until ``test(lines)`` is truthy; its value (None on timeout)."""

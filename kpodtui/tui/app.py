@@ -104,6 +104,7 @@ class KpodApp(App[int]):
         self.followed = FollowedRuns()  # the runs the app shows (live, or opened from the history)
         self._tasks: list[TaskEntry] = []
         self._rows: list[RunRow] = []
+        self._runs_listed = False
         self._drain_interval = 1.0 / drain_hz
         self._reattach_on_start = reattach_on_start
         self._background_started = False
@@ -271,9 +272,14 @@ class KpodApp(App[int]):
         """The history as last listed (live runs first)."""
         return list(self._rows)
 
+    def runs_listed(self) -> bool:
+        """Whether the history has been listed at all (an empty list means no runs only then)."""
+        return self._runs_listed
+
     @on(RunsLoaded)
     def _runs_loaded(self, message: RunsLoaded) -> None:
         self._rows = message.rows
+        self._runs_listed = True
         for screen in self._all_screens():
             if isinstance(screen, ShowsRuns):
                 screen.show_runs(message.rows, self.followed.followed_ids())

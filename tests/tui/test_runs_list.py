@@ -160,3 +160,30 @@ async def test_a_followed_run_that_finished_shows_its_outcome_before_history_doe
         table.move_cursor(row=row)
         await pilot.pause()
         assert screen.check_action("kill", ()) is False
+
+
+async def test_the_runs_screen_says_loading_until_the_history_is_read_not_no_runs(monkeypatch):
+    """Start-up showed 'No runs yet' before the history was read, then the runs replaced it."""
+    import threading
+
+    from kpodtui.tui.data import history_rows
+
+    from .conftest import rendered_text
+
+    release = threading.Event()
+    listing = history_rows.rows_from_history
+
+    def slow_listing(history, limit=200):
+        release.wait(10)
+        return listing(history, limit)
+
+    monkeypatch.setattr(history_rows, "rows_from_history", slow_listing)
+    app = KpodApp(lambda: FakeBackend([]), reattach_on_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen), what="runs screen")
+        await pilot.pause(0.3)
+        said = rendered_text(app.screen.query_one("#runs-empty"))
+        assert "loading history" in said and "No runs yet" not in said
+        release.set()
+        await wait_for(pilot, lambda: "No runs yet" in rendered_text(app.screen.query_one("#runs-empty")),
+                       what="the empty history said")

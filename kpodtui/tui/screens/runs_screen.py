@@ -49,6 +49,7 @@ class RunsScreen(Screen[None]):
         self._history: list[RunRow] = []  # the same rows as history gave them
         self._shown: dict[str, tuple[object, str, str]] = {}  # what the live cells show, by run_id
         self._columns: list[ColumnKey] = []
+        self._filling = 0  # bumped by each show_runs: a later fill of an older list is dropped
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -64,7 +65,7 @@ class RunsScreen(Screen[None]):
         self.sub_title = "runs"
         table = self.query_one(DataTable)
         self._columns = table.add_columns("run", "task", "state", "started", "duration", "exit", "pod", "namespace")
-        if self.kapp.run_rows() or self.kapp.backend_loaded():
+        if self.kapp.runs_listed():
             self.show_runs(self.kapp.run_rows(), self.kapp.followed.followed_ids())
         table.focus()
         self.set_interval(self.TICK, self.refresh_live_rows, name="runs-tick")
@@ -89,7 +90,8 @@ class RunsScreen(Screen[None]):
         self.refresh_bindings()
 
     def on_screen_resume(self) -> None:
-        self.show_runs(self.kapp.run_rows(), self.kapp.followed.followed_ids())
+        if self.kapp.runs_listed():  # before that: "loading history…", not a false "no runs yet"
+            self.show_runs(self.kapp.run_rows(), self.kapp.followed.followed_ids())
 
     def _seen_live(self, row: RunRow, following: set[str]) -> RunRow:
         """A run the app follows, as its live model sees it (history wrote its phase once)."""
@@ -123,7 +125,29 @@ class RunsScreen(Screen[None]):
         self._history = [row for _, row in pairs]
         self._shown = {}
         table.clear()
-        for row in self.rows:
+        self._filling += 1
+        # a screenful first (what a DataTable costs grows with its rows: ~0.5 ms each to
+        # measure), the rest of the page once that is on screen
+        first = max(self.size.height, 1)
+        self._add_rows(table, self.rows[:first], following)
+        if len(self.rows) > first:
+            filling = self._filling
+            rest = self.rows[first:]
+            self.call_after_refresh(
+                lambda: filling == self._filling and self._add_rows(table, rest, following))
+        if self.rows:
+            index = next((i for i, r in enumerate(self.rows) if picked and r.run_id == picked.run_id), None)
+            table.move_cursor(row=min(keep, len(self.rows) - 1) if index is None else index)
+        empty = self.query_one("#runs-empty", Static)
+        empty.update("No runs yet. F2 lists the tasks; pick one and press enter to launch it.")
+        empty.display = not self.rows
+        table.display = bool(self.rows)
+        if self.rows and self.focused is None:
+            table.focus()  # hidden while the list was empty, it lost the focus
+        self.refresh_bindings()
+
+    def _add_rows(self, table: DataTable, rows: list[RunRow], following: set[str]) -> None:
+        for row in rows:
             cells = self._live_cells(row, following)
             state, duration, exit_code = cells
             self._shown[row.run_id] = self._signature(row, following, cells)
@@ -138,14 +162,6 @@ class RunsScreen(Screen[None]):
                 row.namespace or "-",
                 key=row.run_id,
             )
-        if self.rows:
-            index = next((i for i, r in enumerate(self.rows) if picked and r.run_id == picked.run_id), None)
-            table.move_cursor(row=min(keep, len(self.rows) - 1) if index is None else index)
-        empty = self.query_one("#runs-empty", Static)
-        empty.update("No runs yet. F2 lists the tasks; pick one and press enter to launch it.")
-        empty.display = not self.rows
-        table.display = bool(self.rows)
-        self.refresh_bindings()
 
     def refresh_live_rows(self) -> None:
         """Once a second: the state, duration and exit code of live runs, updated in place.
