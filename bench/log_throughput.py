@@ -39,6 +39,7 @@ from common import (  # noqa: E402
     KPODTUI,
     SimProcess,
     bench_env,
+    compile_sources,
     interleave,
     median,
     quiet_machine_note,
@@ -73,6 +74,7 @@ def main() -> int:
     args = ap.parse_args()
     if shutil.which("kubectl") is None:
         sys.exit("kubectl is needed (the peer)")
+    compile_sources()
     work = Path(tempfile.mkdtemp(prefix="kpodtui-logbench-"))
     cases = {"short": (args.short, 64), "long": (args.long, 1024)}
     if args.only:

@@ -50,6 +50,7 @@ from common import (  # noqa: E402
     TmuxPane,
     _peak_rss,
     bench_env,
+    compile_sources,
     interleave,
     median,
     pct,
@@ -209,6 +210,7 @@ def main() -> int:
     args = ap.parse_args()
     if shutil.which("tmux") is None or shutil.which("kubectl") is None:
         sys.exit("tmux and kubectl are needed")
+    compile_sources()
     work = Path(tempfile.mkdtemp(prefix="kpodtui-firehose-"))
     data = work / "lines.txt"
     pad = b"x" * args.size

@@ -30,7 +30,16 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import KPODTUI, PY, TmuxPane, interleave, median, quiet_machine_note, spread  # noqa: E402
+from common import (  # noqa: E402
+    KPODTUI,
+    PY,
+    TmuxPane,
+    compile_sources,
+    interleave,
+    median,
+    quiet_machine_note,
+    spread,
+)
 
 MINIMAL_APP = """
 from textual.app import App
@@ -101,6 +110,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("tmux") is None:
         sys.exit("tmux is needed")
+    compile_sources()
     work = Path(tempfile.mkdtemp(prefix="kpodtui-start-"))
     try:
         newest = make_history(work / "full", args.runs)

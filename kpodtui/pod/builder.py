@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import random
-import uuid
 from typing import Any
 
 from kpodtui.constants import (
@@ -168,6 +167,8 @@ def _attach_secrets(pod: dict[str, Any], secrets: list[dict[str, Any]], rng: ran
         elif s["deploy_type"] == "env":
             c0.setdefault("envFrom", []).append({"secretRef": {"name": s["secret"]}, **where})
         else:
+            import uuid  # only for secret volumes (it loads platform: a few ms off every start)
+
             vol = "secretvol" + str(uuid.UUID(int=rng.getrandbits(128), version=4))
             pod["spec"].setdefault("volumes", []).append(
                 {"name": vol, "secret": {"secretName": s["secret"], "items": s.get("items")}, **where})

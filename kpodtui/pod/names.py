@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import random
 import re
 import string
@@ -47,6 +46,8 @@ def make_safe_label_value(value: str) -> str:
     the MD5 of the original (so distinct values stay distinct)."""
     safe = re.sub(r"^[^a-z0-9A-Z]*|[^a-zA-Z0-9_\-\.]|[^a-z0-9A-Z]*$", "", value)
     if len(safe) > MAX_LABEL_LEN or value != safe:
+        import hashlib  # rarely needed: loaded then (a few ms off every start)
+
         digest = hashlib.md5(value.encode(), usedforsecurity=False).hexdigest()[:9]
         safe = safe[: MAX_LABEL_LEN - len(digest) - 1] + "-" + digest
     return safe

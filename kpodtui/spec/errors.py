@@ -6,7 +6,6 @@ unknown are left out. ``line``/``column`` are 1-based (what editors show).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 from kpodtui.errors import BadInputError
@@ -53,6 +52,8 @@ class SpecError(BadInputError):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """The closest of ``choices`` to a misspelt ``word``, if any is close enough."""
+    import difflib  # only for a misspelt key: loaded then (a few ms off every start)
+
     matches = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return matches[0] if matches else None
 
