@@ -6,8 +6,9 @@ round by round):
 
 - ``python -c 'print("floor-ready")'`` (the polling floor plus the interpreter);
 - a minimal Textual app (an ``App`` with a ``Label`` and a ``Footer``): its first frame;
-- ``kpodtui`` with an empty history: its first frame (the footer's ``palette``) and the
-  moment its runs screen says there are no runs (the list has been read);
+- ``kpodtui`` with an empty history: its first frame (the header's title: the footer's keys
+  come a frame later) and the moment its runs screen says there are no runs (the list has
+  been read);
 - ``kpodtui`` with a history of ``--runs`` runs: its first frame and the newest run's id on
   screen (the runs screen is the start screen; it reads one page of rows, live runs first).
 
@@ -129,9 +130,9 @@ def main() -> None:
             "minimal Textual app": lambda: measure(
                 "st-min", f"{PY} {work / 'minimal.py'}", {"first frame": "minimal-ready"}, env("empty")),
             "kpodtui, empty history": lambda: measure(
-                "st-empty", kpodtui, {"first frame": "palette", "rows shown": "No runs yet"}, env("empty")),
+                "st-empty", kpodtui, {"first frame": "kpodtui", "rows shown": "No runs yet"}, env("empty")),
             f"kpodtui, {args.runs:,} runs": lambda: measure(
-                "st-full", kpodtui, {"first frame": "palette", "rows shown": newest}, env("full")),
+                "st-full", kpodtui, {"first frame": "kpodtui", "rows shown": newest}, env("full")),
         }
         results = interleave(cases, args.rounds)
     finally:

@@ -130,7 +130,10 @@ class ChunkSplitter:
         return self.feed(rest + b"\n", flt)
 
 
-READ_AHEAD = 8  # chunks a stream reads ahead of what its follower has handed on (<= 8 MiB)
+READ_AHEAD = 8  # chunks a stream reads ahead of what its follower has handed on
+#: the most one read hands on (a server's chunk is cut there): bounds how long the work on one
+#: chunk holds the GIL (~1 ms), which the app's thread would otherwise wait for
+READ_SIZE = 256 * 1024
 _END = object()
 
 
@@ -154,7 +157,7 @@ def _read_ahead(resp: Any, name: str) -> Iterator[bytes]:
 
     def read() -> None:
         try:
-            for data in resp.stream(amt=None, decode_content=False):
+            for data in resp.stream(amt=READ_SIZE, decode_content=False):
                 if not put(data):
                     return
             put(_END)
