@@ -322,12 +322,14 @@ class History:
     def iter_runs(self, limit: int, page: int = 500) -> Iterator[RunRecord]:
         """The newest ``limit`` runs, live ones first, read a page at a time through a connection
         of its own (memory stays flat however many; the shared connection stays free)."""
-        conn = sqlite3.connect(self.home / DB_NAME, timeout=30.0, isolation_level=None)
+        conn = sqlite3.connect(self.db_path, timeout=BUSY_SECONDS, isolation_level=None)
         try:
             cur = conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY {_LIST_ORDER} LIMIT ?", (limit,))
             while rows := cur.fetchmany(page):
                 for row in rows:
-                    yield RunRecord.from_row(row)
+                    yield self.settle(RunRecord.from_row(row))
+        except sqlite3.DatabaseError as exc:
+            raise as_history_error(exc, self.db_path) or exc from None
         finally:
             conn.close()
 

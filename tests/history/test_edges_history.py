@@ -114,6 +114,7 @@ def test_a_verdict_the_database_cannot_take_is_kept_and_recorded_by_the_next_com
         holder.kill()
         holder.wait()
     other = History.open()  # the next command that opens the run
+    assert [r.outcome for r in other.iter_runs(5)] == ["succeeded"]  # `kpodtui runs` streams its rows
     record = other.get_run(rid)
     assert (record.state, record.outcome, record.exit_code) == ("finished", "succeeded", 0)
     assert record.detail["log_incomplete"]["base"]["lines"] == 7
