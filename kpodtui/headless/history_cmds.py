@@ -108,6 +108,9 @@ def _spec_containers(record: Any) -> list[str]:
     return [c.get("name", "") for group in ("initContainers", "containers") for c in pod_spec.get(group) or []]
 
 
+EMIT_BYTES = 1 << 20
+
+
 def logs_command(args: Any) -> int:
     """``kpodtui logs RUN [-c C] [-f]``: from the log files; ``-f`` follows while the run is live."""
     history = History.open()
@@ -127,8 +130,18 @@ def logs_command(args: Any) -> int:
                        escapes=wants_escapes(out, getattr(args, "raw", False)))
 
     def emit(chunks: Iterable[LogChunk]) -> None:
-        for chunk in chunks:  # a chunk (~1 MiB) at a time: memory stays flat for any log size
-            writer.write((chunk,))
+        # ~1 MiB at a time: memory stays flat for any log size, and containers merged line by
+        # line (a chunk of one line each) still go out in large writes
+        batch: list[LogChunk] = []
+        size = 0
+        for chunk in chunks:
+            batch.append(chunk)
+            size += len(chunk.data)
+            if size >= EMIT_BYTES:
+                writer.write(batch)
+                batch, size = [], 0
+        if batch:
+            writer.write(batch)
 
     if not args.follow or not record.live:
         emit(history.read_log_chunks(record.id, args.container))
