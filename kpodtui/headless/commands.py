@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kpodtui.engine.events import LogBatch
+from kpodtui.engine.events import LogBatch, LogChunk
 from kpodtui.engine.run import Run, RunService
 from kpodtui.errors import (
     EXIT_CLUSTER,
@@ -184,7 +184,7 @@ def attach_command(args: Any) -> int:
         tail = history.tail(record.id, from_end=False)
         backlog = sorted(tail.read(), key=lambda line: line.timestamp)
         if backlog:
-            printer(LogBatch(record.id, tuple(backlog)))
+            printer(LogBatch(record.id, LogChunk.group(backlog)))
         run = service.reattach(record, caught_up=tail, start=False)
         return _follow(run, printer, getattr(args, "json", False))
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
 
 from kpodtui.loglines import LogChunk, LogCursor, LogLine, normalize_ts, split_raw
@@ -171,6 +172,10 @@ def _stamp_key(line: bytes) -> str:
     return normalize_ts(line[: line.find(b" ")].decode("ascii", "replace"))
 
 
+def _line_key(order: int, line: bytes) -> tuple[str, int]:
+    return _stamp_key(line), order
+
+
 class _Source:
     """One container's chunks, split into lines a chunk at a time, for :func:`merge_chunks`."""
 
@@ -203,7 +208,7 @@ def merge_chunks(sources: list[tuple[str, Iterator[LogChunk]]]) -> Iterator[LogC
     while len(live) > 1:
         heads = sorted((s.head(), s) for s in live)  # few sources: sorting them is cheap
         (_, src), bound = heads[0], heads[1][0]
-        end = bisect_left(src.lines, bound, lo=src.pos, key=lambda ln, o=src.order: (_stamp_key(ln), o))
+        end = bisect_left(src.lines, bound, lo=src.pos, key=partial(_line_key, src.order))
         yield LogChunk(src.container, b"\n".join(src.lines[src.pos:end]) + b"\n")
         src.pos = end
         if not src.fill():

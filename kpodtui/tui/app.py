@@ -328,9 +328,12 @@ class KpodApp(App[int]):
                 # what is already on disk first; the engine continues from the log cursors
                 lines = backend.read_log(run_id)
                 if lines:
-                    from kpodtui.engine.events import LogBatch  # (loaded with the backend)
+                    from kpodtui.engine.events import (  # (loaded with the backend)
+                        LogBatch,
+                        LogChunk,
+                    )
 
-                    feed(LogBatch(run_id, tuple(lines)))
+                    feed(LogBatch(run_id, LogChunk.group(lines)))
             handle = backend.reattach(run_id, feed)
         except Exception as exc:
             self.post_message(ActionFailed(f"reattach {run_id}", f"{exc}"))

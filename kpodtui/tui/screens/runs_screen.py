@@ -133,8 +133,12 @@ class RunsScreen(Screen[None]):
         if len(self.rows) > first:
             filling = self._filling
             rest = self.rows[first:]
-            self.call_after_refresh(
-                lambda: filling == self._filling and self._add_rows(table, rest, following))
+
+            def fill_rest() -> None:
+                if filling == self._filling:  # (not a list read again meanwhile)
+                    self._add_rows(table, rest, following)
+
+            self.call_after_refresh(fill_rest)
         if self.rows:
             index = next((i for i, r in enumerate(self.rows) if picked and r.run_id == picked.run_id), None)
             table.move_cursor(row=min(keep, len(self.rows) - 1) if index is None else index)
