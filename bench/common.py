@@ -81,17 +81,22 @@ class Finished:
     stderr: str = ""
 
 
-def _peak_rss(pid: int) -> float:
-    """The process's peak RSS so far in MB (``VmHWM``: of its own program, unlike the rusage
-    figure, which keeps the forking parent's size from before ``exec``)."""
+def _status_mb(pid: int | str, field: str, missing: float) -> float:
+    """A ``/proc/PID/status`` size field (``VmRSS``, ``VmHWM``) in MB; ``missing`` if unreadable."""
     try:
         with open(f"/proc/{pid}/status") as fh:
             for line in fh:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return 0.0
+    return missing
+
+
+def _peak_rss(pid: int) -> float:
+    """The process's peak RSS so far in MB (``VmHWM``: of its own program, unlike the rusage
+    figure, which keeps the forking parent's size from before ``exec``)."""
+    return _status_mb(pid, "VmHWM", 0.0)
 
 
 def wait_child(proc: subprocess.Popen, t0: float) -> Finished:
@@ -179,14 +184,7 @@ def run_metered(argv: Sequence[str], env: dict[str, str] | None = None) -> tuple
 
 def rss_mb(pid: int | str = "self") -> float:
     """Current RSS of a process in MB."""
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
+    return _status_mb(pid, "VmRSS", float("nan"))
 
 
 def self_cpu() -> float:
