@@ -170,6 +170,7 @@ class RunScreen(Screen[None]):
     def action_next_match(self, direction: int) -> None:
         if not self.pane.view.next_match(direction):
             self.notify("no match", severity="warning", timeout=2)
+        self.pane.update_status()  # "3/11"
 
     def action_toggle_log_option(self, what: str) -> None:
         self.pane.view.toggle(what)

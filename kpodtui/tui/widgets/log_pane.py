@@ -98,7 +98,8 @@ class LogPane(Vertical):
             tabs.action_previous_tab()
 
     @on(LogView.FollowChanged)
-    def _follow_changed(self, event: LogView.FollowChanged) -> None:
+    @on(LogView.CursorMoved)
+    def _follow_changed(self, event: LogView.FollowChanged | LogView.CursorMoved) -> None:
         self.update_status()
 
     def update_status(self) -> None:
@@ -116,7 +117,9 @@ class LogPane(Vertical):
             text.append(f"  {buf.dropped:,} older lines only in the log file", "yellow")
         if view.search_term:
             found = view.match_count
-            text.append(f"  search {view.search_term!r}: {found:,} match" + ("" if found == 1 else "es"), "bold")
+            at = view.match_position()
+            counted = f"{at:,}/{found:,}" if at is not None else f"{found:,} match" + ("" if found == 1 else "es")
+            text.append(f"  search {view.search_term!r}: {counted}", "bold")
         if view.filter_term:
             text.append(f"  filter {view.filter_term!r}", "bold magenta")
         flags = [name for name, on_ in (("time", view.timestamps), ("wrap", view.wrap), ("json", view.json_mode)) if on_]

@@ -65,26 +65,42 @@ class LogView(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {
         "logview--cursor",
         "logview--match",
+        "logview--match-current",
         "logview--timestamp",
     }
 
+    # Match colours meet WCAG AA (4.5:1) on every built-in theme (tests/tui/test_log_keys.py
+    # computes it): the text colour is picked against the match background (``auto``). The
+    # ANSI themes take the terminal's own palette: black on yellow / cyan reads everywhere.
+    SCOPED_CSS = False  # the ANSI themes' rules below start at the App
     DEFAULT_CSS = """
     LogView {
         background: $surface;
         color: $foreground;
         & > .logview--cursor { background: $accent 30%; }
-        & > .logview--match { background: $warning 60%; color: $text; text-style: bold; }
+        & > .logview--match { background: $warning; color: auto 100%; }
+        & > .logview--match-current { background: $accent-lighten-2; color: auto 100%; text-style: bold underline; }
         & > .logview--timestamp { color: $text-muted; }
+    }
+    App.-theme-ansi-dark LogView > .logview--match, App.-theme-ansi-light LogView > .logview--match {
+        background: ansi_yellow; color: ansi_black;
+    }
+    App.-theme-ansi-dark LogView > .logview--match-current, App.-theme-ansi-light LogView > .logview--match-current {
+        background: ansi_bright_cyan; color: ansi_black; text-style: bold underline;
     }
     """
 
+    HELP_GROUP = "Log"
+
     BINDINGS = [
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "top", "Top", show=False),
-        Binding("end", "tail", "Live tail", show=False),
+        Binding("ctrl+u", "page(-0.5)", "Half page up", show=False),
+        Binding("ctrl+d", "page(0.5)", "Half page down", show=False),
+        Binding("home,g", "top", "Top", show=False),
+        Binding("end,G", "tail", "Live tail", show=False),
         Binding("enter", "open_line", "Open line", show=False),
     ]
 
@@ -96,6 +112,12 @@ class LogView(ScrollView, can_focus=True):
 
         view: LogView
         follow: bool
+
+    @dataclass
+    class CursorMoved(Message):
+        """The cursor moved while a search is on (the status line's "3/11" follows it)."""
+
+        view: LogView
 
     @dataclass
     class LineOpened(Message):
@@ -340,7 +362,8 @@ class LogView(ScrollView, can_focus=True):
         if self.count == 0:
             return
         if self.cursor is None:
-            rows = [r.absolute for r in self._rows() if r.absolute is not None]
+            # following: the tail is what the reader sees (even before the next frame scrolled there)
+            rows = [] if self.follow else [r.absolute for r in self._rows() if r.absolute is not None]
             start = rows[-1] if rows else self.absolute_at(self.count - 1)
             self._stop_following()
             self.cursor = start
@@ -350,6 +373,8 @@ class LogView(ScrollView, can_focus=True):
             self.cursor = self.absolute_at(row)
         self._gen += 1
         self._ensure_cursor_visible()
+        if self.search_term:
+            self.post_message(self.CursorMoved(self))
 
     def _ensure_cursor_visible(self) -> None:
         if self.cursor is None:
@@ -364,10 +389,11 @@ class LogView(ScrollView, can_focus=True):
                 self.scroll_to(y=max(0, row - height + 1) if not self._is_rows_mode() else row, animate=False)
         self._invalidate()
 
-    def action_page(self, direction: int) -> None:
+    def action_page(self, direction: float) -> None:
+        """Scroll by ``direction`` pages (-1, 1; ±0.5 for half a page, as less's ctrl+u / ctrl+d)."""
         self._stop_following()
         height = self.scrollable_content_region.height
-        self.scroll_to(y=self.scroll_y + direction * height, animate=False)
+        self.scroll_to(y=self.scroll_y + round(direction * height), animate=False)
         if direction > 0 and self.scroll_y >= self.max_scroll_y and self.cursor is None:
             self.follow = True
 
@@ -385,6 +411,15 @@ class LogView(ScrollView, can_focus=True):
             return self.buffer[self.cursor]
         lines = self.visible_lines()
         return lines[-1] if lines else None
+
+    def match_position(self) -> int | None:
+        """Which match the cursor is on (1-based, as "3/11" says), or None when it is on none."""
+        matches = self._matches
+        cursor = self.cursor
+        if matches is None or cursor is None or not len(matches):
+            return None
+        row = matches.row_of(cursor)
+        return row + 1 if row < len(matches) and matches[row] == cursor else None
 
     def next_match(self, direction: int, include_current: bool = False) -> bool:
         """Move the cursor to the next (1) or previous (-1) line matching the search."""
@@ -419,6 +454,8 @@ class LogView(ScrollView, can_focus=True):
             self.cursor = rows[offset.y].absolute
             self._gen += 1
             self._invalidate()
+            if self.search_term:
+                self.post_message(self.CursorMoved(self))
             if event.chain == 2 and self.cursor is not None:
                 self.post_message(self.LineOpened(self, self.buffer[self.cursor]))
 
@@ -460,12 +497,17 @@ class LogView(ScrollView, can_focus=True):
         content = shown.plain
         if self.json_mode and body is not None:
             _JSON.highlight(text)
+        current = absolute == self.cursor
+        if current:  # under the matches: a match on the cursor line keeps its own colours
+            text.stylize(self._style("logview--cursor"))
         if self._search_re is not None:
-            match_style = self._style("logview--match")
+            # the cursor's line holds the current match ("3/11"): marked apart from the others
+            # the whole style: a partial one leaves ``color: auto`` picked against the widget's
+            # background instead of the match's own
+            name = "logview--match-current" if current else "logview--match"
+            match_style = self.get_component_rich_style(name, partial=False)
             for m in self._search_re.finditer(content):
                 text.stylize(match_style, start + m.start(), start + m.end())
-        if absolute == self.cursor:
-            text.stylize(self._style("logview--cursor"))
         return text
 
     def _strip(self, absolute: int) -> Strip:
@@ -490,6 +532,7 @@ class LogView(ScrollView, can_focus=True):
             if not self.wrap:
                 rows = [Strip(text.render(console), text.cell_len)]
             else:
+                text.no_wrap = False  # built for one row; Text.wrap leaves a no_wrap text whole
                 rows = [Strip(t.render(console), t.cell_len) for t in text.wrap(console, max(1, width))]
         else:
             text = self._line_text(absolute, body=pretty)
