@@ -96,6 +96,7 @@ class RunContext:
     spec_text: str | None = None
     detach: bool = False
     try_number: int = 1
+    overrides: tuple[str, ...] = ()  # the --set items of the spec, recorded so a rerun keeps them
     # -- what the run learns
     namespace: str = field(default="", init=False)
     pod_name: str = field(default="", init=False)
@@ -294,6 +295,7 @@ class RunContext:
                 owner_pid=os.getpid(),
                 detached=self.detach,
                 created_at=time.time(),
+                overrides=tuple(self.overrides),
             )
         )
 
@@ -408,6 +410,12 @@ class RunContext:
         reason = None if deleted else (pending_reason(obj) if phase(obj) == "Pending" else None)
         sig = (phase(obj), status.get("reason"), states, deleted)
         if sig != self._status_sig:
+            if not deleted and (self._status_sig is None or self._status_sig[0] != sig[0]) and self.lock.held:
+                # the history says the phase too (the runs list and `kpodtui runs` of other processes)
+                try:
+                    self.history.update_run(self.run_id, phase=sig[0])
+                except Exception:  # noqa: BLE001 - advisory: the verdict is recorded at the end
+                    pass
             self._status_sig = sig
             self.publish(
                 PodStatusChanged(self.run_id, phase(obj), status.get("reason"), status.get("message"), states)

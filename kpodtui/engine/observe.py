@@ -14,7 +14,8 @@ from __future__ import annotations
 import time
 
 from kpodtui.engine.context import RunContext
-from kpodtui.engine.events import LogBatch, RunFinished
+from kpodtui.engine.events import LogBatch, PodAssigned, RunFinished
+from kpodtui.engine.outcome import spec_containers
 from kpodtui.history import RunRecord
 from kpodtui.history.tail import LogTail
 
@@ -26,7 +27,8 @@ def finished_from_record(rec: RunRecord) -> RunFinished:
     return RunFinished(
         rec.id, (rec.outcome or "failed"), rec.exit_code, rec.failure_report, rec.xcom,  # type: ignore[arg-type]
         rec.pod_deleted,
-        {"pod": rec.pod_name, "namespace": rec.namespace, "recorded_by_other": True, "reason": rec.reason},
+        {"pod": rec.pod_name, "namespace": rec.namespace, "recorded_by_other": True, "reason": rec.reason,
+         "finished_at": rec.finished_at},
     )  # fmt: skip
 
 
@@ -66,6 +68,11 @@ def become_owner(ctx: RunContext) -> bool:
             if not tracking and rec.pod_name:
                 ctx.namespace = rec.namespace or ctx.namespace
                 ctx.pod_name = rec.pod_name
+                # the pod and its containers in the spec's order, as the owner announced them
+                ctx.publish(PodAssigned(
+                    ctx.run_id, ctx.pod_name, ctx.namespace, ctx.session.context, True,
+                    tuple(spec_containers(ctx.manifest)), tuple(spec_containers(ctx.manifest, init=True)),
+                ))  # fmt: skip
                 ctx.track(wait=False)
                 tracking = True
             _publish(ctx, tail)

@@ -33,7 +33,7 @@ the top of the engine: no other engine module imports it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar, overload
 
@@ -104,11 +104,13 @@ class Run:
         record: RunRecord | None = None,
         detach: bool | None = None,
         try_number: int = 1,
+        overrides: tuple[str, ...] = (),
     ) -> None:
         self.context = RunContext(
             spec, session, history, record.id if record else (run_id or new_run_id()),
             record=record, cli_namespace=namespace, spec_path=spec_path, spec_text=spec_text,
             detach=bool(spec.deferrable) if detach is None else detach, try_number=try_number,
+            overrides=tuple(record.overrides if record else overrides),
         )  # fmt: skip
         self.done = threading.Event()  # set once the run let go (verdict recorded, detached, or failed)
         self._thread: threading.Thread | None = None
@@ -193,12 +195,17 @@ class Run:
         """
         self.context.request_hurry()
 
-    def keep(self) -> None:
-        """Switch this run to ``keep_pod`` while it runs: its pod survives the end."""
+    def keep(self, keep: bool = True) -> None:
+        """Switch this run to ``keep_pod`` while it runs: its pod survives the end.
+
+        ``keep`` False undoes it: back to what the spec says (``on_finish_action``).
+        """
         ctx = self.context
-        ctx.on_finish_action = "keep_pod"
-        ctx.history.update_run(ctx.run_id, on_finish_action="keep_pod")
-        ctx.say("the pod will be kept when the run ends (keep_pod)")
+        action = "keep_pod" if keep else ctx.spec.on_finish_action
+        ctx.on_finish_action = action
+        ctx.history.update_run(ctx.run_id, on_finish_action=action)
+        ctx.say("the pod will be kept when the run ends (keep_pod)" if keep else
+                f"keep undone: the pod goes as the spec says when the run ends ({action})")
 
     def detach_now(self) -> None:
         """Stop following without a verdict: the pod goes on, the run stays live in the history.
@@ -381,15 +388,17 @@ class RunService:
     # -- runs ----------------------------------------------------------------------------
 
     def launch(self, spec: TaskSpec, *, spec_path: str | None, spec_text: str | None,
-               detach: bool | None = None, subscriber: Subscriber | None = None, start: bool = True) -> Run:
+               detach: bool | None = None, subscriber: Subscriber | None = None, start: bool = True,
+               overrides: Sequence[str] = ()) -> Run:
         """A new run of ``spec`` (``detach`` None: as the spec's ``deferrable`` says).
 
         ``subscriber`` hears every event from the first; ``start`` False leaves the
-        starting to the caller (:meth:`Run.start` or :meth:`Run.execute`).
+        starting to the caller (:meth:`Run.start` or :meth:`Run.execute`). ``overrides``:
+        the ``--set`` items ``spec`` was loaded with, recorded with the run (a rerun keeps them).
         """
         session = self.session(self.target.merged_with_spec(spec))
         run = Run(spec, session, self._run_history(), namespace=self.target.namespace, spec_path=spec_path,
-                  spec_text=spec_text, detach=detach)
+                  spec_text=spec_text, detach=detach, overrides=tuple(overrides))
         return self._begin(run, subscriber, start)
 
     def reattach(self, record: RunRecord, *, caught_up: LogTail | None = None,
@@ -431,14 +440,18 @@ class RunService:
             raise explain(exc, session.client, record.namespace) from exc
         return report
 
-    def keep(self, run_id: str) -> None:
-        """Switch a live run to ``keep_pod`` (the run followed here, or through the history)."""
+    def keep(self, run_id: str, keep: bool = True) -> None:
+        """Switch a live run to ``keep_pod`` (the run followed here, or through the history);
+        ``keep`` False: back to its spec's ``on_finish_action``."""
         with self._lock:
             run = self.runs.get(run_id)
         if run is not None:
-            run.keep()
-        else:
+            run.keep(keep)
+        elif keep:
             self.history.update_run(run_id, on_finish_action="keep_pod")
+        else:
+            record = self.history.get_run(run_id)
+            self.history.update_run(run_id, on_finish_action=recorded_spec(record).on_finish_action)
 
     def close(self) -> None:
         """Close every cluster session (their watches stop; runs still going end with them)."""

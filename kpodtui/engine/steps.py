@@ -19,6 +19,7 @@ from kpodtui.engine.cleanup import RunEnding, plan_cleanup
 from kpodtui.engine.context import RunAbort, RunContext, RunNeverStarted
 from kpodtui.engine.events import PodAssigned, RunFinished
 from kpodtui.engine.logpump import LogPump
+from kpodtui.engine.report import mask_pod
 from kpodtui.engine.xcom import extract_xcom, quit_istio
 from kpodtui.kube.api import explain, never_sent, refusal_text
 from kpodtui.kube.retry import exception_status, is_connection_error, refused
@@ -143,6 +144,7 @@ def reattach_or_create(ctx: RunContext) -> None:
             creating = True
             ctx.pod = api.create_pod(ctx.namespace, ctx.manifest, lookup)
             ctx.say(f"created pod {ctx.namespace}/{ctx.pod_name}")
+            _record_pod(ctx, manifest=mask_pod(ctx.manifest))
             # killed while the create was under way: the kill found no pod to delete
             if ctx.killed and ctx.spec.on_kill_action != "keep_pod" and ctx.delete_for_kill():
                 ctx.say(f"killed: pod {ctx.pod_name} deleted", "warning")
@@ -336,6 +338,18 @@ def _drain_logs(ctx: RunContext) -> None:
         pump.stop(live)
 
 
+def _record_pod(ctx: RunContext, **parts: Any) -> None:
+    """Keep the run's pod in the history (shown by describe and YAML once it is gone)."""
+    try:
+        ctx.history.record_pod(ctx.run_id, **parts)
+    except Exception as exc:  # noqa: BLE001 - a convenience: the run goes on
+        ctx.say(f"could not record the pod in the history: {exc}", "warning")
+
+
+def _event_record(ev: Any) -> Json:
+    return {k: getattr(ev, k) for k in ("type", "reason", "message", "field_path", "count", "timestamp", "uid")}
+
+
 def ending_detail(result: RunFinished) -> dict[str, Any]:
     """What the history keeps of a verdict beyond its columns (shown when the run is opened later)."""
     detail = {"pod_deleted": bool(result.pod_deleted), "reason": result.detail.get("reason")}
@@ -406,9 +420,14 @@ def cleanup(ctx: RunContext, cause: str | None) -> RunFinished:
     if ctx.failed_with is not None:
         # Run.execute re-raises it: the caller says it (one line), not only this verdict.
         result.detail["error"] = type(ctx.failed_with).__name__
+    finished_at = result.detail["finished_at"] = time.time()  # the front ends show the recorded end
+    last = pod or ctx.last_pod
+    if ctx.pod_name and (last is not None or ctx.events):
+        _record_pod(ctx, last_pod=mask_pod(last) if last is not None else None,
+                    events=[_event_record(ev) for ev in ctx.events])
     try:
         failed = ctx.history.record_verdict(
-            ctx.run_id, state="finished", finished_at=time.time(), outcome=plan.outcome, exit_code=plan.exit_code,
+            ctx.run_id, state="finished", finished_at=finished_at, outcome=plan.outcome, exit_code=plan.exit_code,
             failure_report=report, xcom=ctx.xcom_value,
             phase=oc.phase(pod) if pod else ("Deleted" if ctx.pod_name else None),
             owner_pid=None, detail=ending_detail(result),

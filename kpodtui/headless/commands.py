@@ -161,7 +161,8 @@ def run_command(args: Any) -> int:
     history = History.open()
     with run_service(args, history) as service:
         spec_path = None if args.spec == STDIN else str(Path(args.spec).resolve())
-        run = service.launch(spec, spec_path=spec_path, spec_text=spec_text, detach=detach, start=False)
+        run = service.launch(spec, spec_path=spec_path, spec_text=spec_text, detach=detach, start=False,
+                             overrides=args.overrides)
         print(f"kpodtui: run {run.run_id} of task {spec.task_id}", file=sys.stderr)
         return _follow(run, HeadlessPrinter(timestamps=args.timestamps, raw=args.raw), args.json)
 

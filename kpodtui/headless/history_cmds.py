@@ -16,6 +16,7 @@ from kpodtui.errors import EXIT_INTERRUPTED, EXIT_OK, BadInputError
 from kpodtui.headless.logwriter import LogWriter, wants_escapes
 from kpodtui.history import History, RunRecord
 from kpodtui.loglines import LineLayout, LogChunk
+from kpodtui.runstate import DETACHED, format_duration
 
 
 def _when(ts: float | None) -> str:
@@ -24,21 +25,23 @@ def _when(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _duration(start: float | None, end: float | None) -> str:
-    if not start:
-        return "-"
-    seconds = (end or time.time()) - start
-    return f"{seconds:.1f}s" if seconds < 120 else f"{seconds / 60:.1f}m"
+def status_text(history: History, record: Any) -> str:
+    """The run's status as the app shows it: ``Running``, ``Running (detached)`` when no kpodtui
+    process follows it, ``Failed``..."""
+    status = record.status
+    if record.live and history.run_lock(record.id).is_free():
+        status += f" ({DETACHED})"
+    return status
 
 
-_HEADER = ("RUN", "TASK", "STATE", "OUTCOME", "EXIT", "POD", "STARTED", "TOOK")
+_HEADER = ("RUN", "TASK", "STATUS", "REASON", "EXIT", "DURATION", "STARTED", "POD")
 
 
-def _cells(r: RunRecord) -> tuple[str, ...]:
+def _cells(r: RunRecord, status: str) -> tuple[str, ...]:
+    """A row of ``kpodtui runs``: the status word and duration the app shows too (runstate)."""
     return (
-        r.id, r.task_id, r.state, r.outcome or "-", "-" if r.exit_code is None else str(r.exit_code),
-        f"{r.namespace}/{r.pod_name}" if r.pod_name else "-", _when(r.created_at),
-        _duration(r.created_at, r.finished_at),
+        r.id, r.task_id, status, r.reason or "-", "-" if r.exit_code is None else str(r.exit_code),
+        format_duration(r.duration), _when(r.created_at), f"{r.namespace}/{r.pod_name}" if r.pod_name else "-",
     )  # fmt: skip
 
 
@@ -67,6 +70,7 @@ def runs_command(args: Any) -> int:
                 for r in history.iter_runs(args.limit):
                     d = asdict(r)
                     d.pop("spec_text", None)
+                    d["status"], d["duration"] = status_text(history, r), r.duration
                     yield textwrap.indent(json.dumps(d, default=str, indent=2), "  ")
 
             first = True
@@ -76,20 +80,24 @@ def runs_command(args: Any) -> int:
                 first = False
             sys.stdout.write("]\n" if first else "\n]\n")
             return EXIT_OK
+
+        def cells(r: RunRecord) -> tuple[str, ...]:
+            return _cells(r, status_text(history, r))
+
         widths = [len(h) for h in _HEADER]
         rows = 0
-        for cells in map(_cells, history.iter_runs(args.limit)):
-            widths = [max(w, len(c)) for w, c in zip(widths, cells, strict=True)]
+        for row in map(cells, history.iter_runs(args.limit)):
+            widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
             rows += 1
         if not rows:
             # No header over nothing: a script reading the table gets no output at all.
             sys.stderr.write("kpodtui: no runs yet (try `kpodtui run --sim sample_tasks/hello.yaml`)\n")
             return EXIT_OK
 
-        def line(cells: tuple[str, ...]) -> str:
-            return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+        def line(row: tuple[str, ...]) -> str:
+            return "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
 
-        _write_pages(map(line, itertools.chain([_HEADER], map(_cells, history.iter_runs(args.limit)))))
+        _write_pages(map(line, itertools.chain([_HEADER], map(cells, history.iter_runs(args.limit)))))
     return EXIT_OK
 
 

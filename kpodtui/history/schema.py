@@ -12,7 +12,8 @@ import sqlite3
 
 from kpodtui.errors import BadInputError
 
-MIGRATIONS: list[str] = [
+# An entry is one script split on ";", or a list of statements (a trigger's body holds ";").
+MIGRATIONS: list[str | list[str]] = [
     # 0 -> 1: runs and log cursors.
     """
     CREATE TABLE runs (
@@ -55,6 +56,23 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX runs_list ON runs((state = 'live'), created_at);
     """,
+    # 2 -> 3: the --set overrides a run was launched with (rerun keeps them); its pod as created
+    # and as last seen, and its events (describe and YAML once the pod is gone); a counter
+    # every change of the run table moves, so another process notices a change with one read.
+    [
+        "ALTER TABLE runs ADD COLUMN overrides TEXT",
+        """CREATE TABLE run_pods (
+            run_id      TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+            manifest    TEXT,
+            last_pod    TEXT,
+            events      TEXT
+        )""",
+        "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+        "INSERT INTO counters (name, value) VALUES ('runs', 0)",
+        *(f"""CREATE TRIGGER runs_{what}_counted AFTER {what.upper()} ON runs BEGIN
+              UPDATE counters SET value = value + 1 WHERE name = 'runs';
+           END""" for what in ("insert", "update", "delete")),
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -73,7 +91,8 @@ def migrate(conn: sqlite3.Connection) -> int:
                 f"{SCHEMA_VERSION}): upgrade kpodtui, or set KPODTUI_HOME to use another history"
             )
         for version in range(found, SCHEMA_VERSION):
-            for statement in MIGRATIONS[version].split(";"):
+            step = MIGRATIONS[version]
+            for statement in step.split(";") if isinstance(step, str) else step:
                 if statement.strip():
                     conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -21,13 +21,14 @@ from kpodtui.history.schema import migrate
 from kpodtui.history.tail import LogTail
 from kpodtui.history.trouble import BUSY_SECONDS, as_history_error
 from kpodtui.loglines import LogChunk, LogCursor, LogLine
+from kpodtui.runstate import run_duration, run_status
 
 DB_NAME = "history.sqlite3"
 
 _RUN_COLUMNS = (
     "id, task_id, spec_path, spec_text, pod_name, namespace, context, kubeconfig, state, phase, "
     "created_at, started_at, finished_at, exit_code, outcome, xcom, failure_report, "
-    "on_finish_action, kill_requested, detached, owner_pid, detail"
+    "on_finish_action, kill_requested, detached, owner_pid, detail, overrides"
 )
 #: the run list's order, as the ``runs_list`` index has it (see schema.py)
 _LIST_ORDER = "(state = 'live') DESC, created_at DESC"
@@ -66,6 +67,7 @@ class RunRecord:
     detached: bool = False
     owner_pid: int | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    overrides: tuple[str, ...] = ()  # the --set KEY=VALUE items it was launched with (a rerun keeps them)
 
     @property
     def pod_deleted(self) -> bool:
@@ -89,7 +91,20 @@ class RunRecord:
         values[18] = bool(values[18])
         values[19] = bool(values[19])
         values[21] = json.loads(values[21]) if values[21] else {}
+        values[22] = tuple(json.loads(values[22])) if values[22] else ()
         return cls(*values)
+
+    @property
+    def status(self) -> str:
+        """The one word every front end shows for the run, capitalised as kubectl's phases:
+        the pod's phase while it lives (Pending, Running...), then the outcome (Succeeded,
+        Failed, Skipped, Killed)."""
+        return run_status(self.live, self.phase, self.outcome)
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from the run's start (its launch) to its end (or to now while it lives)."""
+        return run_duration(self.created_at, self.finished_at, self.live)
 
 
 class History:
@@ -208,6 +223,8 @@ class History:
             changes["xcom"] = json.dumps(changes["xcom"])
         if "detail" in changes:
             changes["detail"] = json.dumps(changes["detail"])
+        if "overrides" in changes:
+            changes["overrides"] = json.dumps(list(changes["overrides"]))
         sets = ", ".join(f"{k} = ?" for k in changes)
         self._write(f"UPDATE runs SET {sets} WHERE id = ?", (*changes.values(), run_id))
 
@@ -340,6 +357,38 @@ class History:
         )
         return [r for r in (self.settle(RunRecord.from_row(row)) for row in rows) if r.live]
 
+    def changes(self) -> int:
+        """A number that moves whenever any process adds, changes or deletes a run (cheap:
+        watch ``PRAGMA data_version`` first, see :class:`kpodtui.history.watch.RunsWatch`)."""
+        rows = self._read("SELECT value FROM counters WHERE name = 'runs'")
+        return int(rows[0][0]) if rows else 0
+
+    # -- the pod of a run ------------------------------------------------------------
+
+    def record_pod(self, run_id: str, **parts: Any) -> None:
+        """Keep the run's pod: ``manifest`` (as created), ``last_pod`` (as last seen), ``events``
+        (JSON-able; secret-looking values masked by the caller)."""
+        bad = set(parts) - {"manifest", "last_pod", "events"}
+        if bad:
+            raise ValueError(f"cannot record {sorted(bad)}")
+        if not parts:
+            return
+        names = ", ".join(parts)
+        marks = ", ".join("?" * len(parts))
+        sets = ", ".join(f"{k} = excluded.{k}" for k in parts)
+        self._write(
+            f"INSERT INTO run_pods (run_id, {names}) VALUES (?, {marks}) ON CONFLICT(run_id) DO UPDATE SET {sets}",
+            (run_id, *(json.dumps(v) for v in parts.values())),
+        )
+
+    def pod_record(self, run_id: str) -> dict[str, Any]:
+        """What :meth:`record_pod` kept of the run's pod (``manifest``, ``last_pod``, ``events``;
+        each None when never recorded)."""
+        rows = self._read("SELECT manifest, last_pod, events FROM run_pods WHERE run_id = ?", (run_id,))
+        values = rows[0] if rows else (None, None, None)
+        return {k: json.loads(v) if v else None for k, v in zip(("manifest", "last_pod", "events"), values,
+                                                                 strict=True)}
+
     # -- logs --------------------------------------------------------------------
 
     def log_dir(self, run_id: str) -> Path:
@@ -438,7 +487,7 @@ def _to_row(record: RunRecord) -> tuple[Any, ...]:
         record.created_at, record.started_at, record.finished_at, record.exit_code,
         record.outcome, json.dumps(record.xcom), record.failure_report,
         record.on_finish_action, int(record.kill_requested), int(record.detached),
-        record.owner_pid, json.dumps(record.detail),
+        record.owner_pid, json.dumps(record.detail), json.dumps(list(record.overrides)),
     )  # fmt: skip
 
 

@@ -31,7 +31,7 @@ def test_runs_and_logs_from_disk(_hermetic_home, capsys):
     _seed(_hermetic_home)
     assert main(["runs"]) == 0
     out = capsys.readouterr().out
-    assert "abc123" in out and "succeeded" in out
+    assert "abc123" in out and "Succeeded" in out and "2s" in out  # the run's own start to end
     assert main(["runs", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["id"] == "abc123"
     assert main(["logs", "abc"]) == 0

@@ -123,7 +123,7 @@ class EngineBackend:
         task id is refused, as ``kpodtui run --task`` refuses it."""
         spec, text = load_task(path, text, task_id, overrides)
         run = self.service.launch(spec, spec_path=str(path.resolve()) if path else None, spec_text=text,
-                                  detach=False, subscriber=subscriber, start=False)
+                                  detach=False, subscriber=subscriber, start=False, overrides=overrides)
         run.subscribe(self._fatal_watch(run))
         run.start()
         return EngineHandle(run)
