@@ -501,9 +501,9 @@ class LogView(ScrollView, can_focus=True):
         if current:  # under the matches: a match on the cursor line keeps its own colours
             text.stylize(self._style("logview--cursor"))
         if self._search_re is not None:
-            # the cursor's line holds the current match ("3/11"): marked apart from the others
-            # the whole style: a partial one leaves ``color: auto`` picked against the widget's
-            # background instead of the match's own
+            # the cursor's line holds the current match ("3/11"): marked apart from the others.
+            # The whole style: a partial one picks ``color: auto`` against the widget's
+            # background instead of the match's own.
             name = "logview--match-current" if current else "logview--match"
             match_style = self.get_component_rich_style(name, partial=False)
             for m in self._search_re.finditer(content):
