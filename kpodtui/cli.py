@@ -45,6 +45,8 @@ COMMANDS: dict[str, str] = {
     "logs": "kpodtui.headless.history_cmds:logs_command",
     "kill": "kpodtui.headless.commands:kill_command",
     "keep": "kpodtui.headless.commands:keep_command",
+    "delete": "kpodtui.headless.commands:delete_command",
+    "exec": "kpodtui.headless.exec_cmd:exec_command",
     "validate": "kpodtui.headless.spec_cmds:validate_command",
     "dry-run": "kpodtui.headless.spec_cmds:dry_run_command",
     "import": "kpodtui.headless.import_cmd:import_command",
@@ -91,6 +93,16 @@ def _count(value: str) -> int:
         n = 0
     if n < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not a count of runs (1 or more)")
+    return n
+
+
+def _lines(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of lines (0 or more)")
     return n
 
 
@@ -150,6 +162,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw", action="store_true",
                    help="write log lines byte for byte even to a terminal (there, control characters are shown "
                         "escaped by default; piped output is always byte for byte)")
+    p.add_argument("--since", metavar="DURATION", help="only lines newer than this (e.g. 90s, 5m, 1h)")
+    p.add_argument("--tail", metavar="N", type=_lines, help="only the last N lines (then follow, with -f)")
+    p.add_argument("-p", "--previous", action="store_true",
+                   help="the log of the container's previous instance, before its last restart (from the pod)")
+    p.add_argument("--containers", metavar="REGEX", action="append", default=[],
+                   help="only containers whose name matches (regular expression; repeatable; as stern -c)")
+    p.add_argument("-E", "--exclude-container", metavar="REGEX", action="append", default=[],
+                   help="leave out containers whose name matches (regular expression; repeatable; as stern -E)")
+    _add_cluster(p)
 
     p = sub.add_parser("kill", help="delete a run's pod now (with the spec's termination_grace_period)")
     p.add_argument("run", metavar="RUN", help="run id (or a unique prefix)")
@@ -157,6 +178,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("keep", help="switch a live run to keep_pod: its pod survives the end of the run")
     p.add_argument("run", metavar="RUN", help="run id (or a unique prefix)")
+    _add_cluster(p)
+
+    p = sub.add_parser("delete", help="delete the pod a finished run kept (keep_pod, or kept with keep)")
+    p.add_argument("run", metavar="RUN", help="run id (or a unique prefix)")
+    _add_cluster(p)
+
+    p = sub.add_parser("exec", help="run a command in a run's pod (as kubectl exec; its exit code is returned)",
+                       usage="kpodtui exec RUN [-c CONTAINER] [-i] [-t] [cluster options] -- CMD [ARG...]")
+    p.add_argument("run", metavar="RUN", help="run id (or a unique prefix)")
+    p.add_argument("-c", "--container", help="the container (default: the base container)")
+    p.add_argument("-i", "--stdin", action="store_true", help="pass stdin to the command")
+    p.add_argument("-t", "--tty", action="store_true", help="give the command a terminal (with -i: a shell)")
     _add_cluster(p)
 
     p = sub.add_parser("validate", help="check spec files; report every problem (exit 2 if any)")
@@ -202,8 +235,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         # No command: `kpodtui [SPEC...] [--sim] ...` opens the app, as `kpodtui tui ...` does.
         argv = ["tui", *argv]
+    after: list[str] | None = None
+    if argv[0] == "exec" and "--" in argv:  # everything after -- is the command, flags included
+        at = argv.index("--")
+        argv, after = argv[:at], argv[at + 1 :]
     args = parser.parse_args(argv)
     command = args.command
+    if command == "exec":
+        args.cmd = after or []
     if getattr(args, "sim", False):
         given = [flag for flag, dest in (("--kubeconfig", "kubeconfig"), ("--context", "context"))
                  if getattr(args, dest, None)]

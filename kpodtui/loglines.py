@@ -18,6 +18,8 @@ timestamps, container names padded to one width, each part styled).
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -327,3 +329,60 @@ def _texts(data: bytes, count: int) -> list[bytes] | list[memoryview]:
 
 #: a log saved from the app: ``timestamp [container] text``
 SAVED_LAYOUT = LineLayout(timestamps=True, stamp_first=True)
+
+
+# -- windows and container selection (``kpodtui logs --since/--tail/--containers/-E``, the app's L and C)
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    """``90s``, ``5m``, ``1h30m``, ``2d`` (a bare number is seconds) -> seconds; ValueError otherwise."""
+    spec = text.strip().lower()
+    if re.fullmatch(r"\d+(\.\d+)?", spec):
+        return float(spec)
+    parts = re.findall(r"(\d+(?:\.\d+)?)([smhd])", spec)
+    if not parts or "".join(n + u for n, u in parts) != spec:
+        raise ValueError(f"{text!r} is not a duration (e.g. 90s, 5m, 1h30m)")
+    return sum(float(n) * _UNITS[u] for n, u in parts)
+
+
+def rfc3339(seconds: float) -> str:
+    """Unix seconds as the API's timestamp text (UTC, nanoseconds): compares with a line's timestamp."""
+    whole = int(seconds)
+    nanos = int(round((seconds - whole) * 1e9))
+    return dt.datetime.fromtimestamp(whole, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{nanos:09d}Z"
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerSelection:
+    """stern's container selection: shown if it matches an include (any, when none is given) and no
+    exclude; both are regular expressions searched in the name."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> ContainerSelection:
+        """``api|worker !sidecar`` (the app's bar): words are includes, ``!word`` excludes."""
+        words = text.split()
+        return cls(tuple(w for w in words if not w.startswith("!")),
+                   tuple(w[1:] for w in words if w.startswith("!") and w[1:]))
+
+    def __post_init__(self) -> None:
+        for rx in (*self.include, *self.exclude):
+            try:
+                re.compile(rx)
+            except re.error as exc:
+                raise ValueError(f"{rx!r} is not a regular expression ({exc})") from None
+
+    def __bool__(self) -> bool:
+        return bool(self.include or self.exclude)
+
+    def shows(self, container: str) -> bool:
+        if self.include and not any(re.search(rx, container) for rx in self.include):
+            return False
+        return not any(re.search(rx, container) for rx in self.exclude)
+
+    def describe(self) -> str:
+        return " ".join([*self.include, *(f"!{rx}" for rx in self.exclude)])

@@ -42,7 +42,7 @@ from kpodtui.engine.context import RunAbort, RunContext, RunDetached, RunNeverSt
 from kpodtui.engine.events import ClusterEvent, RunFinished
 from kpodtui.engine.report import kill_report
 from kpodtui.engine.session import ClusterSession
-from kpodtui.errors import ClusterError
+from kpodtui.errors import BadInputError, ClusterError
 from kpodtui.history import History, RunRecord, new_run_id
 from kpodtui.history.tail import LogTail
 from kpodtui.kube.api import KubeApi, explain, unreachable
@@ -439,6 +439,34 @@ class RunService:
         except Exception as exc:
             raise explain(exc, session.client, record.namespace) from exc
         return report
+
+    def pod_of(self, record: RunRecord) -> tuple[KubeApi, Json | None]:
+        """The API of a recorded run's cluster and its pod as the cluster has it now (None: gone)."""
+        if not record.pod_name:
+            raise BadInputError(f"run {record.id} has no pod{' yet' if record.live else ''}")
+        session = self.session_for(record)
+        try:
+            return session.api, session.api.get_pod(record.namespace or "default", record.pod_name)
+        except Exception as exc:
+            raise explain(exc, session.client, record.namespace) from exc
+
+    def delete_pod(self, record: RunRecord) -> str:
+        """Delete the pod a finished run left behind (kept by ``keep_pod`` or a keep); what was done.
+
+        A live run is killed, not deleted (``kill``): refused here.
+        """
+        if record.live:
+            raise BadInputError(f"run {record.id} is still live: kill it instead (kpodtui kill {record.id})")
+        if not record.pod_name or record.pod_deleted:
+            raise BadInputError(f"run {record.id} left no pod behind (its pod was deleted when it ended)")
+        session = self.session_for(record)
+        ns = record.namespace or "default"
+        try:
+            deleted = session.api.delete_pod(ns, record.pod_name)
+        except Exception as exc:
+            raise explain(exc, session.client, record.namespace) from exc
+        self.history.update_run(record.id, detail={**record.detail, "pod_deleted": True})
+        return f"pod {ns}/{record.pod_name} {'deleted' if deleted else 'was already gone'}"
 
     def keep(self, run_id: str, keep: bool = True) -> None:
         """Switch a live run to ``keep_pod`` (the run followed here, or through the history);

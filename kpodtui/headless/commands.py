@@ -215,3 +215,13 @@ def keep_command(args: Any) -> int:
     history.update_run(record.id, on_finish_action="keep_pod")
     print(f"kpodtui: run {record.id}: pod {record.namespace}/{record.pod_name} will be kept", file=sys.stderr)
     return EXIT_OK
+
+
+def delete_command(args: Any) -> int:
+    """``kpodtui delete RUN``: delete the pod a finished run kept (``keep_pod``, or a keep)."""
+    history = History.open()
+    record = history.get_run(args.run)
+    with run_service(args, history) as service:
+        said = service.delete_pod(record)
+    print(f"kpodtui: run {record.id}: {said}", file=sys.stderr)
+    return EXIT_OK

@@ -8,15 +8,24 @@ import json
 import sys
 import textwrap
 import time
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from typing import Any
 
 from kpodtui.errors import EXIT_INTERRUPTED, EXIT_OK, BadInputError
 from kpodtui.headless.logwriter import LogWriter, wants_escapes
 from kpodtui.history import History, RunRecord
-from kpodtui.loglines import LineLayout, LogChunk
+from kpodtui.loglines import (
+    ContainerSelection,
+    LineLayout,
+    LogChunk,
+    LogLine,
+    parse_duration,
+    rfc3339,
+)
 from kpodtui.runstate import DETACHED, format_duration
+from kpodtui.termsafe import escape
 
 
 def _when(ts: float | None) -> str:
@@ -40,7 +49,9 @@ _HEADER = ("RUN", "TASK", "STATUS", "REASON", "EXIT", "DURATION", "STARTED", "PO
 def _cells(r: RunRecord, status: str) -> tuple[str, ...]:
     """A row of ``kpodtui runs``: the status word and duration the app shows too (runstate)."""
     return (
-        r.id, r.task_id, status, r.reason or "-", "-" if r.exit_code is None else str(r.exit_code),
+        # (a reason may quote the cluster or a container: one line, nothing that drives a terminal)
+        r.id, r.task_id, status, escape(r.reason, newlines=False) if r.reason else "-",
+        "-" if r.exit_code is None else str(r.exit_code),
         format_duration(r.duration), _when(r.created_at), f"{r.namespace}/{r.pod_name}" if r.pod_name else "-",
     )  # fmt: skip
 
@@ -137,12 +148,14 @@ def logs_command(args: Any) -> int:
     writer = LogWriter(out, LineLayout(timestamps=getattr(args, "timestamps", False)),
                        escapes=wants_escapes(out, getattr(args, "raw", False)))
 
+    shown = _selection(args)
+
     def emit(chunks: Iterable[LogChunk]) -> None:
         # ~1 MiB at a time: memory stays flat for any log size, and containers merged line by
         # line (a chunk of one line each) still go out in large writes
         batch: list[LogChunk] = []
         size = 0
-        for chunk in chunks:
+        for chunk in chunks if shown is None else _chosen(chunks, shown):
             batch.append(chunk)
             size += len(chunk.data)
             if size >= EMIT_BYTES:
@@ -151,16 +164,33 @@ def logs_command(args: Any) -> int:
         if batch:
             writer.write(batch)
 
+    def emit_window(chunks: Iterable[LogChunk]) -> None:
+        """What is there already, cut to ``--tail`` (what follows is not cut); only the last
+        lines are held, however long the log."""
+        if args.tail is None:
+            emit(chunks)
+        elif args.tail:
+            last: deque[LogLine] = deque(maxlen=args.tail)
+            for chunk in chunks if shown is None else _chosen(chunks, shown):
+                last.extend(chunk.lines())
+            emit(LogChunk.group(last))
+
+    if args.previous:
+        if args.follow:
+            raise BadInputError("--previous shows a log that has ended: drop -f")
+        emit_window(LogChunk.group(_previous_log(args, history, record)))
+        return EXIT_OK
     if not args.follow or not record.live:
-        emit(history.read_log_chunks(record.id, args.container))
+        emit_window(history.read_log_chunks(record.id, args.container))
         return EXIT_OK
     if history.run_lock(record.id).is_free():
         # Live, and no kpodtui process follows it (detached): nobody writes its files,
         # so follow the pod itself, as `kubectl logs -f` would.
-        emit(history.read_log_chunks(record.id, args.container))
+        emit_window(history.read_log_chunks(record.id, args.container))
         return _follow_unowned(args, history, record, emit)
     # Follow the files while another process writes them (this one only reads).
     tail = history.tail(record.id, from_end=False, container=args.container)
+    emit_window(tail.read_chunks())
     while True:
         emit(tail.read_chunks())
         if not record.live:
@@ -168,6 +198,48 @@ def logs_command(args: Any) -> int:
             return EXIT_OK
         time.sleep(0.2)
         record = history.get_run(record.id)
+
+
+def _selection(args: Any) -> Callable[[Any], bool] | None:
+    """Which lines ``logs`` prints (None: all): the containers chosen (``--containers``, ``-E``),
+    newer than ``--since``."""
+    try:
+        chosen = ContainerSelection(tuple(args.containers), tuple(args.exclude_container))
+        cutoff = rfc3339(time.time() - parse_duration(args.since)) if args.since else ""
+    except ValueError as exc:
+        raise BadInputError(f"logs: {exc}") from None
+    if not chosen and not cutoff:
+        return None
+    return lambda line: chosen.shows(line.container) and line.timestamp >= cutoff
+
+
+def _chosen(chunks: Iterable[LogChunk], shown: Callable[[Any], bool]) -> Iterator[LogChunk]:
+    """``chunks`` cut to the lines ``shown`` keeps (a chunk kept whole when all of it is)."""
+    for chunk in chunks:
+        lines = [line for line in chunk.lines() if shown(line)]
+        if len(lines) == chunk.count:
+            yield chunk
+        elif lines:
+            yield LogChunk.of_lines(chunk.container, lines)
+
+
+def _previous_log(args: Any, history: Any, record: Any) -> list[Any]:
+    """``logs -p``: the previous instance's log, from the pod (only the kubelet keeps it)."""
+    from kpodtui.engine.run import recorded_spec  # the engine loads only to reach a pod
+    from kpodtui.headless.commands import run_service
+    from kpodtui.kube.api import refusal_text
+    from kpodtui.kube.logs import previous_log
+
+    with run_service(args, history) as service:
+        api, pod = service.pod_of(record)
+        if pod is None:
+            raise BadInputError(f"run {record.id}: pod {record.namespace}/{record.pod_name} is gone, and with it "
+                                "the previous instance's log")
+        container = args.container or recorded_spec(record).base_container_name
+        try:
+            return previous_log(api, record.namespace or "default", record.pod_name or "", container)
+        except Exception as exc:
+            raise BadInputError(f"run {record.id}: {refusal_text(exc)}") from None
 
 
 def _follow_unowned(args: Any, history: Any, record: Any, emit: Any) -> int:

@@ -26,7 +26,7 @@ from typing import Any
 
 from kpodtui.kube.api import KubeApi, refusal_text
 from kpodtui.kube.retry import exception_status, refused
-from kpodtui.loglines import NO_TS, LogChunk, LogCursor, normalize_ts
+from kpodtui.loglines import NO_TS, LogChunk, LogCursor, LogLine, normalize_ts
 
 __all__ = ["ChunkSplitter", "Deliver", "DeliveryFailed", "LogFollower", "ResumeFilter", "normalize_ts", "since_time"]
 
@@ -383,3 +383,21 @@ class LogFollower:
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
         self.cursor = self.cursor.after(chunk)
 
+
+
+def previous_log(api: KubeApi, namespace: str, pod: str, container: str) -> list[LogLine]:
+    """The log of the container's previous instance (before its last restart), as ``kubectl logs -p``.
+
+    Raises ``ApiException`` (400) when the container never restarted.
+    """
+    query = [("container", container), ("previous", "true"), ("timestamps", "true")]
+    resp = api.open("GET", KubeApi.pods_path(namespace, pod, "log"), query=query)
+    try:
+        body = resp.read()
+    finally:
+        resp.release_conn()
+    lines = []
+    for raw in body.decode("utf-8", "surrogateescape").splitlines():
+        ts, _, text = raw.partition(" ")
+        lines.append(LogLine(container, normalize_ts(ts), text))
+    return lines

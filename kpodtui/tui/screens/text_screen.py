@@ -1,0 +1,86 @@
+"""A full-screen, read-only text: describe, the pod's YAML, the failure report, help, previous logs.
+
+``q``/``esc`` back; ``j``/``k``/``g``/``G``/``ctrl+d``/``ctrl+u`` move; ``w`` wraps; ``c`` copies it all.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Static, TextArea
+
+from kpodtui.tui.widgets.app_header import AppHeader
+from kpodtui.tui.widgets.key_footer import KeyFooter
+
+MOVE_KEYS = [
+    Binding("j,down", "move(1)", "Down", show=False),
+    Binding("k,up", "move(-1)", "Up", show=False),
+    Binding("g,home", "edge(0)", "Top", show=False),
+    Binding("G,end", "edge(1)", "Bottom", show=False),
+    Binding("ctrl+d,pagedown", "half_page(1)", "Half page down", show=False),
+    Binding("ctrl+u,pageup", "half_page(-1)", "Half page up", show=False),
+]
+
+
+class TextMoves:
+    """The moving keys over the screen's :class:`TextArea` (shared with the modal text dialog)."""
+
+    def _text_area(self) -> TextArea:
+        return self.query_one(TextArea)  # type: ignore[attr-defined]
+
+    def action_move(self, rows: int) -> None:
+        self._text_area().scroll_relative(y=rows, animate=False)
+
+    def action_edge(self, end: int) -> None:
+        area = self._text_area()
+        area.scroll_end(animate=False) if end else area.scroll_home(animate=False)
+
+    def action_half_page(self, direction: int) -> None:
+        area = self._text_area()
+        area.scroll_relative(y=direction * max(1, area.scrollable_content_region.height // 2), animate=False)
+
+
+class TextScreen(TextMoves, Screen[None]):
+    """``title`` over ``text`` (``language``: syntax highlighting, e.g. ``yaml``)."""
+
+    HELP_GROUP = "Text"
+    BINDINGS = [
+        Binding("q,escape", "back", "Back", id="back"),
+        Binding("w", "wrap", "Wrap", id="text-wrap"),
+        Binding("c", "copy", "Copy all", id="text-copy"),
+        *MOVE_KEYS,
+    ]
+
+    DEFAULT_CSS = """
+    TextScreen > #text-title { height: auto; background: $boost; padding: 0 1; text-style: bold; }
+    TextScreen > TextArea { height: 1fr; border: none; }
+    """
+
+    def __init__(self, title: str, text: str, language: str | None = None, where: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+        self.language = language
+        self.where = where or title
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader(self.where)
+        yield Static(self.title_text, id="text-title", markup=False)
+        yield TextArea(self.text, language=self.language, read_only=True, soft_wrap=True, show_cursor=False,
+                       id="text-body")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_wrap(self) -> None:
+        area = self.query_one(TextArea)
+        area.soft_wrap = not area.soft_wrap
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.text)
+        self.notify("copied", timeout=2)
