@@ -389,15 +389,18 @@ class RunService:
 
     def launch(self, spec: TaskSpec, *, spec_path: str | None, spec_text: str | None,
                detach: bool | None = None, subscriber: Subscriber | None = None, start: bool = True,
-               overrides: Sequence[str] = ()) -> Run:
+               overrides: Sequence[str] = (), target: ClusterTarget | None = None) -> Run:
         """A new run of ``spec`` (``detach`` None: as the spec's ``deferrable`` says).
 
         ``subscriber`` hears every event from the first; ``start`` False leaves the
         starting to the caller (:meth:`Run.start` or :meth:`Run.execute`). ``overrides``:
         the ``--set`` items ``spec`` was loaded with, recorded with the run (a rerun keeps them).
+        ``target``: where this run goes instead of the service's (the app's context switcher);
+        recorded runs always go back to their own cluster.
         """
-        session = self.session(self.target.merged_with_spec(spec))
-        run = Run(spec, session, self._run_history(), namespace=self.target.namespace, spec_path=spec_path,
+        target = target or self.target
+        session = self.session(target.merged_with_spec(spec))
+        run = Run(spec, session, self._run_history(), namespace=target.namespace, spec_path=spec_path,
                   spec_text=spec_text, detach=detach, overrides=tuple(overrides))
         return self._begin(run, subscriber, start)
 

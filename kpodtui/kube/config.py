@@ -174,3 +174,17 @@ def connect(target: ClusterTarget) -> KubeClient:
         kubeconfig=_absolute(paths),
         server=configuration.host,
     )
+
+
+def context_names(target: ClusterTarget) -> list[str]:
+    """The contexts of the kubeconfig ``target`` reads (``[]`` in-cluster or without one)."""
+    from kubernetes import config as kconfig  # start-up: only when the contexts are asked for
+
+    paths = kubeconfig_paths(target.kubeconfig)
+    if not _existing(paths):
+        return []
+    try:
+        contexts, _active = kconfig.list_kube_config_contexts(config_file=paths)
+    except Exception:  # noqa: BLE001 - a kubeconfig without contexts
+        return []
+    return [c.get("name", "") for c in contexts or [] if c.get("name")]

@@ -181,7 +181,7 @@ def exec_stream(
                     ws.write_channel(RESIZE_CHANNEL, json.dumps({"Width": size[0], "Height": size[1]}))
             waiting = [ws.sock.sock] + ([stdin_fd] if reading and stdin_fd is not None else [])
             ready, _, _ = select.select(waiting, [], [], 0.1)
-            if reading and stdin_fd in ready:
+            if reading and stdin_fd is not None and stdin_fd in ready:
                 data = os.read(stdin_fd, 65536)
                 if data:
                     ws.write_channel(0, data)
