@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["kpodtui.sim.testing", "tests.backends"]
+pytest_plugins = ["kpodtui.sim.testing", "tests.backends", "tests.tmux"]  # tests.tmux: the tmux_pane fixture
 
 
 @pytest.fixture(autouse=True)

@@ -7,14 +7,10 @@ the pane's size, and the new size when the pane is resized.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
-
-import pytest
 
 from kpodtui.engine.run import RunService
 from kpodtui.history import History
@@ -102,59 +98,6 @@ def _pod_exists(sim, namespace: str, name: str) -> bool:
         if exc.status == 404:
             return False
         raise
-
-
-class Tmux:
-    """One tmux server of its own (``-L``), one pane, driven by send-keys and read by capture-pane."""
-
-    def __init__(self, tmp_path: Path, width: int, height: int, command: str) -> None:
-        self.socket = f"kpodtui-test-{uuid.uuid4().hex[:8]}"
-        env = " ".join(f"{k}={_quote(v)}" for k, v in os.environ.items() if k.startswith(("KPODTUI_", "PYTHON")))
-        self.run("new-session", "-d", "-x", str(width), "-y", str(height), "-s", "t",
-                 f"env {env} {command}; echo exited-$?; sleep 30")
-
-    def run(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True,
-                              timeout=30).stdout
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", "t")
-
-    def keys(self, *keys: str) -> None:
-        self.run("send-keys", "-t", "t", *keys)
-
-    def wait_for(self, *texts: str, timeout: float = 30) -> str:
-        """Until the pane shows one of ``texts``."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            shown = self.screen()
-            if any(text in shown for text in texts):
-                return shown
-            time.sleep(0.1)
-        raise AssertionError(f"{texts!r} never showed; the pane shows:\n{self.screen()}")
-
-    def close(self) -> None:
-        self.run("kill-server")
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "'\\''") + "'"
-
-
-@pytest.fixture
-def tmux_pane(tmp_path):
-    if shutil.which("tmux") is None:
-        pytest.skip("tmux is not installed")
-    panes: list[Tmux] = []
-
-    def make(width: int, height: int, command: str) -> Tmux:
-        pane = Tmux(tmp_path, width, height, command)
-        panes.append(pane)
-        return pane
-
-    yield make
-    for pane in panes:
-        pane.close()
 
 
 def test_exec_it_gives_a_terminal_of_the_panes_size_that_follows_a_resize(sim, tmp_path, tmux_pane):
