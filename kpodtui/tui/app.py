@@ -14,8 +14,10 @@ a worker after the first frame.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,13 +26,15 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import ModalScreen
+from textual.signal import Signal
 from textual.worker import get_current_worker
 
 from kpodtui import paths
 from kpodtui.errors import EXIT_BAD_INPUT, KpodtuiError
 from kpodtui.termsafe import escape
-from kpodtui.tui.data.backend import Backend, RunHandle, RunRow, TaskEntry
-from kpodtui.tui.data.followed import FollowedRuns, save_log
+from kpodtui.tui.actions import RunActions
+from kpodtui.tui.data.backend import Backend, RunDetails, RunHandle, RunRow, Target, TaskEntry
+from kpodtui.tui.data.followed import FollowedRuns
 from kpodtui.tui.messages import (
     ActionFailed,
     BackendReady,
@@ -68,18 +72,23 @@ def _runs_screen():
     return RunsScreen()
 
 
-class KpodApp(App[int]):
+class KpodApp(RunActions, App[int]):
     """Pick, edit and launch task specs; watch runs live; kill, keep, reattach."""
 
     CSS_PATH = "app.tcss"
     TITLE = "kpodtui"
     COMMANDS = App.COMMANDS | {_commands}
     MODES = {"tasks": _tasks_screen, "runs": _runs_screen}
+    #: screens pushed over a list say "q Back" with their own q; on the lists q quits (asking first
+    #: about live runs and unsaved edits)
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark,f1", "help", "Help", id="help", key_display="?"),
         Binding("f2", "goto('tasks')", "Tasks", id="tasks"),
         Binding("f3", "goto('runs')", "Runs", id="runs"),
+        Binding("colon", "switch_target", "Context", id="context", key_display=":"),
     ]
+    HISTORY_POLL = 0.25  # seconds between two looks at the history's change counter (see RunsWatch)
 
     def __init__(
         self,
@@ -108,6 +117,8 @@ class KpodApp(App[int]):
         self._drain_interval = 1.0 / drain_hz
         self._reattach_on_start = reattach_on_start
         self._background_started = False
+        self.target: Target | None = None  # (context, namespace) launches go to, once the backend knows
+        self.target_changed: Signal[Target] = Signal(self, "target-changed")
 
     # -- start-up --------------------------------------------------------------
 
@@ -203,6 +214,84 @@ class KpodApp(App[int]):
             self.notify(f"engine unavailable: {message.error}", severity="error", timeout=10, markup=False)
             return
         self.refresh_runs(reattach=self._reattach_on_start)
+        self.load_target()
+        self.watch_history()
+
+    @work(thread=True, exit_on_error=False, group="history-watch", exclusive=True)
+    def watch_history(self) -> None:
+        """The runs list follows the history: another process starting, keeping, killing or
+        finishing a run shows within a second (a change counter is read, not the table)."""
+        worker = get_current_worker()
+        backend = self.wait_backend()
+        while not worker.is_cancelled:
+            time.sleep(self.HISTORY_POLL)
+            try:
+                changed = backend.history_changed()
+            except Exception:  # noqa: BLE001 - the history is closing with the app
+                return
+            if changed and not worker.is_cancelled:
+                self.call_from_thread(self.refresh_runs)
+
+    # -- where launches go ----------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="target", exclusive=True)
+    def load_target(self) -> None:
+        try:
+            target = self.wait_backend().target()
+        except Exception as exc:
+            self.post_message(ActionFailed("context", f"{exc}"))
+            return
+        self.call_from_thread(self._target_set, target)
+
+    def _target_set(self, target: Target) -> None:
+        self.target = target
+        self.target_changed.publish(target)
+
+    def action_switch_target(self) -> None:
+        """``:``: pick the context and namespace launches go to."""
+        if isinstance(self.screen, ModalScreen):
+            return
+        self._ask_target()
+
+    @work(thread=True, exit_on_error=False, group="target")
+    def _ask_target(self) -> None:
+        try:
+            backend = self.wait_backend()
+            contexts, namespaces = backend.contexts(), backend.namespaces()
+            current = self.target or backend.target()
+        except Exception as exc:
+            self.post_message(ActionFailed("context", f"{exc}"))
+            return
+        self.call_from_thread(self._show_target_dialog, contexts, current, namespaces)
+
+    def _show_target_dialog(self, contexts: list[str], current: Target, namespaces: list[str]) -> None:
+        from kpodtui.tui.dialogs.target_dialog import TargetDialog  # dialogs load on first use
+
+        def chosen(choice: Target | None) -> None:
+            if choice is not None:
+                self._switch_target(*choice)
+
+        self.push_screen(TargetDialog(contexts, current, namespaces), chosen)
+
+    @work(thread=True, exit_on_error=False, group="target")
+    def _switch_target(self, context: str | None, namespace: str) -> None:
+        try:
+            target = self.wait_backend().set_target(context, namespace)
+        except Exception as exc:
+            self.post_message(ActionFailed("switch context", f"{exc}"))
+            return
+        self.call_from_thread(self._target_set, target)
+        self.post_message(Notice(f"launches go to context {target[0] or '(none)'}, namespace {target[1]}"))
+
+    # -- help ------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """``?`` / ``F1``: every key of the screen, grouped."""
+        from kpodtui.tui.screens.help_screen import HelpScreen  # loads on first use
+
+        if isinstance(self.screen, ModalScreen) or type(self.screen).__name__ == "HelpScreen":
+            return
+        self.push_screen(HelpScreen(self.screen))
 
     # -- tasks and history ------------------------------------------------------
 
@@ -311,7 +400,8 @@ class KpodApp(App[int]):
         except Exception as exc:
             self.post_message(ActionFailed("launch", f"{exc}"))
             return
-        self.call_from_thread(self._follow, handle, feed, task_id or "", str(path) if path else None, False)
+        self.call_from_thread(self._follow, handle, feed, task_id or "", str(path) if path else None, False,
+                              None, overrides)
 
     def reattach_run(self, run_id: str) -> None:
         self._reattach_worker(run_id)
@@ -340,10 +430,11 @@ class KpodApp(App[int]):
             return
         task_id = record.row.task_id if record else ""
         spec = record.row.spec_path if record else None
-        self.call_from_thread(self._follow, handle, feed, task_id, spec, True)
+        self.call_from_thread(self._follow, handle, feed, task_id, spec, True, record)
 
-    def _follow(self, handle: RunHandle, feed: RunFeed, task_id: str, spec_path: str | None, reattached: bool) -> None:
-        self.followed.follow(handle, feed, task_id, spec_path, reattached)
+    def _follow(self, handle: RunHandle, feed: RunFeed, task_id: str, spec_path: str | None, reattached: bool,
+                details: RunDetails | None = None, overrides: Sequence[str] = ()) -> None:
+        self.followed.follow(handle, feed, task_id, spec_path, reattached, details, overrides)
         self.post_message(RunAttached(handle.run_id, reattached))
 
     def _run_views(self, run_id: str) -> list[ShowsRun]:
@@ -369,10 +460,22 @@ class KpodApp(App[int]):
         self.push_screen(RunScreen(run_id))
 
     def open_run(self, run_id: str) -> None:
-        """Show a run: live as it is followed, or finished from history (logs from disk)."""
-        self._push_run_view(run_id)
-        if self.followed.get(run_id) is None:
-            self._load_record(run_id)
+        """Show a run: live as it is followed here; live as another process follows it (its pod
+        watched, its log files read); else as the history has it (logs from disk). A run read from
+        the history opens once it is read: never an empty view that fills a moment later."""
+        if self.followed.is_followed(run_id):
+            self._push_run_view(run_id)
+            return
+        row = self.run_row(run_id)
+        if row is not None and row.live and not row.detached:
+            self._push_run_view(run_id)
+            self.reattach_run(run_id)  # observes the process that follows it
+            return
+        opened = self.followed.get(run_id)
+        if opened is not None and not (row is not None and row.live != opened.model.live):
+            self._push_run_view(run_id)
+            return
+        self._load_record(run_id)
 
     @work(thread=True, exit_on_error=False, group="records")
     def _load_record(self, run_id: str) -> None:
@@ -389,11 +492,15 @@ class KpodApp(App[int]):
 
     @on(RunDetailsLoaded)
     def _record_loaded(self, message: RunDetailsLoaded) -> None:
-        if self.followed.is_followed(message.record.row.run_id):
-            return  # reattached while the history was read: the live view stays
+        run_id = message.record.row.run_id
+        if self.followed.is_followed(run_id):
+            return  # taken up live meanwhile
         opened = self.followed.open_from_history(message.record, message.lines)
-        for screen in self._run_views(message.record.row.run_id):
+        shown = self._run_views(run_id)
+        for screen in shown:
             screen.attach(opened)
+        if not shown:
+            self._push_run_view(run_id)
 
     def drain_feeds(self) -> None:
         """Fold what the engine delivered since the last tick into the models (one update per frame)."""
@@ -410,101 +517,7 @@ class KpodApp(App[int]):
         if any(OUTCOME in changes for changes in changed.values()):
             self.refresh_runs()
 
-    # -- actions on runs ----------------------------------------------------------
-
-    @work(thread=True, exit_on_error=False, group="run-actions")
-    def kill_run(self, run_id: str) -> None:
-        said: str | None = None
-        try:
-            followed = self.followed.followed(run_id)
-            if followed is not None and followed.handle is not None:
-                followed.handle.kill()  # the run itself says what it did (deleted, or kept)
-            else:
-                said = self.wait_backend().kill(run_id)
-        except Exception as exc:
-            self.post_message(ActionFailed(f"kill {run_id}", f"{exc}"))
-            return
-        self.post_message(Notice(f"run {run_id}: {said or 'killing'}"))
-        self.refresh_runs()
-
-    @work(thread=True, exit_on_error=False, group="run-actions")
-    def detach_run(self, run_id: str) -> None:
-        """Stop following a live run: its pod goes on, history keeps it live, ``a`` takes it up again."""
-        followed = self.followed.followed(run_id)
-        if followed is None or followed.handle is None or not followed.model.live:
-            self.post_message(Notice(f"run {run_id} is not followed live here", "warning"))
-            return
-        try:
-            followed.handle.detach()
-        except Exception as exc:
-            self.post_message(ActionFailed(f"detach {run_id}", f"{exc}"))
-            return
-        self.call_from_thread(self._detached, run_id)
-
-    def _detached(self, run_id: str) -> None:
-        unfollowed = self.followed.unfollow(run_id)
-        if unfollowed is None:
-            return
-        followed, changes = unfollowed
-        for screen in self._run_views(run_id):
-            screen.model_changed(changes)
-        if followed.model.live:
-            self.notify(f"run {run_id} detached: its pod goes on (a: reattach)", timeout=4)
-        self.refresh_runs()
-
-    @work(thread=True, exit_on_error=False, group="run-actions")
-    def keep_run(self, run_id: str) -> None:
-        try:
-            followed = self.followed.followed(run_id)
-            if followed is not None and followed.handle is not None:
-                followed.handle.keep()
-            else:
-                self.wait_backend().keep(run_id)
-        except Exception as exc:
-            self.post_message(ActionFailed(f"keep {run_id}", f"{exc}"))
-            return
-        self.post_message(Notice(f"run {run_id}: the pod will be kept"))
-
-    def rerun(self, run_id: str) -> None:
-        """Launch the same spec again."""
-        followed = self.followed.get(run_id)
-        row = next((r for r in self._rows if r.run_id == run_id), None)
-        spec = (followed.model.spec_path if followed else None) or (row.spec_path if row else None)
-        if not spec or not Path(spec).is_file():
-            self.notify("the spec file of this run is not available", severity="warning")
-            return
-        # the run's own task: a file may hold several, and the first is not always it
-        task_id = (followed.model.task_id if followed else None) or (row.task_id if row else None)
-        self.launch(Path(spec), Path(spec).read_text(encoding="utf-8"), task_id or None)
-
-    @work(thread=True, exit_on_error=False, group="run-actions")
-    def show_pod_yaml(self, run_id: str) -> None:
-        # dialogs load on first use, not for the first frame
-        from kpodtui.tui.dialogs.text_dialog import TextDialog
-
-        try:
-            text = self.wait_backend().pod_yaml(run_id)
-        except Exception as exc:
-            self.post_message(ActionFailed("pod YAML", f"{exc}"))
-            return
-        self.call_from_thread(self.push_screen, TextDialog(f"pod of run {run_id}", text, "yaml"))
-
-    @work(thread=True, exit_on_error=False, group="save-log")
-    def save_log(self, run_id: str) -> None:
-        """Write the whole log (from the log files on disk, else what is in memory) to a file."""
-        followed = self.followed.get(run_id)
-        try:
-            lines: Sequence[Any] | None = None  # LogLine from disk, or the ring's HeldLine
-            if self.backend is not None:
-                lines = self.backend.read_log(run_id)
-            if not lines and followed is not None:
-                ring = followed.model.logs
-                lines = [line for _, line in ring.iter_from(ring.first)]
-            dest = save_log(run_id, lines or [])
-        except Exception as exc:
-            self.post_message(ActionFailed("save log", f"{exc}"))
-            return
-        self.post_message(Notice(f"saved {len(lines or []):,} lines to {dest}"))
+    # -- notices ------------------------------------------------------------------
 
     def notify(self, message: str, *args: Any, **kwargs: Any) -> None:
         """Every notice may quote an error, a server's or a container's words: escaped."""
@@ -565,6 +578,15 @@ class KpodApp(App[int]):
         )  # fmt: skip
 
     async def action_quit(self) -> None:
+        """``q``: quits from a list (asking first about live runs and unsaved edits); over a
+        pushed screen it goes back one screen, as less and k9s do."""
+        if len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
+            back = getattr(self.screen, "action_back", None)
+            if back is not None:
+                await back() if asyncio.iscoroutinefunction(back) else back()
+            else:
+                await self.pop_screen()
+            return
         self.leave_editors(self._editors(self._all_screens()), self._quit_asking_about_runs)
 
     def _quit_asking_about_runs(self) -> None:

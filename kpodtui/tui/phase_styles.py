@@ -1,4 +1,4 @@
-"""Colours of run phases and outcomes, shared by the runs table and the run header."""
+"""Colours of the status words (:mod:`kpodtui.runstate`), shared by the runs list and the run header."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ PHASE_STYLES = {
     "Pending": "yellow",
     "Running": "bold cyan",
     "Succeeded": "bold green",
-    "succeeded": "bold green",
     "Failed": "bold red",
-    "failed": "bold red",
-    "killed": "bold red",
-    "skipped": "bold yellow",
+    "Killed": "bold red",
+    "Skipped": "bold yellow",
     "Unknown": "magenta",
 }

@@ -29,7 +29,10 @@ async def main(kubeconfig: str, spec: Path) -> str:
             await pilot.pause(0.05)
         followed = app.followed.live()[0]
         run_id = followed.model.run_id
-        await pilot.press("q")
+        await pilot.press("q")  # the run view: back to the list
+        while len(app.screen_stack) > 1 and loop.time() < deadline:
+            await pilot.pause(0.05)
+        await pilot.press("q")  # the list: quit, asked what to do with the live run
         await pilot.pause(0.3)
         await pilot.press("d")
         while app.return_code is None and loop.time() < deadline:

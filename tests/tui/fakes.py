@@ -36,8 +36,8 @@ class FakeHandle:
         self.killed = True
         self.emit(RunFinished(self.run_id, "killed", None, "killed by the user", None, pod_deleted=True))
 
-    def keep(self) -> None:
-        self.kept = True
+    def keep(self, keep: bool = True) -> None:
+        self.kept = keep
 
     def detach(self) -> None:
         self.detached = True
@@ -55,6 +55,12 @@ class FakeBackend:
         self.handles: dict[str, FakeHandle] = {}
         self.launched: list[tuple] = []
         self.closed = False
+        self.changed = False  # history_changed() says so once (tests set it)
+        self.deleted: list[str] = []
+        self.shells: list[tuple[str, str, list[str]]] = []
+        self.pod_containers: list[tuple[str, str]] = [("base", "running"), ("sidecar", "running")]
+        self.where: tuple[str | None, str] = ("sim", "default")
+        self.previous: dict[tuple[str, str], list[LogLine]] = {}
 
     def list_runs(self, limit: int = 200) -> list[RunRow]:
         return self.rows[:limit]
@@ -80,14 +86,50 @@ class FakeBackend:
         self.handles[run_id] = handle
         return handle
 
+    def history_changed(self) -> bool:
+        changed, self.changed = self.changed, False
+        return changed
+
     def kill(self, run_id: str) -> None:
         self.handles[run_id].kill()
 
-    def keep(self, run_id: str) -> None:
-        self.handles[run_id].keep()
+    def keep(self, run_id: str, keep: bool = True) -> None:
+        self.handles[run_id].keep(keep)
+
+    def delete_pod(self, run_id: str) -> str:
+        self.deleted.append(run_id)
+        return f"pod default/pod-{run_id} deleted"
 
     def pod_yaml(self, run_id: str) -> str:
         return f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-{run_id}\n"
+
+    def describe(self, run_id: str) -> str:
+        return f"Name:             pod-{run_id}\nNamespace:        default\nStatus:           Running\n"
+
+    def previous_log(self, run_id: str, container: str) -> list[LogLine]:
+        if (run_id, container) not in self.previous:
+            raise LookupError(f'previous terminated container "{container}" not found')
+        return self.previous[(run_id, container)]
+
+    def containers(self, run_id: str) -> list[tuple[str, str]]:
+        return list(self.pod_containers)
+
+    def shell(self, run_id: str, container: str, command: list[str]) -> tuple[int, str | None]:
+        self.shells.append((run_id, container, command))
+        return 0, None
+
+    def target(self) -> tuple[str | None, str]:
+        return self.where
+
+    def contexts(self) -> list[str]:
+        return ["sim", "other"]
+
+    def namespaces(self) -> list[str]:
+        return ["default", "batch"]
+
+    def set_target(self, context: str | None, namespace: str | None) -> tuple[str | None, str]:
+        self.where = (context, namespace or "default")
+        return self.where
 
     def close(self) -> None:
         self.closed = True

@@ -118,7 +118,7 @@ async def test_kill_deletes_the_pod(cluster, tmp_path):
 async def test_pod_yaml_masks_values_that_look_secret(cluster, tmp_path):
     from textual.widgets import TextArea
 
-    from kpodtui.tui.dialogs.text_dialog import TextDialog
+    from kpodtui.tui.screens.text_screen import TextScreen
 
     spec = tmp_path / "envy.yaml"
     spec.write_text(LOOP_SPEC + "termination_grace_period: 1\nenv_vars: {API_TOKEN: tok-not-for-eyes-77, MODE: fast}\n")
@@ -127,7 +127,7 @@ async def test_pod_yaml_masks_values_that_look_secret(cluster, tmp_path):
         model = screen.followed.model
         await wait_for(pilot, lambda: model.pod_name is not None, timeout=60, what="pod")
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, TextDialog), timeout=30, what="pod YAML")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, TextScreen), timeout=30, what="pod YAML")
         text = pilot.app.screen.query_one(TextArea).text
         assert f"name: {model.pod_name}" in text and "value: fast" in text
         assert "tok-not-for-eyes-77" not in text and "masked" in text
@@ -143,14 +143,17 @@ async def test_keep_leaves_the_pod(cluster, tmp_path):
 
     gate = tmp_path / "go"
     spec = tmp_path / "gated.yaml"
-    # the task waits for the gate: still live when "k" is pressed, however busy the machine
+    # the task waits for the gate: still live when "K" is pressed, however busy the machine
     spec.write_text(f"task_id: gated\nimage: busybox\ncmds: [sh, -c, 'echo up; while [ ! -e {gate} ]; "
                     "do sleep 0.02; done; echo done']\n")
     async with engine_app(cluster).run_test(size=(140, 40)) as pilot:
         screen = await launch(pilot, spec)
         model = screen.followed.model
         await wait_for(pilot, lambda: model.pod_name is not None, timeout=60, what="pod")
-        await pilot.press("k")
+        assert model.finished is None, "the run ended before keep was pressed: the test proves nothing"
+        await pilot.press("K")  # (k moves up, as in k9s)
+        await wait_for(pilot, lambda: pilot.app.screen is not screen, what="keep confirmation")
+        await pilot.press("y")
         history = History.open()
         await wait_for(pilot, lambda: history.get_run(model.run_id).on_finish_action == "keep_pod", timeout=30,
                        what="the keep recorded")
@@ -237,7 +240,7 @@ async def test_detach_one_run_then_reattach_continues_its_log(cluster, tmp_path)
         screen = await launch(pilot, spec)
         run_id, model = screen.run_id, screen.followed.model
         await wait_for(pilot, lambda: len(model.logs) >= 10, timeout=60, what="lines")
-        await pilot.press("d")
+        await pilot.press("D")
         await wait_for(pilot, lambda: not app.followed.is_followed(run_id), timeout=30, what="detached")
         assert pod_exists(cluster, model.namespace, model.pod_name)  # the pod goes on
         record = app.backend.get_run(run_id)
@@ -266,7 +269,7 @@ async def test_killing_a_run_detached_in_the_app_ends_it_as_killed(cluster, tmp_
         screen = await launch(pilot, spec)
         run_id, model = screen.run_id, screen.followed.model
         await wait_for(pilot, lambda: len(model.logs) >= 3, timeout=60, what="lines")
-        await pilot.press("d")
+        await pilot.press("D")
         await wait_for(pilot, lambda: not app.followed.is_followed(run_id), timeout=30, what="detached")
         app.kill_run(run_id)  # what x + y on the runs list does
         await wait_for(pilot, lambda: not app.backend.get_run(run_id).row.live, timeout=30, what="the run ended")

@@ -29,7 +29,8 @@ def _with_long_line() -> FakeBackend:
 
 async def test_wrap_really_wraps_the_long_line_at_80_columns():
     app = make_app(_with_long_line())
-    async with app.run_test(size=(80, 24)) as pilot:
+    # 80 columns; 30 rows so that the wrapped line fits whole under the folded events pane
+    async with app.run_test(size=(80, 30)) as pilot:
         screen = await launch(app, pilot)
         view = screen.pane.view
         await wait_for(pilot, lambda: view.count == 7, what="lines")

@@ -107,7 +107,7 @@ async def test_detach_then_reattach():
         screen = await launch(app, pilot)
         view = screen.query_one(LogView)
         await wait_for(pilot, lambda: view.count == 30, what="lines")
-        await pilot.press("d")
+        await pilot.press("D")  # (d is describe, as k9s)
         await wait_for(pilot, lambda: not app.followed.is_followed("run1"), what="detached")
         assert backend.handles["run1"].detached and not backend.handles["run1"].killed
         # the view stays, with its lines, and says what happened and what to do
@@ -146,20 +146,20 @@ async def test_enter_on_an_event_shows_it_in_full():
     from textual.widgets import TextArea
 
     from kpodtui.tui.dialogs.text_dialog import TextDialog
-    from kpodtui.tui.widgets.events_table import EventsTable
+    from kpodtui.tui.widgets.events_list import EventsList
 
     backend = FakeBackend(script=live_run_events("x"))
     app = make_app(backend)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await launch(app, pilot)
-        table = screen.query_one(EventsTable)
-        await wait_for(pilot, lambda: table.row_count == 3, what="events")
+        table = screen.query_one(EventsList)
+        await wait_for(pilot, lambda: table.option_count == 3, what="events")
         table.focus()
-        table.move_cursor(row=1)
+        table.highlighted = 1
         # a new event arrives while the person reads an older one: the cursor stays on it
         handle = backend.handles[screen.run_id]
         handle.emit(ClusterEvent(handle.run_id, "Normal", "Pulled", "Pulled image", timestamp=ts(21), uid="e4"))
-        await wait_for(pilot, lambda: table.row_count == 4, what="the new event")
+        await wait_for(pilot, lambda: table.option_count == 4, what="the new event")
         assert table.selected_event().reason == "BackOff"
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, TextDialog), what="event dialog")
@@ -220,7 +220,10 @@ async def test_quitting_with_a_live_run_on_the_in_process_sim_offers_no_detach()
     app = make_app(backend)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await launch(app, pilot)
-        await pilot.press("q")
+        await pilot.press("q")  # from the run view: back to the list (as less and k9s)
+        await wait_for(pilot, lambda: app.screen is not screen and len(app.screen_stack) == 1, what="the list")
+        assert not backend.handles[screen.run_id].killed
+        await pilot.press("q")  # from the list: quit, asking first
         await wait_for(pilot, lambda: isinstance(app.screen, QuitDialog), what="quit question")
         dialog = app.screen
         assert "stops with kpodtui" in rendered_text(dialog.query_one(".dialog-message"))

@@ -8,24 +8,23 @@ from kpodtui.tui.app import KpodApp
 from kpodtui.tui.data import clock
 from kpodtui.tui.data.backend import RunRow
 from kpodtui.tui.screens.run_screen import RunScreen
-from kpodtui.tui.screens.runs_screen import RunsScreen
+from kpodtui.tui.screens.runs_screen import DURATION, EXIT, STATE, RunsScreen
 
 from .conftest import FROZEN_AT, wait_for
 from .fakes import FakeBackend, finished_events, live_run_events
 
 SIZE = (130, 36)
-STATE, DURATION, EXIT = 2, 4, 5  # columns of the runs table
 
 
 def history_rows() -> list[RunRow]:
     # shown live first, then newest first: k3f9s1c4d5, k3f9r8a0b2, k3f9q2m7x1
     return [
-        RunRow("k3f9q2m7x1", "nightly-report", "failed", False, "nightly-report-ab12cd34", "default", "sim",
-               FROZEN_AT - 3600, FROZEN_AT - 3540, 3),
-        RunRow("k3f9r8a0b2", "hello", "succeeded", False, "hello-xy98zw76", "default", "sim",
-               FROZEN_AT - 600, FROZEN_AT - 590, 0),
-        RunRow("k3f9s1c4d5", "hello", "running", True, "hello-pq45rs67", "default", "sim",
-               FROZEN_AT - 42, None, None),
+        RunRow("k3f9q2m7x1", "nightly-report", "Failed", False, "nightly-report-ab12cd34", "default", "sim",
+               FROZEN_AT - 3600, FROZEN_AT - 3540, 3, "/tasks/report.yaml", reason="OOMKilled"),
+        RunRow("k3f9r8a0b2", "hello", "Succeeded", False, "hello-xy98zw76", "default", "sim",
+               FROZEN_AT - 600, FROZEN_AT - 590, 0, "/tasks/hello.yaml"),
+        RunRow("k3f9s1c4d5", "hello", "Running", True, "hello-pq45rs67", "default", "sim",
+               FROZEN_AT - 42, None, None, "/tasks/hello.yaml", detached=True),
     ]
 
 
@@ -149,7 +148,7 @@ async def test_a_followed_run_that_finished_shows_its_outcome_before_history_doe
         for ev in finished_events("run1"):
             backend.handles["run1"].emit(ev)
         await wait_for(pilot, lambda: app.followed.followed("run1").model.finished is not None, what="finished")
-        await wait_for(pilot, lambda: cell(table, "run1", STATE) == "succeeded", timeout=3, what="outcome")
+        await wait_for(pilot, lambda: cell(table, "run1", STATE) == "Succeeded", timeout=3, what="outcome")
         assert cell(table, "run1", DURATION) == "10s"
         assert cell(table, "run1", EXIT) == "0"
         clock.freeze(FROZEN_AT + 60)

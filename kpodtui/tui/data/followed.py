@@ -77,17 +77,27 @@ class FollowedRuns:
     # -- changing --------------------------------------------------------------------------
 
     def follow(self, handle: RunHandle, feed: RunFeed, task_id: str, spec_path: str | None,
-               reattached: bool) -> FollowedRun:
-        """A run launched or reattached here: its events now flow into a new model (a history
-        view of the same run, if one was open, hands over its start time)."""
+               reattached: bool, details: RunDetails | None = None, overrides: Sequence[str] = ()) -> FollowedRun:
+        """A run launched or reattached here: its events now flow into a new model. A reattached
+        run's ``details`` (its record) give what is known before the first event: its start, its
+        pod and its containers in the pod's order, its overrides, whether it is kept."""
         # the run model (and the engine's event classes) load with the first run, not before the first frame
         from kpodtui.tui.data.run_model import RunModel
 
         old = self._opened.pop(handle.run_id, None)
-        followed = FollowedRun(RunModel(handle.run_id, task_id=task_id, spec_path=spec_path), feed, handle)
-        if old is not None:
-            followed.model.started_at = old.model.started_at
-        followed.model.reattached = reattached
+        model = RunModel(handle.run_id, task_id=task_id, spec_path=spec_path, overrides=tuple(overrides))
+        followed = FollowedRun(model, feed, handle)
+        if details is not None:
+            row = details.row
+            model.started_at = row.started_at or model.started_at
+            model.pod_name, model.namespace, model.context = row.pod_name, row.namespace, row.context
+            model.overrides, model.keep = tuple(row.overrides), row.keep
+            model.phase = row.state
+            for name in details.containers:  # the pod's order, before the lines on disk come in
+                model.add_container(name)
+        elif old is not None:
+            model.started_at = old.model.started_at
+        model.reattached = reattached
         self._live[handle.run_id] = followed
         return followed
 

@@ -8,26 +8,32 @@ from typing import Any
 from kpodtui.tui.data.backend import RunRow
 
 
-def row_of(record: Any) -> RunRow:
-    """A :class:`RunRow` from a :class:`kpodtui.history.RunRecord`."""
-    state = (record.phase or "live") if record.live else (record.outcome or record.state)
+def row_of(record: Any, detached: bool = False) -> RunRow:
+    """A :class:`RunRow` from a :class:`kpodtui.history.RunRecord` (``detached``: nobody follows it)."""
     return RunRow(
         run_id=record.id,
         task_id=record.task_id,
-        state=state,
+        state=record.status,
         live=record.live,
         pod_name=record.pod_name,
         namespace=record.namespace,
         context=record.context,
-        started_at=record.started_at or record.created_at or None,
+        started_at=record.created_at or None,
         finished_at=record.finished_at,
         exit_code=record.exit_code,
         spec_path=record.spec_path,
+        reason=record.reason or (record.phase if record.live and record.phase == "Unknown" else None),
+        overrides=tuple(record.overrides),
+        detached=record.live and detached,
+        keep=record.on_finish_action == "keep_pod",
+        pod_left=not record.live and bool(record.pod_name) and not record.pod_deleted,
     )
 
 
 def rows_from_history(history: Any, limit: int = 200) -> list[RunRow]:
-    return [row_of(r) for r in history.list_runs(limit=limit, live_first=True)]
+    """The newest runs, live ones first (a live run's lock says whether anyone follows it)."""
+    return [row_of(r, r.live and history.run_lock(r.id).is_free())
+            for r in history.list_runs(limit=limit, live_first=True)]
 
 
 def live_row(row: RunRow, model: Any) -> RunRow:
@@ -49,4 +55,6 @@ def live_row(row: RunRow, model: Any) -> RunRow:
         started_at=row.started_at or model.started_at,
         finished_at=model.finished_at if finished is not None else row.finished_at,
         exit_code=finished.exit_code if finished is not None else row.exit_code,
+        reason=(finished.detail.get("reason") if finished is not None else model.reason) or row.reason,
+        detached=False,  # followed here
     )

@@ -28,6 +28,7 @@ from kpodtui.engine.events import (
     XComResult,
 )
 from kpodtui.loglines import LogLine
+from kpodtui.runstate import run_duration, run_status
 from kpodtui.tui.data import clock
 from kpodtui.tui.data.backend import RunDetails
 from kpodtui.tui.data.log_ring import DEFAULT_CAPACITY, LogRing
@@ -134,6 +135,8 @@ class RunModel:
     from_history: bool = False
     detached: bool = False  # live, but this app stopped following it
     behind: int = 0  # lines the engine delivered that the view has not taken in yet
+    overrides: tuple[str, ...] = ()  # the --set items it was launched with (a rerun keeps them)
+    keep: bool = False  # its pod is kept when it ends (keep_pod, or a keep here or elsewhere)
     capacity: int = DEFAULT_CAPACITY
     logs: LogRing = field(init=False)
 
@@ -146,16 +149,20 @@ class RunModel:
 
     @property
     def elapsed(self) -> float | None:
-        if self.started_at is None:
-            return None
-        end = self.finished_at if self.finished_at is not None else clock.now()
-        return end - self.started_at
+        """From the run's own start to its own end (to now while it lives), as ``kpodtui runs``."""
+        return run_duration(self.started_at, self.finished_at, self.finished is None and self.live, clock.now())
 
     @property
     def display_phase(self) -> str:
+        """The status word, as the runs list and ``kpodtui runs`` say it."""
         if self.finished is not None:
-            return self.finished.outcome
-        return self.phase
+            return run_status(False, None, self.finished.outcome)
+        return run_status(True, self.phase, None)
+
+    @property
+    def pod_left(self) -> bool:
+        """The run ended and its pod is still there (kept): ``x`` deletes it."""
+        return self.finished is not None and not self.finished.pod_deleted and bool(self.pod_name)
 
     @property
     def broken_streams(self) -> list[StreamNote]:
@@ -169,7 +176,8 @@ class RunModel:
     def of_history(cls, details: RunDetails, lines: Sequence[LogLine]) -> RunModel:
         """A run as the history knows it (opened from the runs list): its verdict, its log lines."""
         row = details.row
-        model = cls(row.run_id, task_id=row.task_id, spec_path=row.spec_path, started_at=row.started_at)
+        model = cls(row.run_id, task_id=row.task_id, spec_path=row.spec_path, started_at=row.started_at,
+                    overrides=tuple(row.overrides), keep=row.keep)
         model.pod_name, model.namespace, model.context = row.pod_name, row.namespace, row.context
         model.finished_at = row.finished_at
         model.live = row.live
@@ -210,9 +218,10 @@ class RunModel:
         if isinstance(ev, PodAssigned):
             self.pod_name, self.namespace, self.context = ev.pod_name, ev.namespace, ev.context
             self.reattached = ev.reattached
-            for name in (*ev.init_containers, *ev.containers):
-                self.add_container(name)
-            return {HEADER}
+            # the pod's order, whatever order the log lines on disk brought them in (a reattach)
+            in_pod = [*ev.init_containers, *ev.containers]
+            self.containers = in_pod + [c for c in self.containers if c not in in_pod]
+            return {HEADER, STREAMS}
         if isinstance(ev, PodStatusChanged):
             if ev.phase != self.phase and self.current_status is not None and self.current_status.level == "info":
                 self.current_status = None  # "Pending: base: ContainerCreating" is over once Running
@@ -241,7 +250,7 @@ class RunModel:
         if isinstance(ev, RunFinished):
             self.finished = ev
             self.live = False
-            self.finished_at = clock.now()
+            self.finished_at = ev.detail.get("finished_at") or clock.now()  # the recorded end
             if ev.xcom is not None and not self.has_xcom:
                 self.has_xcom, self.xcom = True, ev.xcom
             return {OUTCOME, HEADER, XCOM}

@@ -23,17 +23,23 @@ class OverridesDialog(ModalScreen[list[str] | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="overrides-cancel")]
 
-    def __init__(self, task_id: str, check: Callable[[list[str]], list[str]] | None = None) -> None:
-        """``check(overrides)`` returns the problems the spec would have with them (shown, not launched)."""
+    def __init__(self, task_id: str, check: Callable[[list[str]], list[str]] | None = None,
+                 initial: list[str] | None = None, verb: str = "Launch") -> None:
+        """``check(overrides)`` returns the problems the spec would have with them (shown, not launched);
+        ``initial``: the overrides to start from (a rerun's)."""
         super().__init__()
         self.task_id = task_id
         self.check = check
+        self.initial = initial or []
+        self.verb = verb
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Launch {self.task_id} with overrides", classes="dialog-title", markup=False)
-            yield Label("KEY=VALUE pairs separated by spaces (dotted keys for params: params.n=3)")
-            yield Input(placeholder="image=busybox:1.36 params.n=3", id="overrides")
+            yield Label(f"{self.verb} {self.task_id} with overrides", classes="dialog-title", markup=False)
+            yield Label("KEY=VALUE pairs separated by spaces (dotted keys for params: params.n=3). "
+                        "enter: go, escape: cancel", classes="dialog-message")
+            yield Input(" ".join(shlex.quote(i) for i in self.initial), placeholder="image=busybox:1.36 params.n=3",
+                        id="overrides")
             yield Label("", id="overrides-error", classes="dialog-error", markup=False)
 
     @on(Input.Submitted, "#overrides")

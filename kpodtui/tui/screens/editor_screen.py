@@ -13,13 +13,15 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from kpodtui.paths import display_path
 from kpodtui.tui.commands import PaletteEntry
 from kpodtui.tui.data.spec_support import Problem, check_text
 from kpodtui.tui.data.tasks import new_spec_path
 from kpodtui.tui.dialogs.overrides_dialog import OverridesDialog
+from kpodtui.tui.widgets.app_header import AppHeader
+from kpodtui.tui.widgets.key_footer import KeyFooter
 from kpodtui.tui.widgets.spec_editor import SpecEditor
 
 if TYPE_CHECKING:
@@ -34,15 +36,21 @@ arguments: ["echo hello from kpodtui"]
 """
 
 
+def new_spec(task_id: str) -> str:
+    """The text a new task starts from."""
+    return NEW_SPEC.replace("task_id: my-task", f"task_id: {task_id}")
+
+
 class EditorScreen(Screen[None]):
     """Edit a spec file (or a new one in the user's task folder)."""
 
+    HELP_GROUP = "Editor"
     BINDINGS = [
+        Binding("escape", "back", "Back", id="back"),
         Binding("ctrl+s", "save", "Save", id="editor-save"),
         Binding("ctrl+r", "launch", "Launch", id="editor-launch"),
         Binding("ctrl+o", "launch_with_overrides", "Launch with --set", id="editor-launch-overrides"),
         Binding("f8", "next_problem", "Next problem", id="editor-next-problem"),
-        Binding("escape", "back", "Back", id="back"),
     ]
 
     MAX_LISTED = 7  # problems listed under the editor; the rest are counted (every line is marked)
@@ -55,15 +63,19 @@ class EditorScreen(Screen[None]):
         problems: list[Problem]
         task_ids: list[str]
 
-    def __init__(self, path: Path | None, text: str | None = None) -> None:
+    def __init__(self, path: Path | None, text: str | None = None, new: bool = False) -> None:
+        """``new``: ``path`` is where a new task will be saved (not written yet)."""
         super().__init__()
         self.path = path
-        self.initial = text if text is not None else (path.read_text(encoding="utf-8") if path else NEW_SPEC)
+        self.new = new
+        self.initial = text if text is not None else (path.read_text(encoding="utf-8") if path and not new
+                                                      else NEW_SPEC)
         self.problems: list[Problem] = []
         self.task_ids: list[str] = []
         self.generation = 0
         self.checked_generation = -1
-        self.baseline = self.initial  # what leaving without saving loses nothing against
+        # what leaving without saving loses nothing against (a new file: everything, until saved)
+        self.baseline: str | None = None if new else self.initial
         self._debounce: Timer | None = None
 
     @property
@@ -71,10 +83,11 @@ class EditorScreen(Screen[None]):
         return cast("KpodApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        where = display_path(self.path) if self.path else "new task"
+        yield AppHeader(f"editor · {where}" + (" (not saved yet)" if self.new or not self.path else ""))
         yield SpecEditor.code_editor(self.initial, language="yaml", id="editor", soft_wrap=False)
         yield Static(id="editor-problems")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = display_path(self.path) if self.path else "new task (unsaved)"
@@ -162,6 +175,10 @@ class EditorScreen(Screen[None]):
             self.notify(f"cannot save: {exc}", severity="error", markup=False)
             return False
         self.baseline = self.text
+        if self.new:
+            self.new = False
+            self.query_one(AppHeader).where = f"editor · {display_path(self.path)}"
+            self.query_one(AppHeader).show()
         self.notify(f"saved {self.path}", timeout=3, markup=False)
         self.kapp.load_tasks()
         return True

@@ -15,8 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Input, Label, Static
 
 from kpodtui import paths
 from kpodtui.paths import display_path
@@ -24,6 +23,9 @@ from kpodtui.termsafe import escape
 from kpodtui.tui.commands import PaletteEntry
 from kpodtui.tui.data.backend import TaskEntry
 from kpodtui.tui.data.spec_support import check_text, dry_run, import_dag
+from kpodtui.tui.widgets.app_header import AppHeader
+from kpodtui.tui.widgets.key_footer import KeyFooter
+from kpodtui.tui.widgets.lists import KTable
 
 if TYPE_CHECKING:
     from kpodtui.tui.app import KpodApp
@@ -36,16 +38,27 @@ def _syntax(text: str) -> Syntax:
     return Syntax(escape(text), "yaml", theme="ansi_dark", background_color="default", line_numbers=False)
 
 
-class TasksScreen(Screen[None]):
-    """Pick a task; preview its spec and dry-run manifest; launch or edit it."""
+TASK_COLUMNS = ("task", "where", "file")
 
+
+class TasksScreen(Screen[None]):
+    """Pick a task; preview its spec and dry-run manifest; launch or edit it.
+
+    ``/`` filters, ``S`` sorts by the next column and ``I`` inverts (a click on a header sorts).
+    """
+
+    HELP_GROUP = "Tasks"
     BINDINGS = [
         Binding("l", "launch", "Launch", id="launch"),
         Binding("o", "launch_with_overrides", "Launch with --set", id="launch-overrides"),
         Binding("e", "edit", "Edit", id="edit"),
         Binding("n", "new", "New task", id="new-task"),
+        Binding("slash", "filter", "Filter", id="filter-tasks", key_display="/"),
+        Binding("S", "sort(1)", "Sort", id="sort-tasks"),
+        Binding("I", "invert", "Invert", id="invert-tasks"),
         Binding("i", "import_dag", "Import DAG", id="import-dag"),
         Binding("f5", "reload", "Reload", id="reload-tasks"),
+        Binding("escape", "clear_filter", "Clear filter", id="clear-filter-tasks", show=False),
     ]
 
     @dataclass
@@ -55,11 +68,11 @@ class TasksScreen(Screen[None]):
         manifest: str
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader("tasks")
         with Horizontal():
             with Vertical(id="task-list-box"):
-                yield Label("Tasks", classes="pane-title")
-                yield OptionList(id="task-list")
+                yield KTable(id="task-list", cursor_type="row")
+                yield Input(placeholder="filter (escape: clear)", id="tasks-filter")
             with Vertical(id="task-preview"):
                 yield Label("Spec", classes="pane-title", id="spec-title")
                 with VerticalScroll(id="spec-scroll"):
@@ -67,7 +80,7 @@ class TasksScreen(Screen[None]):
                 yield Label("Pod it would create (dry run)", classes="pane-title")
                 with VerticalScroll(id="manifest-scroll"):
                     yield Static(id="manifest-preview")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def kapp(self) -> KpodApp:
@@ -75,27 +88,57 @@ class TasksScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "tasks"
-        self.entries: list[TaskEntry] = []
+        self.entries: list[TaskEntry] = []  # as shown (filtered, sorted)
+        self._all: list[TaskEntry] = []
         self.previewed: TaskEntry | None = None
         self.select_after_load: tuple[Path, str] | None = None  # an imported task, once listed
+        self.filter_text = ""
+        self.sort_by: str | None = None  # None: as found (given paths, my tasks, samples)
+        self.descending = False
+        table = self.query_one("#task-list", KTable)
+        self._columns = table.add_columns(*TASK_COLUMNS)
+        self.query_one("#tasks-filter").display = False
         self.show_tasks(self.kapp.task_entries())
-        self.query_one("#task-list").focus()
+        table.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":
+            return bool(self.filter_text) or self.query_one("#tasks-filter").display
+        return True
+
+    @staticmethod
+    def _cells(entry: TaskEntry) -> tuple[str, str, str]:
+        return entry.task_id, ORIGIN_LABELS.get(entry.origin, entry.origin), entry.path.name
 
     def show_tasks(self, entries: list[TaskEntry]) -> None:
-        self.entries = entries
-        options = self.query_one("#task-list", OptionList)
-        keep = options.highlighted
-        options.clear_options()
-        for i, entry in enumerate(entries):
-            label = Text()
-            label.append(entry.task_id, "bold" if not entry.error else "red")
-            label.append(f"  {ORIGIN_LABELS.get(entry.origin, entry.origin)} · {entry.path.name}", "dim")
-            options.add_option(Option(label, id=f"task-{i}"))
-        wanted = self._wanted(entries)
-        if wanted is not None:
-            options.highlighted = wanted
+        self._all = list(entries)
+        table = self.query_one("#task-list", KTable)
+        picked = self.selected
+        keep = table.cursor_row
+        needle = self.filter_text.lower()
+        shown = [e for e in entries if not needle or any(needle in c.lower() for c in self._cells(e))]
+        if self.sort_by is not None:
+            at = TASK_COLUMNS.index(self.sort_by)
+            shown.sort(key=lambda e: self._cells(e)[at].lower(), reverse=self.descending)
+        elif self.descending:
+            shown.reverse()
+        self.entries = shown
+        table.clear()
+        for i, entry in enumerate(shown):
+            task, where, name = self._cells(entry)
+            table.add_row(Text(escape(task), "bold" if not entry.error else "red"), Text(where, "dim"),
+                          Text(escape(name), "dim"), key=f"task-{i}")
+        for key, name in zip(self._columns, TASK_COLUMNS, strict=True):
+            mark = (" ▼" if self.descending else " ▲") if name == self.sort_by else ""
+            table.columns[key].label = Text(name + mark)
+        if shown:
+            index = self._wanted(shown)  # an imported task, once listed
+            if index is None:
+                index = next((i for i, e in enumerate(shown) if e == picked), None)
+            table.move_cursor(row=min(keep, len(shown) - 1) if index is None else index)
+            self._highlighted_now()
         elif entries:
-            options.highlighted = keep if keep is not None and keep < len(entries) else 0
+            self.query_one("#spec-preview", Static).update(Text(f"No task matches {self.filter_text!r}.", "dim"))
         else:
             self.query_one("#spec-preview", Static).update(
                 Text("No task specs found. Press n to write one, or i to import an Airflow DAG file.", "dim")
@@ -113,20 +156,65 @@ class TasksScreen(Screen[None]):
 
     @property
     def selected(self) -> TaskEntry | None:
-        index = self.query_one("#task-list", OptionList).highlighted
-        if index is None or index >= len(self.entries):
+        if not getattr(self, "entries", None):
             return None
-        return self.entries[index]
+        row = self.query_one("#task-list", KTable).cursor_row
+        return self.entries[row] if 0 <= row < len(self.entries) else None
 
-    @on(OptionList.OptionHighlighted, "#task-list")
-    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+    @on(KTable.RowHighlighted, "#task-list")
+    def _highlighted(self, event: KTable.RowHighlighted) -> None:
+        self._highlighted_now()
+
+    def _highlighted_now(self) -> None:
         entry = self.selected
-        if entry is not None:
+        if entry is not None and entry != self.previewed:
             self.load_preview(entry)
 
-    @on(OptionList.OptionSelected, "#task-list")
-    def _selected(self, event: OptionList.OptionSelected) -> None:
+    @on(KTable.RowSelected, "#task-list")
+    def _selected(self, event: KTable.RowSelected) -> None:
         self.action_launch()
+
+    @on(KTable.HeaderSelected, "#task-list")
+    def _header_selected(self, event: KTable.HeaderSelected) -> None:
+        column = TASK_COLUMNS[event.column_index]
+        if self.sort_by == column:
+            self.descending = not self.descending
+        else:
+            self.sort_by, self.descending = column, False
+        self.show_tasks(self._all)
+
+    def action_filter(self) -> None:
+        bar = self.query_one("#tasks-filter", Input)
+        bar.display = True
+        bar.value = self.filter_text
+        bar.focus()
+
+    @on(Input.Changed, "#tasks-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.show_tasks(self._all)
+
+    @on(Input.Submitted, "#tasks-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        self.query_one("#tasks-filter").display = bool(self.filter_text)
+        self.query_one("#task-list").focus()
+
+    def action_clear_filter(self) -> None:
+        bar = self.query_one("#tasks-filter", Input)
+        bar.value = ""
+        bar.display = False
+        self.filter_text = ""
+        self.show_tasks(self._all)
+        self.query_one("#task-list").focus()
+
+    def action_sort(self, step: int) -> None:
+        at = TASK_COLUMNS.index(self.sort_by) + step if self.sort_by is not None else 0
+        self.sort_by = TASK_COLUMNS[at] if 0 <= at < len(TASK_COLUMNS) else None
+        self.show_tasks(self._all)
+
+    def action_invert(self) -> None:
+        self.descending = not self.descending
+        self.show_tasks(self._all)
 
     @work(thread=True, exit_on_error=False, group="preview", exclusive=True)
     def load_preview(self, entry: TaskEntry) -> None:
@@ -188,10 +276,19 @@ class TasksScreen(Screen[None]):
             self.app.push_screen(EditorScreen(entry.path))
 
     def action_new(self) -> None:
-        # the editor (TextArea) loads when opened
-        from kpodtui.tui.screens.editor_screen import EditorScreen
+        """``n``: ask for the task id, file name and folder (defaults shown), then open the editor."""
+        # dialogs and the editor (TextArea) load when opened
+        from kpodtui.paths import tasks_dir
+        from kpodtui.tui.dialogs.new_task_dialog import NewTaskDialog
+        from kpodtui.tui.screens.editor_screen import EditorScreen, new_spec
 
-        self.app.push_screen(EditorScreen(None))
+        def chosen(answer: tuple[str, Path] | None) -> None:
+            if answer is not None:
+                task_id, path = answer
+                self.app.push_screen(EditorScreen(path, text=new_spec(task_id), new=True))
+
+        taken = {e.task_id for e in self.kapp.task_entries()}
+        self.app.push_screen(NewTaskDialog(tasks_dir(), taken), chosen)
 
     def action_reload(self) -> None:
         self.kapp.load_tasks()

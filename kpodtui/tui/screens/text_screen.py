@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static, TextArea
 
+from kpodtui.termsafe import escape
 from kpodtui.tui.widgets.app_header import AppHeader
 from kpodtui.tui.widgets.key_footer import KeyFooter
 
@@ -52,11 +53,6 @@ class TextScreen(TextMoves, Screen[None]):
         *MOVE_KEYS,
     ]
 
-    DEFAULT_CSS = """
-    TextScreen > #text-title { height: auto; background: $boost; padding: 0 1; text-style: bold; }
-    TextScreen > TextArea { height: 1fr; border: none; }
-    """
-
     def __init__(self, title: str, text: str, language: str | None = None, where: str = "") -> None:
         super().__init__()
         self.title_text = title
@@ -66,9 +62,10 @@ class TextScreen(TextMoves, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader(self.where)
-        yield Static(self.title_text, id="text-title", markup=False)
-        yield TextArea(self.text, language=self.language, read_only=True, soft_wrap=True, show_cursor=False,
-                       id="text-body")
+        yield Static(escape(self.title_text), id="text-title", markup=False)
+        # shown with its control characters escaped (a pod's or a container's words); copied as it is
+        yield TextArea(escape(self.text), language=self.language, read_only=True, soft_wrap=True,
+                       show_cursor=False, id="text-body")
         yield KeyFooter()
 
     def on_mount(self) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, OptionList
 
-VIM_KEYS = [
+VIM_KEYS: list[BindingType] = [
     Binding("j", "cursor_down", "Down", show=False),
     Binding("k", "cursor_up", "Up", show=False),
     Binding("g", "first", "Top", show=False),
@@ -19,7 +21,7 @@ class KTable(DataTable):
     """A row-cursor table with the vim keys (the runs and tasks lists)."""
 
     HELP_GROUP = "List"
-    BINDINGS = VIM_KEYS
+    BINDINGS: ClassVar[list[BindingType]] = VIM_KEYS
 
     def action_first(self) -> None:
         if self.row_count:
@@ -39,7 +41,7 @@ class KOptionList(OptionList):
     """An option list with the vim keys (the events pane, pickers)."""
 
     HELP_GROUP = "List"
-    BINDINGS = VIM_KEYS
+    BINDINGS: ClassVar[list[BindingType]] = VIM_KEYS
 
     def action_half_page(self, direction: int) -> None:
         if self.option_count:

@@ -34,7 +34,7 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from kpodtui.loglines import TIMESTAMP, LineLayout
+from kpodtui.loglines import TIMESTAMP, ContainerSelection, LineLayout
 from kpodtui.tui.data.log_ring import HeldLine, LogIndex, LogRing
 from kpodtui.tui.safe_text import log_text, safe_text
 
@@ -137,6 +137,8 @@ class LogView(ScrollView, can_focus=True):
         self.json_mode = False
         self.cursor: int | None = None  # absolute line number
         self._filter_re: re.Pattern[str] | None = None
+        self.selection = ContainerSelection()  # stern's include/exclude of containers (C)
+        self.since = ""  # only lines stamped at or after this (the window, L); "" shows all
         self._search_re: re.Pattern[str] | None = None
         self.search_term = ""
         self.filter_term = ""
@@ -168,6 +170,14 @@ class LogView(ScrollView, can_focus=True):
         self.follow = True
         self.lines_added()
 
+    def set_containers(self, names: list[str]) -> None:
+        """The run's containers in the pod's order (their colours and the prefix width follow it)."""
+        if names != self.containers:
+            self.containers = list(names)
+            self._restyle()
+        else:
+            self.containers = names
+
     @property
     def count(self) -> int:
         """Rows of the (filtered) view."""
@@ -191,13 +201,58 @@ class LogView(ScrollView, can_focus=True):
 
     def _predicate(self) -> Callable[[HeldLine], bool] | None:
         container, rx = self.container, self._filter_re
+        shown = self._window_predicate()
         if container is None and rx is None:
-            return None
+            return shown
         if rx is None:
-            return lambda line: line.container == container
-        if container is None:
-            return lambda line: rx.search(line.text) is not None
-        return lambda line: line.container == container and rx.search(line.text) is not None
+            line_pred = lambda line: line.container == container  # noqa: E731
+        elif container is None:
+            line_pred = lambda line: rx.search(line.text) is not None  # noqa: E731
+        else:
+            line_pred = lambda line: line.container == container and rx.search(line.text) is not None  # noqa: E731
+        if shown is None:
+            return line_pred
+        return lambda line: shown(line) and line_pred(line)
+
+    def _window_predicate(self) -> Callable[[HeldLine], bool] | None:
+        """The containers chosen (C) and the time window (L), or None when all lines are shown."""
+        selection, since = self.selection, self.since
+        if not selection and not since:
+            return None
+        if not selection:
+            return lambda line: line.timestamp >= since
+        names: dict[str, bool] = {}  # a few containers, many lines: decide each name once
+
+        def chosen(line: HeldLine) -> bool:
+            ok = names.get(line.container)
+            if ok is None:
+                ok = names[line.container] = selection.shows(line.container)
+            return ok and line.timestamp >= since
+
+        return chosen
+
+    def set_window(self, since: str = "", selection: ContainerSelection | None = None) -> None:
+        """Show only lines stamped at or after ``since`` ("" all) of the containers ``selection`` shows."""
+        self.since = since
+        if selection is not None:
+            self.selection = selection
+        self._rebuild_index()
+        self._restyle()
+
+    def last_shown_stamp(self, n: int) -> str:
+        """The timestamp of the ``n``-th line from the end among those shown but for the window (a
+        "last n lines" window starts there)."""
+        since, self.since = self.since, ""
+        pred = self._predicate()
+        self.since = since
+        seen = 0
+        for absolute in range(self.buffer.total - 1, self.buffer.first - 1, -1):
+            line = self.buffer[absolute]
+            if pred is None or pred(line):
+                seen += 1
+                if seen == n:
+                    return line.timestamp
+        return ""
 
     def _rebuild_index(self) -> None:
         pred = self._predicate()
@@ -322,6 +377,13 @@ class LogView(ScrollView, can_focus=True):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         self._invalidate()
+
+    def _keep_tail(self) -> None:
+        """Following, but left above the end (the view grew a scrollbar or changed size after the
+        last scroll): back to the end, so the last line stays in sight."""
+        if self.follow and self.scroll_y < self.max_scroll_y:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self._invalidate()
 
     def watch_follow(self, follow: bool) -> None:
         if follow:
@@ -552,8 +614,10 @@ class LogView(ScrollView, can_focus=True):
             return self._frame
         n = self.count
         rows: list[_Row] = []
+        if self.follow and self.scroll_y < self.max_scroll_y:
+            self.call_after_refresh(self._keep_tail)
         if not self._is_rows_mode():
-            top = int(self.scroll_y)
+            top = int(self.max_scroll_y) if self.follow else int(self.scroll_y)
             for row in range(top, min(n, top + height)):
                 absolute = self.absolute_at(row)
                 rows.append(_Row(absolute, self._strip(absolute)))

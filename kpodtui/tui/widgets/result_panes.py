@@ -52,7 +52,7 @@ class OutcomePane(VerticalScroll):
     """
 
     def compose(self):
-        yield Static(Text("running…", "dim"), id="outcome-body")
+        yield Static("", id="outcome-body")  # filled from the model (no "running…" before it is known)
 
     def show(self, model: RunModel) -> None:
         body = self.query_one("#outcome-body", Static)
@@ -72,8 +72,9 @@ class OutcomePane(VerticalScroll):
         if fin.pod_deleted:
             head.append("  pod deleted", "dim")
         elif model.pod_name:  # (no pod at all: the report says why)
-            head.append("  pod kept", "dim")
+            head.append("  pod kept (x: delete it)", "bold yellow")
         if fin.report:
+            head.append("  (o: full-screen)", "dim")
             head.append("\n\n")
             head.append(escape(fin.report))  # it quotes the container's termination message
         body.update(head)

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from kpodtui.runstate import DETACHED
 from kpodtui.termsafe import escape
 from kpodtui.tui.data.clock import format_duration
 from kpodtui.tui.phase_styles import PHASE_STYLES
@@ -37,8 +38,9 @@ class RunHeader(Static):
     """
 
     def show(self, model: RunModel) -> None:
+        """The header wraps at the screen's width rather than cutting words (80 columns)."""
         grid = Table.grid(padding=(0, 2))
-        grid.add_column(no_wrap=True)
+        grid.add_column()
         line = Text()
         line.append(model.task_id or "?", "bold")
         line.append("  pod ", "dim")
@@ -48,23 +50,36 @@ class RunHeader(Static):
         if model.context:
             line.append(" @ ", "dim")
             line.append(model.context)
-        line.append("  phase ", "dim")
+        line.append("  ")
         phase = model.display_phase
         line.append(phase, PHASE_STYLES.get(phase, ""))
         if model.reason and model.finished is None:
             line.append(escape(f" ({model.reason})", newlines=False), "yellow")
-        line.append("  elapsed ", "dim")
+        line.append("  took " if model.finished is not None else "  elapsed ", "dim")
         line.append(format_duration(model.elapsed))
         if model.reattached:
             line.append("  reattached", "italic magenta")
         if model.live and (model.detached or model.from_history):
-            line.append("  detached", "italic yellow")
+            line.append(f"  {DETACHED}", "italic yellow")
+        if model.keep and model.finished is None:
+            line.append("  pod kept at the end (K: undo)", "bold yellow")
+        elif model.pod_left:
+            line.append("  pod kept (x: delete it)", "bold yellow")
+        if model.overrides:
+            line.append("  --set ", "dim")
+            line.append(escape(" ".join(model.overrides), newlines=False), "cyan")
         grid.add_row(line)
         states = Text()
+        gone = model.finished is not None and model.finished.pod_deleted
         for name in model.containers:
             st = model.states.get(name)
-            # (a run opened from history has no recorded container states: not "waiting")
-            desc = st.describe() if st else ("waiting" if model.finished is None else "-")
+            if st is None:
+                # (a run opened from history has no recorded container states: not "waiting")
+                desc = "waiting" if model.finished is None else "-"
+            elif gone and st.state != "terminated":
+                desc = "stopped with the pod"  # its last state said running, but the pod is deleted
+            else:
+                desc = st.describe()
             if states:
                 states.append("   ")
             states.append(f"{'init:' if st and st.init else ''}{name} ", "bold")
