@@ -278,7 +278,7 @@ async def test_killing_a_run_detached_in_the_app_ends_it_as_killed(cluster, tmp_
         await wait_for(pilot, lambda: not pod_exists(cluster, model.namespace, model.pod_name), timeout=30,
                        what="pod gone")
         header = screen.query_one(RunHeader)
-        await wait_for(pilot, lambda: "killed" in rendered_text(header), timeout=30, what="the view says killed")
+        await wait_for(pilot, lambda: "Killed" in rendered_text(header), timeout=30, what="the view says killed")
         shown = screen.followed.model
         assert (shown.finished.outcome, shown.live) == ("killed", False)
         assert (shown.namespace, shown.pod_name) == (model.namespace, model.pod_name)  # which pod it was
@@ -291,7 +291,7 @@ async def test_killing_a_run_detached_in_the_app_ends_it_as_killed(cluster, tmp_
         await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen is not screen
                        and app.screen.followed is not None, timeout=30, what="the run opened again")
         again = app.screen.query_one(RunHeader)
-        await wait_for(pilot, lambda: "killed" in rendered_text(again), timeout=30, what="killed again")
+        await wait_for(pilot, lambda: "Killed" in rendered_text(again), timeout=30, what="killed again")
         assert f"pod {model.pod_name}" in rendered_text(again) and "  detached" not in rendered_text(again)
 
 

@@ -67,11 +67,12 @@ async def test_a_file_that_cannot_be_imported_says_why_and_keeps_the_dialog(tmp_
 
 async def test_import_is_in_the_footer_and_the_palette():
     from textual.command import CommandList, CommandPalette
-    from textual.widgets._footer import FooterKey
+
+    from kpodtui.tui.widgets.key_footer import KeyFooter
 
     app = KpodApp(lambda: FakeBackend(), start_mode="tasks")
     async with app.run_test(size=(160, 36)) as pilot:
-        await wait_for(pilot, lambda: any(k.description == "Import DAG" for k in app.screen.query(FooterKey)),
+        await wait_for(pilot, lambda: any(e.description == "Import DAG" for e in app.screen.query_one(KeyFooter).shown()),
                        what="the footer key")
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="palette")
@@ -93,6 +94,9 @@ def test_snapshot_import_dialog_with_a_problem(snap_compare, monkeypatch):
     monkeypatch.setattr("kpodtui.paths.tasks_dir", lambda: Path("/home/me/.config/kpodtui/tasks"))
 
     async def run_before(pilot):
+        # the screen under the dialog as it settles: its context and namespace known
+        await wait_for(pilot, lambda: pilot.app.target is not None, what="context and namespace")
+        await settled(pilot)
         dialog = await _import(pilot, "dags/missing.py")
         await wait_for(pilot, lambda: "no such file" in str(dialog.query_one("#import-error").render()),
                        what="the error")

@@ -227,7 +227,7 @@ class RunScreen(Screen[None]):
         if OUTCOME in changes:
             self.query_one(OutcomePane).show(model)
         side = self.query_one("#run-side")
-        side.set_class(not model.has_xcom and model.finished is None, "-no-xcom")
+        side.set_class(not model.has_xcom, "-no-xcom")  # (folded: no "none" row)
         side.set_class(model.finished is None, "-no-outcome")
 
     def _tick(self) -> None:

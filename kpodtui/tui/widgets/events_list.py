@@ -42,10 +42,15 @@ class EventsList(KOptionList):
 
     HELP_GROUP = "Events"
     DEFAULT_CSS = """
-    EventsList { height: 1fr; border: none; padding: 0; }
+    EventsList { height: 1fr; border: none; padding: 0; scrollbar-gutter: stable; }
     """
 
     events: list[ClusterEvent] = []
+
+    def on_resize(self) -> None:
+        """The pane shrank or grew (XCom and the outcome come and go under it): the cursor's
+        event stays in sight, the newest one while the cursor follows them."""
+        self.call_after_refresh(self.scroll_to_highlight)  # once the entries are laid out at the new size
 
     def selected_event(self) -> ClusterEvent | None:
         """The event under the cursor (None when the list is empty)."""
