@@ -50,8 +50,11 @@ def _when(ts: str | None) -> str:
 
 
 def _field(out: list[str], indent: int, name: str, value: Any) -> None:
+    """``Name:  value``, the value in the column kubectl's tabwriter puts it (a container's fields
+    two further right than the pod's), at least two spaces after the name."""
     pad = " " * indent
-    out.append(f"{pad}{name + ':':<{max(1, W - indent)}}{'' if value is None else value}".rstrip())
+    column = W if indent == 0 else W + 2
+    out.append(f"{pad}{name + ':':<{max(len(name) + 3, column - indent)}}{'' if value is None else value}".rstrip())
 
 
 def _mapping(out: list[str], indent: int, name: str, values: dict[str, Any] | None, sep: str = "=") -> None:
@@ -98,7 +101,8 @@ def _container(out: list[str], c: Json, status: Json | None) -> None:
     for name, key in (("Command", "command"), ("Args", "args")):
         if c.get(key):
             _field(out, 4, name, "")
-            out.extend(f"      {arg}" for arg in c[key])
+            # each line of a multi-line argument on its own line, as kubectl describe splits them
+            out.extend(f"      {line}" for arg in c[key] for line in str(arg).split("\n") if line or arg == "")
     _state(out, 4, "State", status.get("state"))
     if status.get("lastState"):
         _state(out, 4, "Last State", status.get("lastState"))
