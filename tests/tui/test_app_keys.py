@@ -166,6 +166,9 @@ async def test_rerun_keeps_the_overrides_and_rerun_with_edits_changes_them():
         await wait_for(pilot, lambda: isinstance(app.screen, OverridesDialog), what="the overrides, to edit")
         field = app.screen.query_one(Input)
         assert field.value == "params.n=3 image=busybox:1.37"
+        # to be edited: nothing selected (typing adds to them), the cursor after them
+        await wait_for(pilot, lambda: field.has_focus, what="the field focused")
+        assert field.selection.is_empty and field.cursor_position == len(field.value)
         field.value = "params.n=4"
         await pilot.press("enter")
         await wait_for(pilot, lambda: len(backend.launched) == 3, what="rerun with edits")

@@ -38,8 +38,10 @@ class OverridesDialog(ModalScreen[list[str] | None]):
             yield Label(f"{self.verb} {self.task_id} with overrides", classes="dialog-title", markup=False)
             yield Label("KEY=VALUE pairs separated by spaces (dotted keys for params: params.n=3). "
                         "enter: go, escape: cancel", classes="dialog-message")
+            # a rerun's overrides are there to be edited: the cursor after them, nothing selected
+            # (typing must not replace them)
             yield Input(" ".join(shlex.quote(i) for i in self.initial), placeholder="image=busybox:1.36 params.n=3",
-                        id="overrides")
+                        id="overrides", select_on_focus=not self.initial)
             yield Label("", id="overrides-error", classes="dialog-error", markup=False)
 
     @on(Input.Submitted, "#overrides")
