@@ -46,7 +46,9 @@ async def test_quitting_with_its_own_sim_records_the_runs_killed(make_sim, tmp_p
                        timeout=30, what="the pod")
         model = screen.followed.model
         await wait_for(pilot, lambda: model.phase == "Running", timeout=60, what="running")
-        await app.action_quit()
+        await app.action_quit()  # q in the run view: back to the list
+        await wait_for(pilot, lambda: len(app.screen_stack) == 1, what="the list")
+        await app.action_quit()  # q on the list: quit, asking about the live run
         await wait_for(pilot, lambda: isinstance(app.screen, QuitDialog), what="the quit question")
         await pilot.press("k")
         await wait_for(pilot, lambda: app.return_value is not None or not app.is_running, timeout=60,
