@@ -19,8 +19,15 @@ from kpodtui.tui.data.followed import save_log
 from kpodtui.tui.messages import ActionFailed, Notice
 
 if TYPE_CHECKING:
-    from kpodtui.tui.app import KpodApp
-    from kpodtui.tui.data.backend import RunRow
+    from textual.app import App
+
+    from kpodtui.tui.data.backend import Backend, RunRow
+    from kpodtui.tui.data.followed import FollowedRuns
+    from kpodtui.tui.views import ShowsRun
+
+    _AppBase = App[int]
+else:
+    _AppBase = object
 
 #: the shell ``s`` opens when none is configured (``KPODTUI_SHELL``)
 DEFAULT_SHELL = "sh"
@@ -34,12 +41,26 @@ def shell_command() -> list[str]:
     return shlex.split(configured) if configured else [DEFAULT_SHELL]
 
 
-class RunActions:
+class RunActions(_AppBase):
     """Mixed into the app (see the module docstring); ``self`` is the :class:`KpodApp`."""
+
+    if TYPE_CHECKING:  # what the app has (kpodtui.tui.app.KpodApp), for the type checker
+        backend: Backend | None
+        followed: FollowedRuns
+        _rows: list[RunRow]
+
+        def wait_backend(self, timeout: float = 120.0) -> Backend: ...
+
+        def refresh_runs(self, reattach: bool = False) -> Any: ...  # (a worker)
+
+        def launch(self, path: Path | None, text: str, task_id: str | None,
+                   overrides: Sequence[str] = ()) -> None: ...
+
+        def _run_views(self, run_id: str) -> list[ShowsRun]: ...
 
     # -- asking first ------------------------------------------------------------------
 
-    def confirm(self: KpodApp, title: str, message: str, label: str, then: Callable[[], object]) -> None:
+    def confirm(self, title: str, message: str, label: str, then: Callable[[], object]) -> None:
         """Ask ``title``; run ``then`` on yes (y, or the button)."""
         from kpodtui.tui.dialogs.confirm_dialog import ConfirmDialog  # dialogs load on first use
 
@@ -49,11 +70,11 @@ class RunActions:
 
         self.push_screen(ConfirmDialog(title, message, label), decided)
 
-    def run_row(self: KpodApp, run_id: str) -> RunRow | None:
+    def run_row(self, run_id: str) -> RunRow | None:
         """The run as the history listed it last (None: not listed)."""
         return next((r for r in self._rows if r.run_id == run_id), None)
 
-    def _pod_text(self: KpodApp, run_id: str) -> str:
+    def _pod_text(self, run_id: str) -> str:
         followed = self.followed.get(run_id)
         row = self.run_row(run_id)
         pod = (followed.model.pod_name if followed else None) or (row.pod_name if row else None)
@@ -62,12 +83,12 @@ class RunActions:
 
     # -- kill, keep, delete ------------------------------------------------------------
 
-    def ask_kill(self: KpodApp, run_id: str) -> None:
+    def ask_kill(self, run_id: str) -> None:
         self.confirm("Kill this run?", f"Delete pod {self._pod_text(run_id)} of run {run_id} now? "
                      "The run ends as killed.", "Kill", lambda: self.kill_run(run_id))
 
     @work(thread=True, exit_on_error=False, group="run-actions")
-    def kill_run(self: KpodApp, run_id: str) -> None:
+    def kill_run(self, run_id: str) -> None:
         said: str | None = None
         try:
             followed = self.followed.followed(run_id)
@@ -81,7 +102,7 @@ class RunActions:
         self.post_message(Notice(f"run {run_id}: {said or 'killing'}"))
         self.refresh_runs()
 
-    def ask_keep(self: KpodApp, run_id: str, keep: bool) -> None:
+    def ask_keep(self, run_id: str, keep: bool) -> None:
         """Keep the pod when the run ends, or undo it (back to the spec's ``on_finish_action``)."""
         pod = self._pod_text(run_id)
         if keep:
@@ -93,7 +114,7 @@ class RunActions:
                          "Don't keep", lambda: self.keep_run(run_id, False))
 
     @work(thread=True, exit_on_error=False, group="run-actions")
-    def keep_run(self: KpodApp, run_id: str, keep: bool = True) -> None:
+    def keep_run(self, run_id: str, keep: bool = True) -> None:
         try:
             followed = self.followed.followed(run_id)
             if followed is not None and followed.handle is not None:
@@ -105,7 +126,7 @@ class RunActions:
             return
         self.call_from_thread(self._kept, run_id, keep)
 
-    def _kept(self: KpodApp, run_id: str, keep: bool) -> None:
+    def _kept(self, run_id: str, keep: bool) -> None:
         from kpodtui.tui.data.run_model import HEADER  # loaded: a run is shown
 
         followed = self.followed.get(run_id)
@@ -117,12 +138,12 @@ class RunActions:
                                          "keep undone: the pod goes as the spec says"), timeout=4)
         self.refresh_runs()
 
-    def ask_delete_pod(self: KpodApp, run_id: str) -> None:
+    def ask_delete_pod(self, run_id: str) -> None:
         self.confirm("Delete the kept pod?", f"Delete pod {self._pod_text(run_id)}, kept after run {run_id} "
                      "ended? Its logs stay in the history.", "Delete", lambda: self.delete_pod(run_id))
 
     @work(thread=True, exit_on_error=False, group="run-actions")
-    def delete_pod(self: KpodApp, run_id: str) -> None:
+    def delete_pod(self, run_id: str) -> None:
         try:
             said = self.wait_backend().delete_pod(run_id)
         except Exception as exc:
@@ -130,7 +151,7 @@ class RunActions:
             return
         self.call_from_thread(self._pod_deleted, run_id, said)
 
-    def _pod_deleted(self: KpodApp, run_id: str, said: str) -> None:
+    def _pod_deleted(self, run_id: str, said: str) -> None:
         import dataclasses
 
         from kpodtui.tui.data.run_model import HEADER, OUTCOME  # loaded: a run is shown
@@ -146,7 +167,7 @@ class RunActions:
     # -- detach ------------------------------------------------------------------------
 
     @work(thread=True, exit_on_error=False, group="run-actions")
-    def detach_run(self: KpodApp, run_id: str) -> None:
+    def detach_run(self, run_id: str) -> None:
         """Stop following a live run: its pod goes on, history keeps it live, ``a`` takes it up again."""
         followed = self.followed.followed(run_id)
         if followed is None or followed.handle is None or not followed.model.live:
@@ -159,7 +180,7 @@ class RunActions:
             return
         self.call_from_thread(self._detached, run_id)
 
-    def _detached(self: KpodApp, run_id: str) -> None:
+    def _detached(self, run_id: str) -> None:
         unfollowed = self.followed.unfollow(run_id)
         if unfollowed is None:
             return
@@ -172,7 +193,7 @@ class RunActions:
 
     # -- rerun -------------------------------------------------------------------------
 
-    def rerun(self: KpodApp, run_id: str, edit: bool = False) -> None:
+    def rerun(self, run_id: str, edit: bool = False) -> None:
         """Launch the same task of the same spec file again, with the same ``--set`` overrides
         (``edit``: change them first)."""
         followed = self.followed.get(run_id)
@@ -207,13 +228,13 @@ class RunActions:
 
     # -- looking at the pod --------------------------------------------------------------
 
-    def show_text(self: KpodApp, title: str, text: str, language: str | None = None, where: str = "") -> None:
+    def show_text(self, title: str, text: str, language: str | None = None, where: str = "") -> None:
         from kpodtui.tui.screens.text_screen import TextScreen  # loads on first use
 
         self.push_screen(TextScreen(title, text, language, where=where))
 
     @work(thread=True, exit_on_error=False, group="run-actions")
-    def show_pod_yaml(self: KpodApp, run_id: str) -> None:
+    def show_pod_yaml(self, run_id: str) -> None:
         try:
             text = self.wait_backend().pod_yaml(run_id)
         except Exception as exc:
@@ -222,7 +243,7 @@ class RunActions:
         self.call_from_thread(self.show_text, f"pod of run {run_id}  (y)", text, "yaml", f"run {run_id} · YAML")
 
     @work(thread=True, exit_on_error=False, group="run-actions")
-    def describe_pod(self: KpodApp, run_id: str) -> None:
+    def describe_pod(self, run_id: str) -> None:
         try:
             text = self.wait_backend().describe(run_id)
         except Exception as exc:
@@ -232,7 +253,7 @@ class RunActions:
                               f"run {run_id} · describe")
 
     @work(thread=True, exit_on_error=False, group="run-actions")
-    def show_previous_log(self: KpodApp, run_id: str, container: str) -> None:
+    def show_previous_log(self, run_id: str, container: str) -> None:
         from kpodtui.loglines import LineLayout
 
         try:
@@ -247,12 +268,12 @@ class RunActions:
 
     # -- shell ------------------------------------------------------------------------
 
-    def open_shell(self: KpodApp, run_id: str) -> None:
+    def open_shell(self, run_id: str) -> None:
         """``s``: pick a container (when there are several) and the command, then hand the terminal over."""
         self._shell_choices(run_id)
 
     @work(thread=True, exit_on_error=False, group="run-actions")
-    def _shell_choices(self: KpodApp, run_id: str) -> None:
+    def _shell_choices(self, run_id: str) -> None:
         try:
             containers = self.wait_backend().containers(run_id)
         except Exception as exc:
@@ -263,7 +284,7 @@ class RunActions:
             return
         self.call_from_thread(self._ask_shell, run_id, containers)
 
-    def _ask_shell(self: KpodApp, run_id: str, containers: Sequence[tuple[str, str]]) -> None:
+    def _ask_shell(self, run_id: str, containers: Sequence[tuple[str, str]]) -> None:
         from kpodtui.tui.dialogs.shell_dialog import ShellDialog  # dialogs load on first use
 
         running = [name for name, state in containers if state == "running"]
@@ -277,7 +298,7 @@ class RunActions:
 
         self.push_screen(ShellDialog(run_id, list(containers), " ".join(shell_command())), chosen)
 
-    def run_shell(self: KpodApp, run_id: str, container: str, command: list[str]) -> None:
+    def run_shell(self, run_id: str, container: str, command: list[str]) -> None:
         """Suspend the app, run ``command`` in ``container`` with the terminal, come back."""
         from textual.app import SuspendNotSupported
 
@@ -310,7 +331,7 @@ class RunActions:
     # -- saving -----------------------------------------------------------------------
 
     @work(thread=True, exit_on_error=False, group="save-log")
-    def save_log(self: KpodApp, run_id: str) -> None:
+    def save_log(self, run_id: str) -> None:
         """Write the whole log (from the log files on disk, else what is in memory) to a file."""
         followed = self.followed.get(run_id)
         try:
