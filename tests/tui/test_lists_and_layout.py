@@ -138,6 +138,23 @@ async def test_context_and_namespace_are_shown_everywhere_and_switched_for_launc
         assert "context other · namespace batch" in rendered_text(screen.query_one(AppHeader))
 
 
+async def test_at_80x24_a_dialogs_help_text_and_the_spec_path_are_not_cut():
+    app = KpodApp(lambda: FakeBackend(), start_mode="tasks", spec_paths=[DATA / "tasks"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.target is not None and app.screen.previewed is not None, what="the list")
+        await pilot.pause()
+        title = app.screen.query_one("#spec-title")
+        row = app.screen._compositor.render_strips()[title.region.y].text[title.region.x:title.region.right]
+        # one line ending in an ellipsis: not a path cut mid-word onto a second line
+        assert title.region.height == 1 and row.strip().startswith("Spec  tests/") and row.strip().endswith("…")
+        await pilot.press("colon")
+        await wait_for(pilot, lambda: isinstance(app.screen, TargetDialog), what="the switcher")
+        await pilot.pause()
+        hint = app.screen.query(".dialog-hint").last()
+        assert hint.size.height >= 2  # wrapped inside the dialog
+        assert " ".join(rendered_text(hint).split()).endswith("Runs already launched stay where they are.")
+
+
 def _footer(screen) -> tuple[str, list]:
     footer = screen.query_one(KeyFooter)
     return footer.render().plain, footer.shown()
