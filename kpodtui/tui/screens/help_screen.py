@@ -18,6 +18,11 @@ from kpodtui.tui.widgets.app_header import AppHeader
 from kpodtui.tui.widgets.key_footer import KeyFooter
 
 
+#: actions every Textual screen binds (tab, shift+tab, ctrl+c)
+TEXTUAL_KEYS = frozenset({"app.focus_next", "app.focus_previous", "screen.copy_text", "focus_next",
+                          "focus_previous", "copy_text"})
+
+
 @dataclass(frozen=True)
 class KeyHelp:
     keys: str
@@ -37,7 +42,10 @@ def key_groups(screen) -> list[tuple[str, list[KeyHelp]]]:
             for binding in bindings:
                 if not binding.description or binding.system:
                     continue
-                group = "Log" if (binding.id or "").startswith("log-") else default
+                if binding.action in TEXTUAL_KEYS:
+                    group = "Everywhere"  # Textual's own (focus, copy), not this screen's
+                else:
+                    group = "Log" if (binding.id or "").startswith("log-") else default
                 actions = groups.setdefault(group, {})
                 keys, description, available = actions.get(binding.action, ([], binding.description, True))
                 display = app.get_key_display(binding)
@@ -46,7 +54,7 @@ def key_groups(screen) -> list[tuple[str, list[KeyHelp]]]:
                 actions[binding.action] = (keys, description, available and _available(node, binding))
     return [
         (group, [KeyHelp(" ".join(keys), description, available) for keys, description, available in actions.values()])
-        for group, actions in groups.items()
+        for group, actions in sorted(groups.items(), key=lambda item: item[0] == "Everywhere")  # (stable)
     ]
 
 
