@@ -17,7 +17,6 @@ from kpodtui.tui.screens.text_screen import MOVE_KEYS
 from kpodtui.tui.widgets.app_header import AppHeader
 from kpodtui.tui.widgets.key_footer import KeyFooter
 
-
 #: actions every Textual screen binds (tab, shift+tab, ctrl+c)
 TEXTUAL_KEYS = frozenset({"app.focus_next", "app.focus_previous", "screen.copy_text", "focus_next",
                           "focus_previous", "copy_text"})
