@@ -227,7 +227,7 @@ class RunsScreen(Screen[None]):
                 row.run_id,
                 escape(row.task_id),
                 state,
-                Text(escape(row.reason or "-"), "bold red" if row.reason else "dim"),
+                Text(escape(row.reason or "-", newlines=False), "bold red" if row.reason else "dim"),
                 exit_code,
                 duration,
                 _when(row.started_at),
