@@ -7,11 +7,12 @@ would pull in ``CoreV1Api`` (~0.7 s of imports) for no gain.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,11 +44,8 @@ def exec_in(
 
     url, headers = _exec_url(api, namespace, pod, container, command, stdin=stdin is not None, tty=False)
     client = api.client.api_client
-    try:
-        ws = WSClient(client.configuration, url, headers, capture_all=False)
-    except Exception as exc:
-        raise ExecError(f"exec in {pod}/{container} failed: {_why(exc)}") from exc
-    try:
+    ws = _connect(lambda: WSClient(client.configuration, url, headers, capture_all=False), pod, container)
+    with _failures_said(ws, pod, container):
         if stdin is not None:
             ws.write_stdin(stdin)
             ws.close_channel(0)
@@ -70,6 +68,21 @@ def exec_in(
         except Exception:  # no status frame: the connection dropped
             rc = None
         return ExecResult("".join(out), "".join(err), rc)
+
+
+def _connect(open_ws: Callable[[], Any], pod: str, container: str) -> Any:
+    """The exec websocket; a refused upgrade is one :class:`ExecError` line."""
+    try:
+        return open_ws()
+    except Exception as exc:
+        raise ExecError(f"exec in {pod}/{container} failed: {_why(exc)}") from exc
+
+
+@contextlib.contextmanager
+def _failures_said(ws: Any, pod: str, container: str) -> Iterator[None]:
+    """Any failure on ``ws`` becomes one :class:`ExecError` line; ``ws`` is closed at the end."""
+    try:
+        yield
     except ExecError:
         raise
     except Exception as exc:
@@ -165,14 +178,12 @@ def exec_stream(
     )
 
     url, headers = _exec_url(api, namespace, pod, container, command, stdin=stdin_fd is not None, tty=tty)
-    try:
-        ws = WSClient(api.client.api_client.configuration, url, headers, capture_all=False, binary=True)
-    except Exception as exc:
-        raise ExecError(f"exec in {pod}/{container} failed: {_why(exc)}") from exc
+    configuration = api.client.api_client.configuration
+    ws = _connect(lambda: WSClient(configuration, url, headers, capture_all=False, binary=True), pod, container)
     sent_size: tuple[int, int] | None = None
     status = b""
     reading = stdin_fd is not None
-    try:
+    with _failures_said(ws, pod, container):
         while ws.is_open():
             if tty:
                 size = terminal_size()
@@ -194,15 +205,6 @@ def exec_stream(
                 if out:
                     _write_all(fd, out)
             status += ws.read_channel(ERROR_CHANNEL) or b""
-    except ExecError:
-        raise
-    except Exception as exc:
-        raise ExecError(f"exec in {pod}/{container} failed: {_why(exc)}") from exc
-    finally:
-        try:
-            ws.close()
-        except Exception:  # noqa: BLE001 - already closed by the server
-            pass
     for channel, fd in ((STDOUT_CHANNEL, stdout_fd), (STDERR_CHANNEL, stderr_fd)):
         out = ws.read_channel(channel)
         if out:
