@@ -40,6 +40,18 @@ class Tmux:
             time.sleep(0.1)
         raise AssertionError(f"{texts!r} never showed; the pane shows:\n{self.screen()}")
 
+    def wait_for_size(self, size: str, tries: int = 6) -> None:
+        """``stty size`` in the pane's shell says ``size`` ("rows cols"), asked again while it does
+        not yet (a kubelet applies an exec's resize frame on its own, a moment after it arrives)."""
+        for _ in range(tries):
+            self.keys("clear; stty size", "Enter")
+            try:
+                self.wait_for(size, timeout=5)
+                return
+            except AssertionError:
+                continue
+        raise AssertionError(f"the terminal never became {size}; the pane shows:\n{self.screen()}")
+
     def close(self) -> None:
         self.run("kill-server")
 

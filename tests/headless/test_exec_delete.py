@@ -104,12 +104,11 @@ def test_exec_it_gives_a_terminal_of_the_panes_size_that_follows_a_resize(sim, t
     run_id = _launch(sim, tmp_path, SLEEPER, detach=True)
     pane = tmux_pane(100, 30, f"{sys.executable} -m kpodtui exec {run_id} -it -- sh")
     pane.wait_for("$", "#", timeout=30)  # the shell's prompt
-    pane.keys("stty size; echo tty-$((40+2))", "Enter")
-    pane.wait_for("30 100")
+    pane.keys("echo tty-$((40+2))", "Enter")
     pane.wait_for("tty-42")
+    pane.wait_for_size("30 100")
     pane.run("resize-window", "-t", "t", "-x", "120", "-y", "40")
-    pane.keys("clear; stty size", "Enter")
-    pane.wait_for("40 120")
+    pane.wait_for_size("40 120")
     pane.keys("exit 5", "Enter")
     pane.wait_for("exited-5")  # the shell's exit code is the command's
     _kpodtui("kill", run_id)

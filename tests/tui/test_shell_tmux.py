@@ -24,10 +24,12 @@ def test_s_opens_a_shell_in_the_pod_and_exit_comes_back(tmp_path, tmux_pane):
     pane.keys("s")
     pane.wait_for("exit the shell to go back", timeout=30)
     pane.wait_for("#", "$")  # the shell's prompt, in the pod's container
-    pane.keys("echo in-the-pod-$((6*7)); stty size", "Enter")
+    pane.keys("echo in-the-pod-$((6*7))", "Enter")
     shown = pane.wait_for("in-the-pod-42")
-    pane.wait_for("24 80")  # the pane's size reached the shell's terminal
     assert "tick" not in shown.split("exit the shell to go back")[-1]  # the app stepped aside
+    pane.wait_for_size("24 80")  # the pane's size reached the shell's terminal
+    pane.run("resize-window", "-t", "t", "-x", "90", "-y", "30")
+    pane.wait_for_size("30 90")  # and follows it
     pane.keys("exit", "Enter")
     pane.wait_for("back from sh in base", timeout=30)  # the app is back, the run goes on
     pane.wait_for("x Kill")
