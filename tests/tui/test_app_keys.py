@@ -88,6 +88,11 @@ async def test_help_lists_every_key_of_the_screen_grouped():
         await wait_for(pilot, lambda: app.screen is screen, what="back")
         await pilot.press("f1")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help on F1")
+        body = app.screen.query_one("#help-body")
+        await pilot.press("G")  # longer than the screen: G to its end, g back, j down, as in less
+        await wait_for(pilot, lambda: body.scroll_y == body.max_scroll_y > 0, what="the end")
+        await pilot.press("g", "j")
+        await wait_for(pilot, lambda: body.scroll_y == 1, what="one row down")
 
 
 async def test_k_moves_up_and_keep_is_K_asked_first_and_undone_while_live():

@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from kpodtui.tui.screens.text_screen import MOVE_KEYS
+from kpodtui.tui.screens.text_screen import MOVE_KEYS, TextMoves
 from kpodtui.tui.widgets.app_header import AppHeader
 from kpodtui.tui.widgets.key_footer import KeyFooter
 
@@ -65,7 +65,7 @@ def _available(node, binding: Binding) -> bool:
         return True
 
 
-class HelpScreen(Screen[None]):
+class HelpScreen(TextMoves, Screen[None]):
     """The keys of ``of`` (the screen help was asked on)."""
 
     HELP_GROUP = "Help"
@@ -107,16 +107,5 @@ class HelpScreen(Screen[None]):
     def action_back(self) -> None:
         self.dismiss()
 
-    def _scroll(self):
+    def _scrolled(self) -> VerticalScroll:
         return self.query_one("#help-body", VerticalScroll)
-
-    def action_move(self, rows: int) -> None:
-        self._scroll().scroll_relative(y=rows, animate=False)
-
-    def action_edge(self, end: int) -> None:
-        body = self._scroll()
-        body.scroll_end(animate=False) if end else body.scroll_home(animate=False)
-
-    def action_half_page(self, direction: int) -> None:
-        body = self._scroll()
-        body.scroll_relative(y=direction * max(1, body.scrollable_content_region.height // 2), animate=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static, TextArea
 
 from kpodtui.termsafe import escape
@@ -25,21 +26,22 @@ MOVE_KEYS = [
 
 
 class TextMoves:
-    """The moving keys over the screen's :class:`TextArea` (shared with the modal text dialog)."""
+    """The moving keys (:data:`MOVE_KEYS`) over what the screen scrolls: its :class:`TextArea`,
+    or what :meth:`_scrolled` names (the help's list of keys)."""
 
-    def _text_area(self) -> TextArea:
+    def _scrolled(self) -> Widget:
         return self.query_one(TextArea)  # type: ignore[attr-defined]
 
     def action_move(self, rows: int) -> None:
-        self._text_area().scroll_relative(y=rows, animate=False)
+        self._scrolled().scroll_relative(y=rows, animate=False)
 
     def action_edge(self, end: int) -> None:
-        area = self._text_area()
-        area.scroll_end(animate=False) if end else area.scroll_home(animate=False)
+        body = self._scrolled()
+        body.scroll_end(animate=False) if end else body.scroll_home(animate=False)
 
     def action_half_page(self, direction: int) -> None:
-        area = self._text_area()
-        area.scroll_relative(y=direction * max(1, area.scrollable_content_region.height // 2), animate=False)
+        body = self._scrolled()
+        body.scroll_relative(y=direction * max(1, body.scrollable_content_region.height // 2), animate=False)
 
 
 class TextScreen(TextMoves, Screen[None]):
