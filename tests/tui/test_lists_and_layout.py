@@ -69,6 +69,11 @@ async def test_runs_filter_sort_and_reason_column():
         assert screen.sort_by == "reason" and not screen.descending
         assert shown_ids(screen)[-2:] == ["r3", "r1"]  # ErrImagePull, OOMKilled (after the empty reasons)
         assert "reason ▲" in str(table.columns[table.ordered_columns[3].key].label)
+        await pilot.click("#runs-table", offset=(2, 0))  # a click on the "run" header sorts by it
+        await wait_for(pilot, lambda: screen.sort_by == "run", what="sorted by a click")
+        await pilot.click("#runs-table", offset=(2, 0))  # again: the other way
+        await wait_for(pilot, lambda: screen.descending and shown_ids(screen) == ["r4", "r3", "r2", "r1"],
+                       what="the other way")
 
 
 async def test_tasks_filter_and_sort(monkeypatch):

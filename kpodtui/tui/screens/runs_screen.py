@@ -25,6 +25,7 @@ from kpodtui.tui.data.backend import RunRow
 from kpodtui.tui.data.clock import format_duration, now
 from kpodtui.tui.data.history_rows import live_row
 from kpodtui.tui.phase_styles import PHASE_STYLES
+from kpodtui.tui.screens.list_filter import FilterSort
 from kpodtui.tui.widgets.app_header import AppHeader
 from kpodtui.tui.widgets.key_footer import KeyFooter
 from kpodtui.tui.widgets.lists import KTable
@@ -54,7 +55,7 @@ def _sort_key(row: RunRow, column: str) -> tuple:
     return (value,)
 
 
-class RunsScreen(Screen[None]):
+class RunsScreen(FilterSort, Screen[None]):
     """The run history. Enter opens a run (live, or its logs from disk)."""
 
     HELP_GROUP = "Runs"
@@ -77,6 +78,9 @@ class RunsScreen(Screen[None]):
 
     TICK = 1.0  # seconds between refreshes of the live rows' durations
 
+    FILTER_ID, TABLE_ID, SORT_COLUMNS = "runs-filter", "runs-table", COLUMNS
+    UNSORTED = "live runs first, newest first"
+
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[RunRow] = []  # as shown: live runs the app follows seen through their model
@@ -85,9 +89,6 @@ class RunsScreen(Screen[None]):
         self._columns: list[ColumnKey] = []
         self._filling = 0  # bumped by each show_runs: a later fill of an older list is dropped
         self._source: list[RunRow] = []  # every row the app listed (before the filter)
-        self.filter_text = ""
-        self.sort_by: str | None = None  # None: live runs first, newest first
-        self.descending = False
 
     def compose(self) -> ComposeResult:
         yield AppHeader("runs")
@@ -113,7 +114,7 @@ class RunsScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Row actions show in the footer only when they apply to the selected run."""
         if action == "clear_filter":
-            return bool(self.filter_text) or self.query_one("#runs-filter").display
+            return self.filter_shown()
         if action not in ("open", "reattach", "kill", "rerun", "rerun_edit", "detach", "keep", "unkeep",
                           "delete_pod"):
             return True
@@ -284,61 +285,14 @@ class RunsScreen(Screen[None]):
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open()
 
-    @on(DataTable.HeaderSelected)
-    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
-        """A click on a header sorts by that column (again: the other way)."""
-        column = COLUMNS[event.column_index]
-        if self.sort_by == column:
-            self.descending = not self.descending
-        else:
-            self.sort_by, self.descending = column, False
-        self._reshow()
-
-    def _reshow(self) -> None:
+    def reshow(self) -> None:
         self.show_runs(self._source, self.kapp.followed.followed_ids())
-
-    # -- filter and sort -----------------------------------------------------------------
-
-    def action_filter(self) -> None:
-        bar = self.query_one("#runs-filter", Input)
-        bar.display = True
-        bar.value = self.filter_text
-        bar.focus()
-
-    @on(Input.Changed, "#runs-filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value.strip()
-        self._reshow()
-
-    @on(Input.Submitted, "#runs-filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
-        self.query_one("#runs-filter").display = bool(self.filter_text)
-        self.query_one(DataTable).focus()
-
-    def action_clear_filter(self) -> None:
-        bar = self.query_one("#runs-filter", Input)
-        bar.value = ""
-        bar.display = False
-        self.filter_text = ""
-        self._reshow()
-        self.query_one(DataTable).focus()
-
-    def action_sort(self, step: int) -> None:
-        """``S``: sort by the next column (after the last one: back to live first, newest first)."""
-        at = COLUMNS.index(self.sort_by) + step if self.sort_by is not None else 0
-        self.sort_by = COLUMNS[at] if 0 <= at < len(COLUMNS) else None
-        self._reshow()
-        self.notify(f"sorted by {self.sort_by}" if self.sort_by else "live runs first, newest first", timeout=2)
-
-    def action_invert(self) -> None:
-        self.descending = not self.descending
-        self._reshow()
 
     # -- actions --------------------------------------------------------------------------
 
     def action_open(self) -> None:
         if self.focused is self.query_one("#runs-filter"):
-            self._filter_done(Input.Submitted(self.query_one("#runs-filter", Input), self.filter_text))
+            self.filter_done()
             return
         row = self.selected
         if row is not None:

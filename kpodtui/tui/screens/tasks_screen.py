@@ -23,6 +23,7 @@ from kpodtui.termsafe import escape
 from kpodtui.tui.commands import PaletteEntry
 from kpodtui.tui.data.backend import TaskEntry
 from kpodtui.tui.data.spec_support import check_text, dry_run, import_dag
+from kpodtui.tui.screens.list_filter import FilterSort
 from kpodtui.tui.widgets.app_header import AppHeader
 from kpodtui.tui.widgets.key_footer import KeyFooter
 from kpodtui.tui.widgets.lists import KTable
@@ -41,7 +42,7 @@ def _syntax(text: str) -> Syntax:
 TASK_COLUMNS = ("task", "where", "file")
 
 
-class TasksScreen(Screen[None]):
+class TasksScreen(FilterSort, Screen[None]):
     """Pick a task; preview its spec and dry-run manifest; launch or edit it.
 
     ``/`` filters, ``S`` sorts by the next column and ``I`` inverts (a click on a header sorts).
@@ -60,6 +61,8 @@ class TasksScreen(Screen[None]):
         Binding("f5", "reload", "Reload", id="reload-tasks"),
         Binding("escape", "clear_filter", "Clear filter", id="clear-filter-tasks", show=False),
     ]
+    FILTER_ID, TABLE_ID, SORT_COLUMNS = "tasks-filter", "task-list", TASK_COLUMNS
+    UNSORTED = "as found: given paths, my tasks, samples"
 
     @dataclass
     class PreviewReady(Message):
@@ -92,9 +95,6 @@ class TasksScreen(Screen[None]):
         self._all: list[TaskEntry] = []
         self.previewed: TaskEntry | None = None
         self.select_after_load: tuple[Path, str] | None = None  # an imported task, once listed
-        self.filter_text = ""
-        self.sort_by: str | None = None  # None: as found (given paths, my tasks, samples)
-        self.descending = False
         table = self.query_one("#task-list", KTable)
         self._columns = table.add_columns(*TASK_COLUMNS)
         self.query_one("#tasks-filter").display = False
@@ -103,7 +103,7 @@ class TasksScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_filter":
-            return bool(self.filter_text) or self.query_one("#tasks-filter").display
+            return self.filter_shown()
         return True
 
     @staticmethod
@@ -174,46 +174,7 @@ class TasksScreen(Screen[None]):
     def _selected(self, event: KTable.RowSelected) -> None:
         self.action_launch()
 
-    @on(KTable.HeaderSelected, "#task-list")
-    def _header_selected(self, event: KTable.HeaderSelected) -> None:
-        column = TASK_COLUMNS[event.column_index]
-        if self.sort_by == column:
-            self.descending = not self.descending
-        else:
-            self.sort_by, self.descending = column, False
-        self.show_tasks(self._all)
-
-    def action_filter(self) -> None:
-        bar = self.query_one("#tasks-filter", Input)
-        bar.display = True
-        bar.value = self.filter_text
-        bar.focus()
-
-    @on(Input.Changed, "#tasks-filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value.strip()
-        self.show_tasks(self._all)
-
-    @on(Input.Submitted, "#tasks-filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
-        self.query_one("#tasks-filter").display = bool(self.filter_text)
-        self.query_one("#task-list").focus()
-
-    def action_clear_filter(self) -> None:
-        bar = self.query_one("#tasks-filter", Input)
-        bar.value = ""
-        bar.display = False
-        self.filter_text = ""
-        self.show_tasks(self._all)
-        self.query_one("#task-list").focus()
-
-    def action_sort(self, step: int) -> None:
-        at = TASK_COLUMNS.index(self.sort_by) + step if self.sort_by is not None else 0
-        self.sort_by = TASK_COLUMNS[at] if 0 <= at < len(TASK_COLUMNS) else None
-        self.show_tasks(self._all)
-
-    def action_invert(self) -> None:
-        self.descending = not self.descending
+    def reshow(self) -> None:
         self.show_tasks(self._all)
 
     @work(thread=True, exit_on_error=False, group="preview", exclusive=True)
