@@ -72,11 +72,11 @@ def test_delete_removes_the_pod_a_finished_run_kept_and_refuses_a_live_one(sim, 
     history = History.open()
     record = history.get_run(kept)
     assert record.outcome == "succeeded" and not record.pod_deleted
-    assert _pod_exists(sim, record.namespace, record.pod_name)
+    assert sim.get("pods", record.namespace, record.pod_name) is not None
     done = _kpodtui("delete", kept)
     assert done.returncode == 0, done.stderr
     assert f"pod {record.namespace}/{record.pod_name} deleted" in done.stderr
-    assert wait_for(lambda: not _pod_exists(sim, record.namespace, record.pod_name), 30)
+    assert wait_for(lambda: sim.get("pods", record.namespace, record.pod_name) is None, 30)
     assert history.get_run(kept).pod_deleted
     again = _kpodtui("delete", kept)
     assert again.returncode == 2 and "left no pod behind" in again.stderr
@@ -85,19 +85,6 @@ def test_delete_removes_the_pod_a_finished_run_kept_and_refuses_a_live_one(sim, 
     assert refused.returncode == 2 and f"kpodtui kill {live}" in refused.stderr
     _kpodtui("kill", live)
     history.close()
-
-
-def _pod_exists(sim, namespace: str, name: str) -> bool:
-    import kubernetes
-
-    api = kubernetes.client.CoreV1Api(kubernetes.config.new_client_from_config(str(sim.kubeconfig_path)))
-    try:
-        api.read_namespaced_pod(name, namespace)
-        return True
-    except kubernetes.client.ApiException as exc:
-        if exc.status == 404:
-            return False
-        raise
 
 
 def test_exec_it_gives_a_terminal_of_the_panes_size_that_follows_a_resize(sim, tmp_path, tmux_pane):

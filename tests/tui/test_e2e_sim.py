@@ -48,17 +48,7 @@ async def launch(pilot, path: Path, text: str | None = None) -> RunScreen:
 
 
 def pod_exists(cluster, namespace: str, name: str) -> bool:
-    import kubernetes
-
-    kubernetes.config.load_kube_config(str(cluster.kubeconfig_path))
-    api = kubernetes.client.CoreV1Api()
-    try:
-        api.read_namespaced_pod(name, namespace)
-        return True
-    except kubernetes.client.ApiException as exc:
-        if exc.status == 404:
-            return False
-        raise
+    return cluster.get("pods", namespace, name) is not None
 
 
 async def test_launch_sample_shows_lines_and_succeeds(cluster):
