@@ -165,6 +165,9 @@ class ContainerProcess:
         report = await _read_report(ready_r)
         if report != "ok":
             code = await self.proc.wait()
+            # nothing reads its pipes and no one will abandon it (the caller drops a process
+            # that failed to start): close them here, on this loop, not at collection
+            self._close_pipes()
             raise StartError(report.strip() or f"container setup exited with code {exit_code_of(code)}")
         self.pid1 = self._find_pid1() if self.isolated else self.proc.pid
         assert self.proc.stdout is not None and self.proc.stderr is not None
@@ -242,6 +245,9 @@ class ContainerProcess:
         collected (and complaining) after the loop is closed.
         """
         self.kill()
+        self._close_pipes()
+
+    def _close_pipes(self) -> None:
         transport = getattr(self.proc, "_transport", None)
         if transport is not None:
             transport.close()

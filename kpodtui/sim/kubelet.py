@@ -53,6 +53,8 @@ class Kubelet:
         self._stopped = False
         #: clean-up tasks that must finish before the loop closes
         self._background: set[asyncio.Task[Any]] = set()
+        #: workers of pods already forgotten whose processes may not be reaped yet
+        self._gone: set[PodWorker] = set()
 
     # -- called by the API server ------------------------------------------------------
 
@@ -108,7 +110,8 @@ class Kubelet:
         """
         self._stopped = True
         deadline = time.monotonic() + SHUTDOWN_SECONDS
-        workers = list(self.workers.values())
+        # pods deleted just before may still have processes being reaped: theirs too
+        workers = list(self.workers.values()) + list(self._gone)
         for w in workers:
             w.kill_now()
         tasks: list[asyncio.Task[Any]] = [c.exit_task for w in workers for c in w.containers
@@ -256,10 +259,24 @@ class Kubelet:
         n = self._ip_counter % (254 * 256)
         return f"10.244.{n // 254}.{n % 254 + 1}"
 
+    async def _reaped(self, worker: PodWorker) -> None:
+        """Wait until a forgotten pod's processes are gone, then drop it from :attr:`_gone`."""
+        try:
+            if worker.task is not None:
+                await asyncio.wait([worker.task])
+            exits = [c.exit_task for c in worker.containers if c.exit_task is not None]
+            if exits:
+                await asyncio.wait(exits)
+        finally:
+            self._gone.discard(worker)
+
     def _forget(self, worker: PodWorker) -> None:
         if self.workers.get((worker.namespace, worker.name)) is worker:
             del self.workers[(worker.namespace, worker.name)]
         self.release(worker)
+        if any(c.process is not None for c in worker.containers) or (worker.task and not worker.task.done()):
+            self._gone.add(worker)
+            self.track(self._reaped(worker))
         # the pod's volumes (emptyDir data, termination files) go with it, as on a node;
         # mounts of them live only in the containers' namespaces, so nothing is busy
         if worker.pod_dir.exists():

@@ -580,6 +580,7 @@ async def _reap(starting: asyncio.Task[None], proc: ContainerProcess) -> None:
     if proc.proc is not None:
         with contextlib.suppress(Exception):
             await proc.wait()
+    proc.abandon()  # its pipes are closed on this loop, whatever held them
 
 
 def _read_message(path: Path) -> str:
