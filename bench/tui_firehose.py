@@ -127,7 +127,9 @@ def status_of(screen: list[str], marker: str) -> str | None:
 
 def kpodtui_state(screen: list[str]) -> tuple[int, int, bool] | None:
     """(lines taken in, behind by, timestamps shown) from the log pane's status line."""
-    line = status_of(screen, "● following") or status_of(screen, "‖ paused")
+    # following or paused while the run lives; "ended" once it finished (the pod may end before
+    # the pane has taken every line in: the count still grows then)
+    line = status_of(screen, "● following") or status_of(screen, "‖ paused") or status_of(screen, "■ ended")
     if line is None:
         return None
     count = _COUNT.search(line)

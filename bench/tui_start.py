@@ -63,7 +63,12 @@ def make_history(home: Path, runs: int) -> str:
 
     history = History.open(home)
     now = time.time()
-    rows = []
+    rows: list[tuple] = []
+
+    def insert() -> None:
+        marks = ", ".join("?" * len(rows[0]))  # as many as the store's columns, whatever they are now
+        history._write(f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES ({marks})", rows, many=True)
+
     for i in range(runs):
         rec = RunRecord(
             id=f"bench{i:06d}", task_id=f"task-{i % 13}", pod_name=f"task-{i}-abcd", namespace="default",
@@ -73,10 +78,10 @@ def make_history(home: Path, runs: int) -> str:
         )  # fmt: skip
         rows.append(_to_row(rec))
         if len(rows) == 10_000:
-            history._write(f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES ({', '.join('?' * 22)})", rows, many=True)
-            rows = []
+            insert()
+            rows.clear()
     if rows:
-        history._write(f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES ({', '.join('?' * 22)})", rows, many=True)
+        insert()
     newest = history.list_runs(limit=1)
     history.close()
     return newest[0].id if newest else ""
