@@ -8,6 +8,7 @@ as median (min-max) and the ratio of the medians.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -306,6 +307,8 @@ class TmuxPane:
     control-mode client (a capture round trip is a fraction of a millisecond, no process
     started per poll). What the program shows is what the terminal shows."""
 
+    _server_started = False
+
     def __init__(self, name: str, command: str, width: int = 200, height: int = 50,
                  env: dict[str, str] | None = None) -> None:
         self.name = name
@@ -313,6 +316,9 @@ class TmuxPane:
         # a server of its own (not the user's), kept up between panes by an idle session:
         # a server that exits with its last session races the next pane's start
         subprocess.run([*TMUX, "new-session", "-d", "-s", "keeper", "sleep 86400"], capture_output=True)
+        if not TmuxPane._server_started:  # the server goes when the bench does, however it ends
+            TmuxPane._server_started = True
+            atexit.register(stop_tmux)
         subprocess.run([*TMUX, "kill-session", "-t", name], capture_output=True)
         subprocess.run([*TMUX, "new-session", "-d", "-s", name, "-x", str(width), "-y", str(height),
                         f"cd {shlex_quote(str(ROOT))} && exec env -u PYTHONDONTWRITEBYTECODE {prefix} {command}"], check=True)
